@@ -1,0 +1,212 @@
+//! Committed baselines: `<dir>/<account-id>/<service>.json`, canonical pretty JSON with one
+//! resource per top-level key (`{"<arn>": {"<kind>": {fields}}}`), sorted, so a reviewed
+//! git diff of a baseline change is line by line and every field has a stable line.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::json_lines;
+use crate::snapshot::{self, Meta, Resource, ResourceType, Service, Snapshot};
+
+/// Where a finding points to: a repo-relative file and a 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+}
+
+/// The approved state of one account, as facts, with the line of every field.
+#[derive(Debug)]
+pub struct Baselines {
+    pub snapshot: Snapshot,
+    entries: HashMap<String, EntryLines>,
+}
+
+#[derive(Debug)]
+struct EntryLines {
+    file: String,
+    line: usize,
+    fields: HashMap<String, usize>,
+}
+
+/// The baseline directory of one account.
+pub fn account_dir(dir: &Path, account_id: &str) -> PathBuf {
+    dir.join(account_id)
+}
+
+/// A path as it should appear in reports: relative to the working directory (the
+/// repository root in CI), with `/` separators.
+pub fn display_path(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let text = rel.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+impl Baselines {
+    /// No baseline at all: every resource is new. `meta` is the current snapshot's.
+    pub fn none(meta: &Meta) -> Baselines {
+        Baselines { snapshot: Snapshot::empty(meta.clone()), entries: HashMap::new() }
+    }
+
+    /// Loads the baselines of `meta.account_id` from `dir`.
+    pub fn load(dir: &Path, meta: &Meta) -> Result<Baselines> {
+        let account_id = &meta.account_id;
+        let acct_dir = account_dir(dir, account_id);
+        if !acct_dir.is_dir() {
+            let others = other_accounts(dir);
+            let message = if others.is_empty() {
+                format!("no baseline for account {account_id}; create one with `driftscan baseline init`")
+            } else {
+                format!(
+                    "the baselines here are for account {}, but the snapshot is of account {account_id}",
+                    others.join(", ")
+                )
+            };
+            return Err(Error::invalid(dir, 0, message));
+        }
+        let mut out = Baselines::none(meta);
+        for entry in std::fs::read_dir(&acct_dir).map_err(|e| Error::io(&acct_dir, e))? {
+            let path = entry.map_err(|e| Error::io(&acct_dir, e))?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+                let service = Service::parse(stem).ok_or_else(|| {
+                    Error::invalid(&path, 0, format!("`{stem}.json` is not a baseline file (expected one of: {})",
+                        Service::ALL.map(|s| format!("{s}.json")).join(", ")))
+                })?;
+                out.load_file(&path, service, account_id)?;
+            }
+        }
+        Ok(out)
+    }
+
+    fn load_file(&mut self, path: &Path, service: Service, account_id: &str) -> Result<()> {
+        let text = json_lines::read_text(path)?;
+        let resources: BTreeMap<String, Resource> =
+            serde_json::from_str(&text).map_err(|e| Error::json(path, &e))?;
+        let file = display_path(path);
+        let mut entries: HashMap<String, EntryLines> = HashMap::new();
+        json_lines::scan(&text, &mut |keys, line| match keys {
+            [id] => {
+                entries.insert(id.clone(), EntryLines { file: file.clone(), line, fields: HashMap::new() });
+            }
+            [id, _kind, field @ ..] if !field.is_empty() => {
+                if let Some(e) = entries.get_mut(id) {
+                    e.fields.insert(field.join("."), line);
+                }
+            }
+            _ => {}
+        })
+        .map_err(|(line, message)| Error::invalid(path, line, message))?;
+        for (id, resource) in resources {
+            let kind = resource.resource_type();
+            let line = entries.get(&id).map_or(0, |e| e.line);
+            if kind.service() != service {
+                return Err(Error::invalid(
+                    path,
+                    line,
+                    format!("{kind} `{id}` belongs in {}.json, not in {service}.json", kind.service()),
+                ));
+            }
+            if let Some(message) = snapshot::check_resource_id(kind, &id, account_id) {
+                return Err(Error::invalid(path, line, message));
+            }
+            self.snapshot.insert(id, resource);
+        }
+        self.entries.extend(entries);
+        Ok(())
+    }
+
+    /// The baseline line of `field` of resource `id`; falls back to the closest enclosing
+    /// field, then to the resource's own line. `None` when the resource has no entry.
+    pub fn location(&self, id: &str, field: Option<&str>) -> Option<Location> {
+        let entry = self.entries.get(id)?;
+        let mut path = field.unwrap_or_default();
+        let line = loop {
+            if path.is_empty() {
+                break entry.line;
+            }
+            if let Some(&l) = entry.fields.get(path) {
+                break l;
+            }
+            path = path.rsplit_once('.').map_or("", |(head, _)| head);
+        };
+        Some(Location { path: entry.file.clone(), line })
+    }
+}
+
+fn other_accounts(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| snapshot::is_account_id(n))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The canonical baseline text of every service of `snapshot` (services without
+/// resources get `{}`, so "none" is recorded explicitly).
+pub fn render(snapshot: &Snapshot) -> BTreeMap<Service, String> {
+    let mut per_service: BTreeMap<Service, BTreeMap<&str, Value>> =
+        Service::ALL.into_iter().map(|s| (s, BTreeMap::new())).collect();
+    for (kind, id, mut value) in snapshot.resources() {
+        kind.strip_volatile(&mut value);
+        let entry = Value::Object([(kind.as_str().to_string(), value)].into_iter().collect());
+        per_service.get_mut(&kind.service()).expect("all services").insert(id, entry);
+    }
+    per_service
+        .into_iter()
+        .map(|(service, entries)| {
+            let mut text = serde_json::to_string_pretty(&entries).expect("values serialize");
+            text.push('\n');
+            (service, text)
+        })
+        .collect()
+}
+
+/// A baseline file that was written, with its text before (empty if new) and after.
+pub struct Written {
+    pub path: PathBuf,
+    pub before: String,
+    pub after: String,
+}
+
+/// Writes the baselines of `snapshot` into `dir/<account>/`, one file per service,
+/// atomically; returns the files whose content changed.
+pub fn write(dir: &Path, snapshot: &Snapshot) -> Result<Vec<Written>> {
+    let acct_dir = account_dir(dir, &snapshot.meta.account_id);
+    let mut written = Vec::new();
+    for (service, after) in render(snapshot) {
+        let path = acct_dir.join(format!("{service}.json"));
+        let before = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        if before != after {
+            crate::output::write_atomic(&path, after.as_bytes())?;
+            written.push(Written { path, before, after });
+        }
+    }
+    Ok(written)
+}
+
+/// True when `dir` already holds baseline files for the account.
+pub fn exists(dir: &Path, account_id: &str) -> bool {
+    let acct = account_dir(dir, account_id);
+    Service::ALL.iter().any(|s| acct.join(format!("{s}.json")).exists())
+}
+
+/// Kinds whose resources live in `service`'s file.
+pub fn kinds_of(service: Service) -> impl Iterator<Item = ResourceType> {
+    ResourceType::ALL.iter().copied().filter(move |k| k.service() == service)
+}

@@ -1,0 +1,120 @@
+//! Resource-by-resource, field-by-field comparison of the current facts with the baseline.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use similar::TextDiff;
+
+use crate::snapshot::{CollectionGap, ResourceType, Service, Snapshot};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Added,
+    Removed,
+    /// The dotted paths of the fields that differ, sorted.
+    Changed(Vec<String>),
+    Unchanged,
+    /// In the baseline, but its service/region could not be collected: its state is
+    /// unknown, so it is neither "removed" nor "unchanged".
+    Uncollected,
+}
+
+/// One resource on both sides. Values are canonical JSON without volatile fields.
+#[derive(Debug, Clone)]
+pub struct ResourceDiff {
+    pub resource_type: ResourceType,
+    pub id: String,
+    pub baseline: Option<Value>,
+    pub current: Option<Value>,
+    pub change: Change,
+}
+
+/// Compares every resource of `current` with `baseline`, sorted by (kind, id).
+pub fn diff(baseline: &Snapshot, current: &Snapshot) -> Vec<ResourceDiff> {
+    let mut pairs: BTreeMap<(ResourceType, String), (Option<Value>, Option<Value>)> = BTreeMap::new();
+    for (kind, id, mut v) in baseline.resources() {
+        kind.strip_volatile(&mut v);
+        pairs.entry((kind, id.to_string())).or_default().0 = Some(v);
+    }
+    for (kind, id, mut v) in current.resources() {
+        kind.strip_volatile(&mut v);
+        pairs.entry((kind, id.to_string())).or_default().1 = Some(v);
+    }
+    let gaps = &current.meta.collection_gaps;
+    pairs
+        .into_iter()
+        .map(|((resource_type, id), (baseline, current))| {
+            let change = match (&baseline, &current) {
+                (None, Some(_)) => Change::Added,
+                (Some(b), None) if uncollected(gaps, resource_type.service(), b) => Change::Uncollected,
+                (Some(_), None) => Change::Removed,
+                (Some(b), Some(c)) => {
+                    let mut paths = Vec::new();
+                    changed_paths(b, c, "", &mut paths);
+                    if paths.is_empty() { Change::Unchanged } else { Change::Changed(paths) }
+                }
+                (None, None) => unreachable!("a pair has at least one side"),
+            };
+            ResourceDiff { resource_type, id, baseline, current, change }
+        })
+        .collect()
+}
+
+/// A resource missing today is only "removed" when its service and region were read.
+fn uncollected(gaps: &[CollectionGap], service: Service, baseline: &Value) -> bool {
+    let region = baseline.get("region").and_then(Value::as_str);
+    gaps.iter().any(|g| {
+        g.service == service && (g.region.is_none() || region.is_none() || g.region.as_deref() == region)
+    })
+}
+
+/// Objects are compared key by key; lists and scalars as a whole (a list's items have
+/// no identity of their own, so a reordered list would otherwise look like many changes).
+fn changed_paths(a: &Value, b: &Value, prefix: &str, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                match (x.get(k), y.get(k)) {
+                    (Some(va), Some(vb)) => changed_paths(va, vb, &path, out),
+                    _ => out.push(path),
+                }
+            }
+        }
+        _ if a != b => out.push(prefix.to_string()),
+        _ => {}
+    }
+}
+
+/// A unified diff of one resource's canonical JSON, `git diff` style.
+pub fn unified(d: &ResourceDiff) -> String {
+    let render = |v: &Option<Value>| match v {
+        Some(v) => {
+            let wrapped: BTreeMap<&str, &Value> = [(d.resource_type.as_str(), v)].into();
+            let mut s = serde_json::to_string_pretty(&wrapped).expect("values serialize");
+            s.push('\n');
+            s
+        }
+        None => String::new(),
+    };
+    let (old, new) = (render(&d.baseline), render(&d.current));
+    let old_name = if d.baseline.is_some() { format!("baseline {}", d.id) } else { "/dev/null".into() };
+    let new_name = if d.current.is_some() { format!("current {}", d.id) } else { "/dev/null".into() };
+    TextDiff::from_lines(&old, &new).unified_diff().context_radius(3).header(&old_name, &new_name).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nested_objects_report_leaf_paths_and_lists_report_themselves() {
+        let a = json!({"encryption": {"algorithm": "aws:kms", "bucket_key_enabled": true}, "tags": [1, 2], "x": 1});
+        let b = json!({"encryption": {"algorithm": "AES256", "bucket_key_enabled": true}, "tags": [2, 1], "y": 1});
+        let mut out = Vec::new();
+        changed_paths(&a, &b, "", &mut out);
+        assert_eq!(out, vec!["encryption.algorithm", "tags", "x", "y"]);
+    }
+}

@@ -1,0 +1,55 @@
+use std::path::PathBuf;
+
+/// Every failure the library reports. Each one names the file (and the line where one
+/// applies) so that the CLI can print a single `file:line: message` and exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Bad content in an input file, at a known position (line 0 = position unknown).
+    #[error("{}", fmt_at(path, *line, *column, message))]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// Bad input that is not tied to a file (a command-line value, say).
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn fmt_at(path: &std::path::Path, line: usize, column: usize, message: &str) -> String {
+    match (line, column) {
+        (0, _) => format!("{}: {message}", path.display()),
+        (l, 0) => format!("{}:{l}: {message}", path.display()),
+        (l, c) => format!("{}:{l}:{c}: {message}", path.display()),
+    }
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+
+    pub fn invalid(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
+        Error::Invalid { path: path.into(), line, column: 0, message: message.into() }
+    }
+
+    /// Wraps a serde_json error, keeping its line and column.
+    pub fn json(path: impl Into<PathBuf>, err: &serde_json::Error) -> Self {
+        // serde_json appends " at line L column C"; the position is printed in front instead.
+        let text = err.to_string();
+        let message = match text.rfind(" at line ") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        };
+        Error::Invalid { path: path.into(), line: err.line(), column: err.column(), message }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,211 @@
+//! Positions in JSON text: serde_json tells where a parse failed but not where a valid
+//! value sits, nor that an object repeats a key (it keeps the last silently). This
+//! scanner walks the text once and reports the line of every object key and list item.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Reads a file that must be UTF-8 text, with a clear error when it is not.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        Error::invalid(path, line, "file is not UTF-8 text")
+    })
+}
+
+/// Calls `visit(path, line)` for every object key and list item, outermost first.
+/// The text must already have parsed as JSON; a repeated key is an error.
+pub fn scan(text: &str, visit: &mut dyn FnMut(&[String], usize)) -> Result<(), (usize, String)> {
+    let mut s = Scanner { b: text.as_bytes(), text, i: 0, line: 1, path: Vec::new() };
+    s.value(visit, 0)
+}
+
+/// Fails with `file:line` on the first repeated key of any object.
+pub fn check_duplicate_keys(path: &Path, text: &str) -> Result<()> {
+    scan(text, &mut |_, _| {}).map_err(|(line, message)| Error::invalid(path, line, message))
+}
+
+/// The line of the first object key equal to `key` (0 when absent): for errors about a
+/// value that parsed but is wrong.
+pub fn line_of_key(text: &str, key: &str) -> usize {
+    let mut found = 0;
+    let _ = scan(text, &mut |path, line| {
+        if found == 0 && path.last().is_some_and(|k| k == key) {
+            found = line;
+        }
+    });
+    found
+}
+
+const MAX_DEPTH: usize = 256;
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    text: &'a str,
+    i: usize,
+    line: usize,
+    path: Vec<String>,
+}
+
+impl Scanner<'_> {
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            match c {
+                b'\n' => self.line += 1,
+                b' ' | b'\t' | b'\r' => {}
+                _ => break,
+            }
+            self.i += 1;
+        }
+    }
+
+    fn fail<T>(&self, what: &str) -> Result<T, (usize, String)> {
+        Err((self.line, what.to_string()))
+    }
+
+    fn value(&mut self, visit: &mut dyn FnMut(&[String], usize), depth: usize) -> Result<(), (usize, String)> {
+        if depth > MAX_DEPTH {
+            return self.fail("JSON nested too deeply");
+        }
+        self.ws();
+        match self.b.get(self.i) {
+            Some(b'{') => self.object(visit, depth),
+            Some(b'[') => self.array(visit, depth),
+            Some(b'"') => self.string().map(|_| ()),
+            Some(_) => {
+                while let Some(&c) = self.b.get(self.i) {
+                    if matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
+                        break;
+                    }
+                    self.i += 1;
+                }
+                Ok(())
+            }
+            None => self.fail("unexpected end of JSON"),
+        }
+    }
+
+    fn object(&mut self, visit: &mut dyn FnMut(&[String], usize), depth: usize) -> Result<(), (usize, String)> {
+        self.i += 1;
+        let mut seen = HashSet::new();
+        loop {
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                Some(b',') => {
+                    self.i += 1;
+                    continue;
+                }
+                Some(b'"') => {}
+                _ => return self.fail("expected an object key"),
+            }
+            let line = self.line;
+            let key = self.string()?;
+            if !seen.insert(key.clone()) {
+                return Err((line, format!("duplicate key `{key}`")));
+            }
+            self.path.push(key);
+            visit(&self.path, line);
+            self.ws();
+            if self.b.get(self.i) != Some(&b':') {
+                return self.fail("expected `:` after an object key");
+            }
+            self.i += 1;
+            self.value(visit, depth + 1)?;
+            self.path.pop();
+        }
+    }
+
+    fn array(&mut self, visit: &mut dyn FnMut(&[String], usize), depth: usize) -> Result<(), (usize, String)> {
+        self.i += 1;
+        let mut index = 0usize;
+        loop {
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                Some(b',') => {
+                    self.i += 1;
+                    continue;
+                }
+                None => return self.fail("unexpected end of JSON"),
+                _ => {}
+            }
+            self.path.push(index.to_string());
+            visit(&self.path, self.line);
+            self.value(visit, depth + 1)?;
+            self.path.pop();
+            index += 1;
+        }
+    }
+
+    /// Reads a string token and returns it decoded.
+    fn string(&mut self) -> Result<String, (usize, String)> {
+        let start = self.i;
+        self.i += 1;
+        while let Some(&c) = self.b.get(self.i) {
+            match c {
+                b'\\' => self.i += 2,
+                b'"' => {
+                    self.i += 1;
+                    return serde_json::from_str(&self.text[start..self.i])
+                        .or_else(|_| self.fail("invalid string"));
+                }
+                b'\n' => return self.fail("unterminated string"),
+                _ => self.i += 1,
+            }
+        }
+        self.fail("unterminated string")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<(String, usize)> {
+        let mut out = Vec::new();
+        scan(text, &mut |p, l| out.push((p.join("."), l))).unwrap();
+        out
+    }
+
+    #[test]
+    fn reports_the_line_of_every_key_and_item() {
+        let text = "{\n  \"a\": {\n    \"b\": [\n      1,\n      {\"c\": \"x\\\"y\"}\n    ]\n  },\n  \"d\": null\n}";
+        assert_eq!(
+            lines(text),
+            vec![
+                ("a".into(), 2),
+                ("a.b".into(), 3),
+                ("a.b.0".into(), 4),
+                ("a.b.1".into(), 5),
+                ("a.b.1.c".into(), 5),
+                ("d".into(), 8)
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_their_line() {
+        let text = "{\n \"a\": 1,\n \"b\": {\"x\": 1,\n \"x\": 2}\n}";
+        assert_eq!(scan(text, &mut |_, _| {}).unwrap_err(), (4, "duplicate key `x`".to_string()));
+        // The same key in two different objects is fine.
+        assert!(scan("{\"a\": {\"x\": 1}, \"b\": {\"x\": 1}}", &mut |_, _| {}).is_ok());
+    }
+
+    #[test]
+    fn escaped_keys_are_decoded() {
+        assert_eq!(lines("{\"a\\u0062\": 1}"), vec![("ab".into(), 1)]);
+        assert_eq!(line_of_key("{\n\"x\": 1,\n\"ab\": 2}", "ab"), 3);
+        assert_eq!(line_of_key("{}", "ab"), 0);
+    }
+}

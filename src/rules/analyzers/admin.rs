@@ -1,0 +1,69 @@
+//! Admin-equivalent access: a principal that may change any IAM permission on any
+//! resource can grant itself everything, so full IAM control counts as admin.
+
+use serde_json::Value;
+
+use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies};
+use super::{Analyzer, Hit, View};
+
+#[derive(Debug)]
+pub struct AdminAccess;
+
+/// Holding all of these on every resource is full control of IAM.
+const IAM_CONTROL: [&str; 8] = [
+    "iam:AttachUserPolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutRolePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:CreateAccessKey",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PassRole",
+];
+
+/// A spread of services; allowed all together with IAM control it means `*:*`.
+const EVERYTHING: [&str; 6] =
+    ["s3:DeleteBucket", "ec2:TerminateInstances", "kms:ScheduleKeyDeletion", "rds:DeleteDBInstance", "dynamodb:DeleteTable", "organizations:LeaveOrganization"];
+
+impl Analyzer for AdminAccess {
+    fn is_drift(&self) -> bool {
+        false
+    }
+
+    fn check(&self, view: &View) -> Vec<Hit> {
+        let mut fallbacks = Fallbacks::new();
+        let policies = Policies::of(view.facts, view.kind, view.id, &mut fallbacks);
+        let mut weakest = Decision::Allowed;
+        let mut sources: Vec<String> = Vec::new();
+        for action in IAM_CONTROL {
+            let (decision, via) = policies.evaluate(action, EVERY_RESOURCE);
+            weakest = weakest.min(decision);
+            sources.extend(via);
+        }
+        if weakest == Decision::NotAllowed {
+            return Vec::new();
+        }
+        sources.sort();
+        sources.dedup();
+        let full = EVERYTHING.iter().all(|a| policies.evaluate(a, EVERY_RESOURCE).0 != Decision::NotAllowed);
+        let mut detail = if full { "full administrator access (*:*)".to_string() } else { "full control of IAM (admin-equivalent)".to_string() };
+        if weakest == Decision::AllowedUnderCondition {
+            detail.push_str(", allowed under a condition");
+        }
+        detail.push_str(&format!(" through {}", sources.join(", ")));
+        let field = if sources.iter().any(|s| s.starts_with("group ")) {
+            "groups"
+        } else if sources.iter().any(|s| s.starts_with("inline policy")) {
+            "inline_policies"
+        } else {
+            "attached_policies"
+        };
+        vec![Hit {
+            key: "admin".into(),
+            field: Some(field.into()),
+            detail,
+            baseline: None,
+            current: Some(Value::from(sources)),
+        }]
+    }
+}

@@ -1,0 +1,262 @@
+//! Identity-policy evaluation with AWS's logic: an explicit Deny wins over any Allow,
+//! `NotAction`/`NotResource` invert matching, action names match case-insensitively with
+//! `*`/`?` wildcards, and a permissions boundary intersects what identity policies allow.
+//! Conditions are not evaluated: an Allow that carries one is "allowed under condition",
+//! and a Deny that carries one is not counted on (it may not apply).
+
+use crate::snapshot::policy::{Effect, PolicyDocument, Statement};
+use crate::snapshot::{ResourceType, Snapshot};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Decision {
+    NotAllowed,
+    AllowedUnderCondition,
+    Allowed,
+}
+
+/// The identity policies that apply to a principal, with where each came from.
+#[derive(Debug, Default)]
+pub struct Policies<'a> {
+    pub identity: Vec<(String, &'a PolicyDocument)>,
+    pub boundary: Option<(String, &'a PolicyDocument)>,
+    /// Attached policies whose document is not in the facts: evaluation is incomplete.
+    pub missing: Vec<String>,
+}
+
+/// AdministratorAccess is the one AWS-managed policy whose meaning is certain without its
+/// document; every other missing document is reported as such.
+fn known_managed(arn: &str) -> Option<PolicyDocument> {
+    arn.ends_with(":policy/AdministratorAccess").then(|| {
+        PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+            .expect("valid literal")
+    })
+}
+
+/// Owned documents for managed policies that were not collected but are known.
+pub struct Fallbacks(Vec<(String, PolicyDocument)>);
+
+impl<'a> Policies<'a> {
+    /// Collects the policies of an IAM user (incl. its groups'), group or role.
+    pub fn of(facts: &'a Snapshot, kind: ResourceType, id: &str, fallbacks: &'a mut Fallbacks) -> Policies<'a> {
+        let iam = &facts.iam;
+        let mut attached: Vec<(String, &'a String)> = Vec::new();
+        let mut out = Policies::default();
+        let mut boundary_arn = None;
+        match kind {
+            ResourceType::IamUser => {
+                if let Some(u) = iam.users.get(id) {
+                    out.identity.extend(u.inline_policies.iter().map(|(n, d)| (format!("inline policy {n}"), d)));
+                    attached.extend(u.attached_policies.iter().map(|a| (String::new(), a)));
+                    for g in &u.groups {
+                        if let Some((_, group)) = iam.group_by_name(g) {
+                            out.identity.extend(group.inline_policies.iter().map(|(n, d)| (format!("group {g} inline policy {n}"), d)));
+                            attached.extend(group.attached_policies.iter().map(|a| (format!("group {g} "), a)));
+                        }
+                    }
+                    boundary_arn = u.permissions_boundary.as_ref();
+                }
+            }
+            ResourceType::IamGroup => {
+                if let Some(g) = iam.groups.get(id) {
+                    out.identity.extend(g.inline_policies.iter().map(|(n, d)| (format!("inline policy {n}"), d)));
+                    attached.extend(g.attached_policies.iter().map(|a| (String::new(), a)));
+                }
+            }
+            ResourceType::IamRole => {
+                if let Some(r) = iam.roles.get(id) {
+                    out.identity.extend(r.inline_policies.iter().map(|(n, d)| (format!("inline policy {n}"), d)));
+                    attached.extend(r.attached_policies.iter().map(|a| (String::new(), a)));
+                    boundary_arn = r.permissions_boundary.as_ref();
+                }
+            }
+            _ => {}
+        }
+        for (_, arn) in &attached {
+            if !iam.policies.contains_key(*arn) {
+                if let Some(doc) = known_managed(arn) {
+                    fallbacks.0.push((arn.to_string(), doc));
+                }
+            }
+        }
+        let fallbacks: &'a Fallbacks = fallbacks;
+        let resolve = |arn: &str| -> Option<&'a PolicyDocument> {
+            iam.policies.get(arn).map(|p| &p.document).or_else(|| fallbacks.0.iter().find(|(a, _)| a == arn).map(|(_, d)| d))
+        };
+        for (via, arn) in attached {
+            let name = arn.rsplit('/').next().unwrap_or(arn);
+            match resolve(arn) {
+                Some(doc) => out.identity.push((format!("{via}policy {name}"), doc)),
+                None => out.missing.push(arn.clone()),
+            }
+        }
+        if let Some(arn) = boundary_arn {
+            match resolve(arn) {
+                Some(doc) => out.boundary = Some((arn.clone(), doc)),
+                // An unknown boundary still limits: treat it as allowing nothing we can prove.
+                None => out.missing.push(arn.clone()),
+            }
+        }
+        out
+    }
+}
+
+impl Fallbacks {
+    pub fn new() -> Fallbacks {
+        Fallbacks(Vec::new())
+    }
+}
+
+impl Default for Fallbacks {
+    fn default() -> Self {
+        Fallbacks::new()
+    }
+}
+
+/// `*` matches any run of characters, `?` any one character.
+pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let norm = |s: &str| if ignore_case { s.to_ascii_lowercase() } else { s.to_string() };
+    let (p, t) = (norm(pattern), norm(text));
+    let (p, t) = (p.as_bytes(), t.as_bytes());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == b'*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// The request resource `*` stands for "every resource": only a `Resource: "*"`
+/// statement covers it, and no `NotResource` statement does.
+pub const EVERY_RESOURCE: &str = "*";
+
+fn applies(s: &Statement, action: &str, resource: &str) -> bool {
+    let action_ok = if s.is_not_action() {
+        !s.not_action.iter().any(|p| wildcard_match(p, action, true))
+    } else {
+        s.action.iter().any(|p| wildcard_match(p, action, true))
+    };
+    let resource_ok = if resource == EVERY_RESOURCE {
+        s.resource.iter().any(|r| r == "*")
+    } else if !s.not_resource.is_empty() {
+        !s.not_resource.iter().any(|p| wildcard_match(p, resource, false))
+    } else {
+        s.resource.iter().any(|p| wildcard_match(p, resource, false))
+    };
+    action_ok && resource_ok
+}
+
+fn decide<'d>(docs: impl Iterator<Item = &'d PolicyDocument> + Clone, action: &str, resource: &str) -> Decision {
+    let statements = || docs.clone().flat_map(|d| &d.statements).filter(|s| applies(s, action, resource));
+    if statements().any(|s| s.effect == Effect::Deny && s.condition.is_empty()) {
+        return Decision::NotAllowed;
+    }
+    statements()
+        .filter(|s| s.effect == Effect::Allow)
+        .map(|s| if s.condition.is_empty() { Decision::Allowed } else { Decision::AllowedUnderCondition })
+        .max()
+        .unwrap_or(Decision::NotAllowed)
+}
+
+impl Policies<'_> {
+    /// Whether `action` on `resource` is allowed, and by which policies.
+    pub fn evaluate(&self, action: &str, resource: &str) -> (Decision, Vec<String>) {
+        let identity = decide(self.identity.iter().map(|(_, d)| *d), action, resource);
+        let decision = match &self.boundary {
+            Some((_, b)) => identity.min(decide(std::iter::once(*b), action, resource)),
+            None => identity,
+        };
+        let sources = if decision == Decision::NotAllowed {
+            Vec::new()
+        } else {
+            self.identity
+                .iter()
+                .filter(|(_, d)| d.statements.iter().any(|s| s.effect == Effect::Allow && applies(s, action, resource)))
+                .map(|(n, _)| n.clone())
+                .collect()
+        };
+        (decision, sources)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> PolicyDocument {
+        PolicyDocument::parse(text).unwrap()
+    }
+
+    fn eval(docs: &[&PolicyDocument], boundary: Option<&PolicyDocument>, action: &str, resource: &str) -> Decision {
+        let p = Policies {
+            identity: docs.iter().map(|d| ("p".to_string(), *d)).collect(),
+            boundary: boundary.map(|b| ("b".to_string(), b)),
+            missing: vec![],
+        };
+        p.evaluate(action, resource).0
+    }
+
+    #[test]
+    fn wildcards_match_actions_case_insensitively() {
+        assert!(wildcard_match("iam:*", "IAM:CreateUser", true));
+        assert!(wildcard_match("iam:Create*", "iam:createuser", true));
+        assert!(wildcard_match("s3:Get?bject", "s3:GetObject", true));
+        assert!(!wildcard_match("iam:Create*", "iam:DeleteUser", true));
+        assert!(wildcard_match("arn:aws:s3:::b/*", "arn:aws:s3:::b/k", false));
+        assert!(!wildcard_match("arn:aws:s3:::B/*", "arn:aws:s3:::b/k", false));
+    }
+
+    #[test]
+    fn explicit_deny_wins() {
+        let allow = doc(r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#);
+        let deny = doc(r#"{"Statement":{"Effect":"Deny","Action":"iam:*","Resource":"*"}}"#);
+        assert_eq!(eval(&[&allow, &deny], None, "iam:CreateUser", "*"), Decision::NotAllowed);
+        assert_eq!(eval(&[&allow, &deny], None, "s3:GetObject", "*"), Decision::Allowed);
+    }
+
+    #[test]
+    fn not_action_allows_everything_else() {
+        let d = doc(r#"{"Statement":{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}}"#);
+        assert_eq!(eval(&[&d], None, "iam:AttachUserPolicy", "*"), Decision::NotAllowed);
+        assert_eq!(eval(&[&d], None, "ec2:RunInstances", "*"), Decision::Allowed);
+    }
+
+    #[test]
+    fn not_resource_never_covers_every_resource() {
+        let d = doc(r#"{"Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"}}"#);
+        assert_eq!(eval(&[&d], None, "s3:GetObject", "*"), Decision::NotAllowed);
+        assert_eq!(eval(&[&d], None, "s3:GetObject", "arn:aws:s3:::public/x"), Decision::Allowed);
+        assert_eq!(eval(&[&d], None, "s3:GetObject", "arn:aws:s3:::secret/x"), Decision::NotAllowed);
+    }
+
+    #[test]
+    fn boundaries_intersect() {
+        let admin = doc(r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#);
+        let boundary = doc(r#"{"Statement":{"Effect":"Allow","Action":["s3:*","ec2:*"],"Resource":"*"}}"#);
+        assert_eq!(eval(&[&admin], Some(&boundary), "s3:GetObject", "*"), Decision::Allowed);
+        assert_eq!(eval(&[&admin], Some(&boundary), "iam:CreateUser", "*"), Decision::NotAllowed);
+    }
+
+    #[test]
+    fn conditions_are_kept_not_evaluated() {
+        let allow = doc(r#"{"Statement":{"Effect":"Allow","Action":"iam:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}}"#);
+        assert_eq!(eval(&[&allow], None, "iam:CreateUser", "*"), Decision::AllowedUnderCondition);
+        let full = doc(r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#);
+        let conditional_deny = doc(r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}}"#);
+        assert_eq!(eval(&[&full, &conditional_deny], None, "iam:CreateUser", "*"), Decision::Allowed);
+    }
+}

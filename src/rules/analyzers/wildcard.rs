@@ -1,0 +1,68 @@
+//! Policies a principal owns (inline, or customer-managed documents) that allow every
+//! action of a service (`*` or `service:*`) on every resource without a condition.
+
+use serde_json::Value;
+
+use super::{Analyzer, Hit, View};
+use crate::snapshot::policy::{Effect, PolicyDocument};
+use crate::snapshot::ResourceType;
+
+#[derive(Debug)]
+pub struct WildcardPolicy;
+
+fn wildcard_actions(doc: &PolicyDocument) -> Vec<String> {
+    let mut out: Vec<String> = doc
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && s.condition.is_empty() && s.resource.iter().any(|r| r == "*"))
+        .flat_map(|s| &s.action)
+        .filter(|a| *a == "*" || a.ends_with(":*"))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+impl Analyzer for WildcardPolicy {
+    fn is_drift(&self) -> bool {
+        false
+    }
+
+    fn check(&self, view: &View) -> Vec<Hit> {
+        let iam = &view.facts.iam;
+        let owned: Vec<(String, &PolicyDocument)> = match view.kind {
+            ResourceType::IamUser => iam.users.get(view.id).map(|u| u.inline_policies.iter().collect()).unwrap_or_default(),
+            ResourceType::IamGroup => iam.groups.get(view.id).map(|g| g.inline_policies.iter().collect()).unwrap_or_default(),
+            ResourceType::IamRole => iam.roles.get(view.id).map(|r| r.inline_policies.iter().collect()).unwrap_or_default(),
+            ResourceType::IamPolicy => match iam.policies.get(view.id) {
+                Some(p) if !p.aws_managed => vec![(&p.name, &p.document)],
+                _ => vec![],
+            },
+            _ => vec![],
+        }
+        .into_iter()
+        .map(|(n, d): (&String, &PolicyDocument)| (n.clone(), d))
+        .collect();
+        owned
+            .into_iter()
+            .filter_map(|(name, doc)| {
+                let actions = wildcard_actions(doc);
+                if actions.is_empty() {
+                    return None;
+                }
+                let field = match view.kind {
+                    ResourceType::IamPolicy => "document".to_string(),
+                    _ => format!("inline_policies.{name}"),
+                };
+                Some(Hit {
+                    key: name.clone(),
+                    detail: format!("policy {name} allows {} on every resource", actions.join(", ")),
+                    field: Some(field),
+                    baseline: None,
+                    current: Some(Value::from(actions)),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,35 @@
+//! One scan: current facts + committed baselines + rule catalog → findings.
+
+use std::path::Path;
+
+use crate::baseline::Baselines;
+use crate::diff::{self, ResourceDiff};
+use crate::error::Result;
+use crate::findings::ScanResult;
+use crate::rules::{self, Rule};
+use crate::snapshot::Snapshot;
+
+/// Loads the baselines for `current`'s account from `dir`; `None` scans without one
+/// (every resource then counts as new).
+pub fn load_baselines(dir: Option<&Path>, current: &Snapshot) -> Result<Baselines> {
+    match dir {
+        Some(dir) => Baselines::load(dir, &current.meta),
+        None => Ok(Baselines::none(&current.meta)),
+    }
+}
+
+/// Diffs and evaluates; returns the findings and the diff they came from.
+pub fn run(current: &Snapshot, baselines: &Baselines, rules: &[Rule]) -> (ScanResult, Vec<ResourceDiff>) {
+    let diffs = diff::diff(&baselines.snapshot, current);
+    let findings = rules::engine::evaluate(rules, baselines, current, &diffs);
+    let mut gaps = current.meta.collection_gaps.clone();
+    gaps.sort();
+    let result = ScanResult {
+        account_id: current.meta.account_id.clone(),
+        scanned_at: current.meta.scanned_at,
+        regions: current.meta.regions.clone(),
+        collection_gaps: gaps,
+        findings,
+    };
+    (result, diffs)
+}
