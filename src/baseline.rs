@@ -153,12 +153,12 @@ fn other_accounts(dir: &Path) -> Vec<String> {
     out
 }
 
-/// The canonical baseline text of every service of `snapshot` (services without
-/// resources get `{}`, so "none" is recorded explicitly).
-pub fn render(snapshot: &Snapshot) -> BTreeMap<Service, String> {
+/// The canonical baseline text of every service for these resources (services
+/// without resources get `{}`, so "none" is recorded explicitly).
+pub fn render<'a>(resources: impl IntoIterator<Item = (ResourceType, &'a str, Value)>) -> BTreeMap<Service, String> {
     let mut per_service: BTreeMap<Service, BTreeMap<&str, Value>> =
         Service::ALL.into_iter().map(|s| (s, BTreeMap::new())).collect();
-    for (kind, id, mut value) in snapshot.resources() {
+    for (kind, id, mut value) in resources {
         kind.strip_volatile(&mut value);
         let entry = Value::Object([(kind.as_str().to_string(), value)].into_iter().collect());
         per_service.get_mut(&kind.service()).expect("all services").insert(id, entry);
@@ -180,12 +180,16 @@ pub struct Written {
     pub after: String,
 }
 
-/// Writes the baselines of `snapshot` into `dir/<account>/`, one file per service,
-/// atomically; returns the files whose content changed.
-pub fn write(dir: &Path, snapshot: &Snapshot) -> Result<Vec<Written>> {
-    let acct_dir = account_dir(dir, &snapshot.meta.account_id);
+/// Writes these resources as the baselines of `account_id` in `dir/<account>/`, one file
+/// per service, atomically; returns the files whose content changed.
+pub fn write<'a>(
+    dir: &Path,
+    account_id: &str,
+    resources: impl IntoIterator<Item = (ResourceType, &'a str, Value)>,
+) -> Result<Vec<Written>> {
+    let acct_dir = account_dir(dir, account_id);
     let mut written = Vec::new();
-    for (service, after) in render(snapshot) {
+    for (service, after) in render(resources) {
         let path = acct_dir.join(format!("{service}.json"));
         let before = match std::fs::read_to_string(&path) {
             Ok(t) => t,
@@ -204,9 +208,4 @@ pub fn write(dir: &Path, snapshot: &Snapshot) -> Result<Vec<Written>> {
 pub fn exists(dir: &Path, account_id: &str) -> bool {
     let acct = account_dir(dir, account_id);
     Service::ALL.iter().any(|s| acct.join(format!("{s}.json")).exists())
-}
-
-/// Kinds whose resources live in `service`'s file.
-pub fn kinds_of(service: Service) -> impl Iterator<Item = ResourceType> {
-    ResourceType::ALL.iter().copied().filter(move |k| k.service() == service)
 }

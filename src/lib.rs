@@ -5,7 +5,9 @@
 //! [`baseline::Baselines`] by [`diff`], the [`rules`] engine turns both into
 //! [`findings::Finding`]s, and one emitter per format in [`report`] writes them.
 
+pub mod app;
 pub mod baseline;
+pub mod cli;
 pub mod diff;
 pub mod error;
 pub mod findings;

@@ -1,0 +1,307 @@
+//! What each command does, between the parsed command line and the exit code.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::baseline::{self, Baselines};
+use crate::cli::{BaselineAcceptArgs, BaselineCommand, BaselineInitArgs, Cli, ColorWhen, Command, DiffArgs, RulesCommand, ScanArgs};
+use crate::diff::{self, Change};
+use crate::error::{Error, Result};
+use crate::findings::ScanResult;
+use crate::output::write_atomic;
+use crate::report::{self, Format};
+use crate::rules::{self, Rule};
+use crate::scan;
+use crate::snapshot::{ResourceType, Service, Snapshot};
+
+/// Exit codes (README § Exit codes).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    pub const INCOMPLETE: u8 = 3;
+}
+
+pub fn run(cli: Cli) -> Result<u8> {
+    let color = color_enabled(cli.color);
+    match cli.command {
+        Command::Scan(args) => run_scan(args, color),
+        Command::Diff(args) => run_diff(args, color),
+        Command::Baseline(BaselineCommand::Init(args)) => run_init(args),
+        Command::Baseline(BaselineCommand::Accept(args)) => run_accept(args, color),
+        Command::Rules(RulesCommand::List { rules_dirs }) => {
+            let rules = rules::load_catalog(&rules_dirs)?;
+            print(&list_rules(&rules))?;
+            Ok(exit::OK)
+        }
+        Command::Rules(RulesCommand::Explain { id, rules_dirs }) => {
+            let rules = rules::load_catalog(&rules_dirs)?;
+            let rule = rules.iter().find(|r| r.id.eq_ignore_ascii_case(&id)).ok_or_else(|| {
+                Error::Usage(format!("no rule `{id}`; `driftscan rules list` shows them all"))
+            })?;
+            print(&explain_rule(rule))?;
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// Colors only on a terminal, never with NO_COLOR, unless forced with `--color always`.
+fn color_enabled(when: ColorWhen) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        // A closed pipe (`driftscan rules list | head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| Error::io("<stdout>", e)),
+    }
+}
+
+fn load_current(path: &Path) -> Result<Snapshot> {
+    Snapshot::load(path)
+}
+
+fn run_scan(args: ScanArgs, color: bool) -> Result<u8> {
+    let rules = rules::load_catalog(&args.rules_dirs)?;
+    let current = load_current(&args.source.snapshot)?;
+    let dir = (!args.no_baseline).then_some(args.baseline_dir.baselines.as_path());
+    let baselines = scan::load_baselines(dir, &current)?;
+    let (result, _) = scan::run(&current, &baselines, &rules);
+
+    if let Some(path) = &args.sarif {
+        write_atomic(path, report::render(Format::Sarif, &result, &rules, false).as_bytes())?;
+    }
+    if let Some(path) = &args.json {
+        write_atomic(path, report::render(Format::Json, &result, &rules, false).as_bytes())?;
+    }
+    match &args.output {
+        Some(path) => write_atomic(path, report::render(args.format, &result, &rules, false).as_bytes())?,
+        None => print(&report::render(args.format, &result, &rules, color && args.format == Format::Text))?,
+    }
+    Ok(scan_exit_code(&result, args.fail_on.threshold()))
+}
+
+/// 1 when a finding reaches the threshold; otherwise 3 when data is missing; else 0.
+pub fn scan_exit_code(result: &ScanResult, threshold: Option<crate::findings::Severity>) -> u8 {
+    let failing = threshold.is_some_and(|t| result.findings.iter().any(|f| f.is_open() && f.severity.at_least(t)));
+    if failing {
+        exit::FINDINGS
+    } else if !result.collection_gaps.is_empty() {
+        exit::INCOMPLETE
+    } else {
+        exit::OK
+    }
+}
+
+fn paint_diff(unified: &str, color: bool) -> String {
+    if !color {
+        return unified.to_string();
+    }
+    let style = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
+    unified
+        .lines()
+        .map(|l| {
+            let s = if l.starts_with("+++") || l.starts_with("---") {
+                Style::new().bold()
+            } else if l.starts_with('+') {
+                style(AnsiColor::Green)
+            } else if l.starts_with('-') {
+                style(AnsiColor::Red)
+            } else if l.starts_with("@@") {
+                style(AnsiColor::Cyan)
+            } else {
+                Style::new()
+            };
+            format!("{s}{l}{s:#}\n")
+        })
+        .collect()
+}
+
+fn run_diff(args: DiffArgs, color: bool) -> Result<u8> {
+    let current = load_current(&args.source.snapshot)?;
+    let baselines = Baselines::load(&args.baseline_dir.baselines, &current.meta)?;
+    let diffs = diff::diff(&baselines.snapshot, &current);
+    let mut out = String::new();
+    let (mut added, mut removed, mut changed, mut uncollected) = (0, 0, 0, 0);
+    for d in &diffs {
+        match d.change {
+            Change::Unchanged => continue,
+            Change::Uncollected => {
+                uncollected += 1;
+                continue;
+            }
+            Change::Added => added += 1,
+            Change::Removed => removed += 1,
+            Change::Changed(_) => changed += 1,
+        }
+        out.push_str(&paint_diff(&diff::unified(d), color));
+    }
+    let total = added + removed + changed;
+    out.push_str(&format!(
+        "{total} resources drifted from the baseline ({added} added, {removed} removed, {changed} changed)\n"
+    ));
+    for g in &current.meta.collection_gaps {
+        out.push_str(&format!(
+            "collection gap: {} {} {}: {}\n",
+            g.service,
+            g.region.as_deref().unwrap_or("global"),
+            g.operation,
+            g.error
+        ));
+    }
+    if uncollected > 0 {
+        out.push_str(&format!("{uncollected} baseline resources could not be compared (not collected)\n"));
+    }
+    print(&out)?;
+    Ok(if !current.meta.collection_gaps.is_empty() {
+        exit::INCOMPLETE
+    } else if args.exit_code && total > 0 {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
+}
+
+fn run_init(args: BaselineInitArgs) -> Result<u8> {
+    let current = load_current(&args.source.snapshot)?;
+    let dir = &args.baseline_dir.baselines;
+    let account = &current.meta.account_id;
+    if !current.meta.collection_gaps.is_empty() {
+        return Err(Error::Usage(format!(
+            "{}: the snapshot has {} collection gaps; a baseline must not record data that could not be read",
+            args.source.snapshot.display(),
+            current.meta.collection_gaps.len()
+        )));
+    }
+    if baseline::exists(dir, account) && !args.force {
+        return Err(Error::Usage(format!(
+            "{}: baselines for account {account} already exist; use `driftscan baseline accept` to update them, or --force to overwrite",
+            baseline::account_dir(dir, account).display()
+        )));
+    }
+    let resources = current.resources();
+    let count = resources.len();
+    let written = baseline::write(dir, account, resources)?;
+    print(&format!(
+        "wrote {} baseline files for account {account} ({count} resources) in {}\n",
+        written.len(),
+        baseline::display_path(&baseline::account_dir(dir, account))
+    ))?;
+    Ok(exit::OK)
+}
+
+fn run_accept(args: BaselineAcceptArgs, color: bool) -> Result<u8> {
+    let current = load_current(&args.source.snapshot)?;
+    let dir = &args.baseline_dir.baselines;
+    let baselines = Baselines::load(dir, &current.meta)?;
+    let diffs = diff::diff(&baselines.snapshot, &current);
+
+    let mut services = BTreeSet::new();
+    for s in &args.services {
+        services.insert(Service::parse(s).ok_or_else(|| {
+            Error::Usage(format!("unknown service `{s}` (expected one of: {})", Service::ALL.map(|s| s.as_str()).join(", ")))
+        })?);
+    }
+    for r in &args.resources {
+        if !diffs.iter().any(|d| &d.id == r) {
+            return Err(Error::Usage(format!("no resource `{r}` in the snapshot or the baseline")));
+        }
+    }
+    let rule_hits: Option<BTreeSet<String>> = if args.rules.is_empty() {
+        None
+    } else {
+        let rules = rules::load_catalog(&args.rules_dirs)?;
+        for id in &args.rules {
+            if !rules.iter().any(|r| &r.id == id) {
+                return Err(Error::Usage(format!("no rule `{id}`; `driftscan rules list` shows them all")));
+            }
+        }
+        let (result, _) = scan::run(&current, &baselines, &rules);
+        Some(result.findings.iter().filter(|f| f.is_open() && args.rules.contains(&f.rule_id)).map(|f| f.resource_id.clone()).collect())
+    };
+    let selected = |kind: ResourceType, id: &str| {
+        (args.resources.is_empty() || args.resources.iter().any(|r| r == id))
+            && (services.is_empty() || services.contains(&kind.service()))
+            && rule_hits.as_ref().is_none_or(|hits| hits.contains(id))
+    };
+
+    // Start from the baseline as it is; replace only the selected, collected resources.
+    let mut accepted: BTreeMap<(ResourceType, String), serde_json::Value> = baselines
+        .snapshot
+        .resources()
+        .into_iter()
+        .map(|(k, id, v)| ((k, id.to_string()), v))
+        .collect();
+    let mut current_values: BTreeMap<(ResourceType, &str), serde_json::Value> =
+        current.resources().into_iter().map(|(k, id, v)| ((k, id), v)).collect();
+    let mut count = 0;
+    for d in &diffs {
+        if matches!(d.change, Change::Unchanged | Change::Uncollected) || !selected(d.resource_type, &d.id) {
+            continue;
+        }
+        count += 1;
+        let key = (d.resource_type, d.id.clone());
+        match current_values.remove(&(d.resource_type, d.id.as_str())) {
+            Some(value) => accepted.insert(key, value),
+            None => accepted.remove(&key),
+        };
+    }
+    let written = baseline::write(dir, &current.meta.account_id, accepted.iter().map(|((k, id), v)| (*k, id.as_str(), v.clone())))?;
+    let mut out = String::new();
+    for w in &written {
+        let name = baseline::display_path(&w.path);
+        let text = similar::TextDiff::from_lines(&w.before, &w.after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{name}"), &format!("b/{name}"))
+            .to_string();
+        out.push_str(&paint_diff(&text, color));
+    }
+    out.push_str(&format!(
+        "accepted {count} drifted resources into {} baseline files; review the change and commit it\n",
+        written.len()
+    ));
+    print(&out)?;
+    Ok(exit::OK)
+}
+
+fn list_rules(rules: &[Rule]) -> String {
+    let mut out = String::new();
+    for r in rules {
+        out.push_str(&format!("{:<12} {:<8} {:<16} {}\n", r.id, r.severity.as_str(), r.category.as_str(), r.title));
+    }
+    out.push_str(&format!("{} rules; `driftscan rules explain ID` tells more\n", rules.len()));
+    out
+}
+
+/// The same text as the generated docs page of the rule.
+pub fn explain_rule(r: &Rule) -> String {
+    format!(
+        "{id}: {title}\n\ncategory: {cat} · severity: {sev} (security-severity {ss:.1}) · SOC 2: {soc2}\nresource types: {types}\ndefined in: {path}\n\n{desc}\n\nRationale:\n{rat}\n\nRemediation:\n{rem}\n\n{help}\n",
+        id = r.id,
+        title = r.title,
+        cat = r.category,
+        sev = r.severity,
+        ss = r.security_severity,
+        soc2 = r.soc2.join(", "),
+        types = r.resource_types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
+        path = r.path,
+        desc = r.description,
+        rat = r.rationale,
+        rem = r.remediation,
+        help = r.help,
+    )
+}
