@@ -1,0 +1,58 @@
+# driftscan — the two commands a fresh machine needs: `make demo` and `make test`.
+# Both install what they need: Rust crates (cargo), the Python venv with moto and
+# jsonschema (.venv/), and Microsoft's SARIF multitool (.tools/, from npm).
+
+CARGO      ?= cargo
+PYTHON     ?= python3
+VENV       := .venv
+VENV_PY    := $(VENV)/bin/python
+TOOLS      := .tools
+MULTITOOL_VERSION := 5.7.0
+MULTITOOL  := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+SARIF_SCHEMA := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json
+BIN        := target/debug/driftscan
+
+.PHONY: all build demo test venv sarif-tools sarif-check clean
+
+all: build
+
+build:
+	$(CARGO) build --locked
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(MULTITOOL):
+	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error @microsoft/sarif-multitool@$(MULTITOOL_VERSION)
+	chmod u+x $(MULTITOOL)
+
+sarif-tools: $(MULTITOOL) $(VENV)/.installed
+
+# The demo: the committed "today" snapshot of a fictional account against its committed
+# baseline. Exits 1 because the account has drifted (that is the point of the demo).
+demo: build
+	@$(BIN) scan --snapshot fixtures/demo/today.json --baselines baselines \
+	  --sarif demo.sarif --json demo.json; rc=$$?; \
+	  echo "wrote demo.sarif and demo.json (exit code $$rc: 0 clean, 1 findings, 2 bad input, 3 incomplete)"; \
+	  exit $$rc
+
+# Validates a SARIF file with the multitool (GitHub ingestion rules) and the schema.
+sarif-check: sarif-tools build
+	@$(BIN) scan --snapshot fixtures/demo/today.json --baselines baselines --sarif target/demo.sarif --format json -o target/demo.json >/dev/null; \
+	  rc=$$?; [ $$rc -eq 1 ] || { echo "demo scan exited $$rc, expected 1"; exit 1; }
+	$(VENV_PY) scripts/check_sarif.py --multitool $(MULTITOOL) --schema $(SARIF_SCHEMA) target/demo.sarif
+
+test: sarif-tools
+	DRIFTSCAN_PYTHON=$(abspath $(VENV_PY)) \
+	DRIFTSCAN_MULTITOOL=$(abspath $(MULTITOOL)) DRIFTSCAN_SARIF_SCHEMA=$(abspath $(SARIF_SCHEMA)) \
+	DRIFTSCAN_REQUIRE_TOOLS=1 \
+	  $(CARGO) test --locked
+	$(MAKE) --no-print-directory sarif-check
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV) $(TOOLS) demo.sarif demo.json
