@@ -375,7 +375,7 @@ mod tests {
             (r#"{"Statement":"yes"}"#, "Statement must be an object or a list"),
             (r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*""#, "not JSON"),
             ("%FF%FE", "does not decode to UTF-8"),
-            ("[1,2]", "not JSON"),
+            ("[1,2]", "expected an object"),
         ] {
             let e = PolicyDocument::parse(text).unwrap_err();
             assert!(e.0.contains(needle), "{text}: {e}");
