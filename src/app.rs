@@ -77,8 +77,7 @@ fn load_current(path: &Path) -> Result<Snapshot> {
 fn run_scan(args: ScanArgs, color: bool) -> Result<u8> {
     let rules = rules::load_catalog(&args.rules_dirs)?;
     let current = load_current(&args.source.snapshot)?;
-    let dir = (!args.no_baseline).then_some(args.baseline_dir.baselines.as_path());
-    let baselines = scan::load_baselines(dir, &current)?;
+    let baselines = scan::load_baselines(&args.baseline_dir.baselines, !args.no_baseline, &current)?;
     let (result, _) = scan::run(&current, &baselines, &rules);
 
     if let Some(path) = &args.sarif {

@@ -22,6 +22,8 @@ pub struct Location {
 #[derive(Debug)]
 pub struct Baselines {
     pub snapshot: Snapshot,
+    /// `<dir>/<account-id>`: where resources that are not in a baseline yet would go.
+    account_dir: PathBuf,
     entries: HashMap<String, EntryLines>,
 }
 
@@ -50,8 +52,8 @@ pub fn display_path(path: &Path) -> String {
 
 impl Baselines {
     /// No baseline at all: every resource is new. `meta` is the current snapshot's.
-    pub fn none(meta: &Meta) -> Baselines {
-        Baselines { snapshot: Snapshot::empty(meta.clone()), entries: HashMap::new() }
+    pub fn none(dir: &Path, meta: &Meta) -> Baselines {
+        Baselines { snapshot: Snapshot::empty(meta.clone()), account_dir: account_dir(dir, &meta.account_id), entries: HashMap::new() }
     }
 
     /// Loads the baselines of `meta.account_id` from `dir`.
@@ -70,7 +72,7 @@ impl Baselines {
             };
             return Err(Error::invalid(dir, 0, message));
         }
-        let mut out = Baselines::none(meta);
+        let mut out = Baselines::none(dir, meta);
         for entry in std::fs::read_dir(&acct_dir).map_err(|e| Error::io(&acct_dir, e))? {
             let path = entry.map_err(|e| Error::io(&acct_dir, e))?.path();
             if path.extension().is_some_and(|e| e == "json") {
@@ -123,9 +125,14 @@ impl Baselines {
     }
 
     /// The baseline line of `field` of resource `id`; falls back to the closest enclosing
-    /// field, then to the resource's own line. `None` when the resource has no entry.
-    pub fn location(&self, id: &str, field: Option<&str>) -> Option<Location> {
-        let entry = self.entries.get(id)?;
+    /// field, then to the resource's own line, and for a resource that is not in the
+    /// baseline to the first line of the file it would be added to (GitHub needs a file
+    /// in the repository for every result).
+    pub fn location(&self, kind: ResourceType, id: &str, field: Option<&str>) -> Location {
+        let Some(entry) = self.entries.get(id) else {
+            let file = self.account_dir.join(format!("{}.json", kind.service()));
+            return Location { path: display_path(&file), line: 1 };
+        };
         let mut path = field.unwrap_or_default();
         let line = loop {
             if path.is_empty() {
@@ -136,7 +143,7 @@ impl Baselines {
             }
             path = path.rsplit_once('.').map_or("", |(head, _)| head);
         };
-        Some(Location { path: entry.file.clone(), line })
+        Location { path: entry.file.clone(), line }
     }
 }
 

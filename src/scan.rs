@@ -9,13 +9,10 @@ use crate::findings::ScanResult;
 use crate::rules::{self, Rule};
 use crate::snapshot::Snapshot;
 
-/// Loads the baselines for `current`'s account from `dir`; `None` scans without one
-/// (every resource then counts as new).
-pub fn load_baselines(dir: Option<&Path>, current: &Snapshot) -> Result<Baselines> {
-    match dir {
-        Some(dir) => Baselines::load(dir, &current.meta),
-        None => Ok(Baselines::none(&current.meta)),
-    }
+/// Loads the baselines for `current`'s account from `dir`; with `use_baseline` false,
+/// scans without one (every resource then counts as new; findings still point into `dir`).
+pub fn load_baselines(dir: &Path, use_baseline: bool, current: &Snapshot) -> Result<Baselines> {
+    if use_baseline { Baselines::load(dir, &current.meta) } else { Ok(Baselines::none(dir, &current.meta)) }
 }
 
 /// Diffs and evaluates; returns the findings and the diff they came from.

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::analyzers::{Hit, View, show};
 use super::{Check, Rule, render_message};
-use crate::baseline::{Baselines, Location};
+use crate::baseline::Baselines;
 use crate::diff::{Change, ResourceDiff};
 use crate::findings::{BaselineState, Finding};
 use crate::snapshot::{self, Snapshot};
@@ -100,9 +100,7 @@ pub fn fingerprint(rule_id: &str, resource_id: &str, field: Option<&str>, key: &
 }
 
 fn finding(rule: &Rule, baselines: &Baselines, d: &ResourceDiff, hit: Hit, baseline_state: BaselineState) -> Finding {
-    let location = baselines
-        .location(&d.id, hit.field.as_deref())
-        .unwrap_or_else(|| Location { path: rule.path.clone(), line: 1 });
+    let location = baselines.location(d.resource_type, &d.id, hit.field.as_deref());
     let message = render_message(
         &rule.message,
         &[

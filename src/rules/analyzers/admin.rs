@@ -25,6 +25,11 @@ const IAM_CONTROL: [&str; 8] = [
 const EVERYTHING: [&str; 6] =
     ["s3:DeleteBucket", "ec2:TerminateInstances", "kms:ScheduleKeyDeletion", "rds:DeleteDBInstance", "dynamodb:DeleteTable", "organizations:LeaveOrganization"];
 
+/// Whether the policies give full control of IAM on every resource (conditions aside).
+pub fn is_admin(policies: &Policies) -> bool {
+    IAM_CONTROL.iter().all(|a| policies.evaluate(a, EVERY_RESOURCE).0 != Decision::NotAllowed)
+}
+
 impl Analyzer for AdminAccess {
     fn is_drift(&self) -> bool {
         false

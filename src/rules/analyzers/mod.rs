@@ -2,10 +2,16 @@
 //! encryption strengths, field-level drift), referred to by rule files with parameters.
 //! Analyzers read facts only; they never call AWS and never change facts.
 
+mod access_keys;
 mod admin;
 mod changes;
+mod encryption;
+mod exposure;
+mod password;
 pub mod policy_eval;
+mod privilege;
 mod ranked;
+mod trust;
 mod wildcard;
 
 use serde_json::Value;
@@ -31,6 +37,18 @@ pub struct Hit {
     pub detail: String,
     pub baseline: Option<Value>,
     pub current: Option<Value>,
+}
+
+impl Hit {
+    pub fn new(key: impl Into<String>, field: impl Into<String>, detail: impl Into<String>) -> Hit {
+        Hit { key: key.into(), field: Some(field.into()), detail: detail.into(), baseline: None, current: None }
+    }
+
+    pub fn values(mut self, baseline: Option<Value>, current: Option<Value>) -> Hit {
+        self.baseline = baseline;
+        self.current = current;
+        self
+    }
 }
 
 pub trait Analyzer: Send + Sync + std::fmt::Debug {
@@ -68,29 +86,60 @@ pub fn build(name: &str, params: &toml::Table, kinds: &[ResourceType]) -> Result
         }
     };
     use ResourceType::*;
-    Ok(match name {
-        "admin_access" => {
-            allow(&[IamUser, IamGroup, IamRole])?;
-            no_params()?;
-            Box::new(admin::AdminAccess)
+    const PRINCIPALS: &[ResourceType] = &[IamUser, IamGroup, IamRole];
+    let simple = |allowed: &[ResourceType], analyzer: Box<dyn Analyzer>| -> Result<Box<dyn Analyzer>, String> {
+        allow(allowed)?;
+        no_params()?;
+        Ok(analyzer)
+    };
+    match name {
+        "admin_access" => simple(PRINCIPALS, Box::new(admin::AdminAccess)),
+        "wildcard_policy" => simple(&[IamUser, IamGroup, IamRole, IamPolicy], Box::new(wildcard::WildcardPolicy)),
+        "permissions_grew" => simple(PRINCIPALS, Box::new(privilege::PermissionsGrew)),
+        "privilege_escalation" => simple(PRINCIPALS, Box::new(privilege::PrivilegeEscalation)),
+        "new_principal" => simple(PRINCIPALS, Box::new(privilege::NewPrincipal)),
+        "risky_trust" => simple(&[IamRole], Box::new(trust::RiskyTrust)),
+        "trust_new_principal" => simple(&[IamRole], Box::new(trust::TrustNewPrincipal)),
+        "access_keys" => {
+            allow(&[IamUser])?;
+            Ok(Box::new(access_keys::AccessKeys::from_params(params)?))
         }
-        "wildcard_policy" => {
-            allow(&[IamUser, IamGroup, IamRole, IamPolicy])?;
-            no_params()?;
-            Box::new(wildcard::WildcardPolicy)
-        }
-        "ranked_downgrade" => Box::new(ranked::RankedDowngrade::from_params(params, kinds)?),
+        "password_policy_weakened" => simple(&[Account], Box::new(password::PasswordPolicyWeakened)),
+        "insecure_transport_allowed" => simple(&[S3Bucket], Box::new(encryption::InsecureTransportAllowed)),
+        "dynamodb_key_downgrade" => simple(&[DynamodbTable], Box::new(encryption::DynamodbKeyDowngrade)),
+        "key_in_use_unusable" => simple(&[KmsKey], Box::new(encryption::KeyInUseUnusable)),
+        "public_bucket" => simple(&[S3Bucket], Box::new(exposure::PublicBucket)),
+        "snapshot_shared_new_account" => simple(&[RdsSnapshot], Box::new(exposure::SnapshotSharedNewAccount)),
+        "kms_open_key_policy" => simple(&[KmsKey], Box::new(exposure::KmsOpenKeyPolicy)),
+        "ranked_downgrade" => Ok(Box::new(ranked::RankedDowngrade::from_params(params, kinds)?)),
         "changed_fields" => {
             no_params()?;
-            Box::new(changes::ChangedFields)
+            Ok(Box::new(changes::ChangedFields))
         }
-        other => {
-            return Err(format!(
-                "unknown analyzer `{other}` (expected one of: admin_access, wildcard_policy, ranked_downgrade, changed_fields)"
-            ));
-        }
-    })
+        other => Err(format!("unknown analyzer `{other}` (expected one of: {})", ANALYZERS.join(", "))),
+    }
 }
+
+/// Every analyzer a rule file can name.
+pub const ANALYZERS: &[&str] = &[
+    "access_keys",
+    "admin_access",
+    "changed_fields",
+    "dynamodb_key_downgrade",
+    "insecure_transport_allowed",
+    "key_in_use_unusable",
+    "kms_open_key_policy",
+    "new_principal",
+    "password_policy_weakened",
+    "permissions_grew",
+    "privilege_escalation",
+    "public_bucket",
+    "ranked_downgrade",
+    "risky_trust",
+    "snapshot_shared_new_account",
+    "trust_new_principal",
+    "wildcard_policy",
+];
 
 /// A JSON value shown in a message: strings bare, anything else as compact JSON, cut
 /// short so that a whole policy document does not become a message.

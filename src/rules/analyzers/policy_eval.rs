@@ -144,13 +144,19 @@ pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
 /// statement covers it, and no `NotResource` statement does.
 pub const EVERY_RESOURCE: &str = "*";
 
+/// The request resource "some resource" (can the principal do this to anything?): any
+/// Allow covers it, and only a Deny on every resource takes it away.
+pub const SOME_RESOURCE: &str = "";
+
 fn applies(s: &Statement, action: &str, resource: &str) -> bool {
     let action_ok = if s.is_not_action() {
         !s.not_action.iter().any(|p| wildcard_match(p, action, true))
     } else {
         s.action.iter().any(|p| wildcard_match(p, action, true))
     };
-    let resource_ok = if resource == EVERY_RESOURCE {
+    let resource_ok = if resource == SOME_RESOURCE {
+        s.effect == Effect::Allow || s.resource.iter().any(|r| r == "*")
+    } else if resource == EVERY_RESOURCE {
         s.resource.iter().any(|r| r == "*")
     } else if !s.not_resource.is_empty() {
         !s.not_resource.iter().any(|p| wildcard_match(p, resource, false))

@@ -1,0 +1,114 @@
+//! Public exposure that needs more than one field: bucket policies and ACLs weighed
+//! against the public access blocks, snapshot sharing, open KMS key policies.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::{Analyzer, Hit, View};
+use crate::diff::ResourceDiff;
+use crate::snapshot::policy::{Effect, Statement};
+
+/// An Allow to every principal (`*`) without any condition that could narrow it.
+fn open_to_everyone(s: &Statement) -> bool {
+    s.effect == Effect::Allow
+        && s.condition.is_empty()
+        && (s.not_principal.is_some() || s.principal.as_ref().is_some_and(|p| p.values().flatten().any(|v| v == "*")))
+}
+
+#[derive(Debug)]
+pub struct PublicBucket;
+
+impl Analyzer for PublicBucket {
+    fn is_drift(&self) -> bool {
+        false
+    }
+
+    fn check(&self, view: &View) -> Vec<Hit> {
+        let s3 = &view.facts.s3;
+        let Some(bucket) = s3.buckets.get(view.id) else { return Vec::new() };
+        let account_pab = s3.account.values().next().map(|a| &a.public_access_block);
+        let restricts_policy = bucket.public_access_block.restrict_public_buckets || account_pab.is_some_and(|p| p.restrict_public_buckets);
+        let ignores_acls = bucket.public_access_block.ignore_public_acls || account_pab.is_some_and(|p| p.ignore_public_acls);
+        let mut hits = Vec::new();
+        let open: Vec<String> = bucket
+            .policy
+            .iter()
+            .flat_map(|p| &p.statements)
+            .filter(|s| open_to_everyone(s))
+            .flat_map(|s| if s.is_not_action() { vec!["* except ...".to_string()] } else { s.action.clone() })
+            .collect();
+        if (!open.is_empty() || bucket.policy_is_public) && !restricts_policy {
+            let detail = if open.is_empty() {
+                "its bucket policy is public (as evaluated by S3)".to_string()
+            } else {
+                format!("its bucket policy allows {} to everyone (`*`) without a condition", open.join(", "))
+            };
+            hits.push(Hit::new("policy", "policy", detail).values(None, Some(Value::from(open))));
+        }
+        if !bucket.public_acl_grants.is_empty() && !ignores_acls {
+            let detail = format!("its ACL grants {}", bucket.public_acl_grants.join(", "));
+            hits.push(Hit::new("acl", "public_acl_grants", detail).values(None, Some(Value::from(bucket.public_acl_grants.clone()))));
+        }
+        hits
+    }
+}
+
+fn shared_accounts(value: &Value) -> BTreeSet<String> {
+    value
+        .get("shared_with")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|a| *a != "all")
+        .map(str::to_string)
+        .collect()
+}
+
+#[derive(Debug)]
+pub struct SnapshotSharedNewAccount;
+
+impl Analyzer for SnapshotSharedNewAccount {
+    fn is_drift(&self) -> bool {
+        true
+    }
+
+    fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
+        let Some(c) = current else { return Vec::new() };
+        // A snapshot that is new as a whole has no approved sharing: every account is new.
+        let known: BTreeSet<String> = baseline.map(|b| shared_accounts(b.value)).unwrap_or_default();
+        shared_accounts(c.value)
+            .difference(&known)
+            .map(|a| Hit::new(a.clone(), "shared_with", format!("is now shared with account {a}, which the baseline does not share with")).values(None, Some(Value::from(a.as_str()))))
+            .collect()
+    }
+}
+
+#[derive(Debug)]
+pub struct KmsOpenKeyPolicy;
+
+impl Analyzer for KmsOpenKeyPolicy {
+    fn is_drift(&self) -> bool {
+        false
+    }
+
+    fn check(&self, view: &View) -> Vec<Hit> {
+        let Some(key) = view.facts.kms.keys.get(view.id) else { return Vec::new() };
+        if key.manager == "AWS" {
+            return Vec::new();
+        }
+        let actions: Vec<String> = key
+            .policy
+            .iter()
+            .flat_map(|p| &p.statements)
+            .filter(|s| open_to_everyone(s))
+            .flat_map(|s| s.action.clone())
+            .collect();
+        if actions.is_empty() {
+            return Vec::new();
+        }
+        let detail = format!("its key policy allows {} to every principal (`*`) without a condition", actions.join(", "));
+        vec![Hit::new("", "policy", detail).values(None, Some(Value::from(actions)))]
+    }
+}

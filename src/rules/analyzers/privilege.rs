@@ -1,0 +1,198 @@
+//! Privilege creep on IAM principals: permissions that grew since the baseline, known
+//! privilege-escalation paths, and new principals that carry permissions.
+
+use serde_json::Value;
+
+use super::admin::is_admin;
+use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies, SOME_RESOURCE};
+use super::{Analyzer, Hit, View};
+use crate::diff::{Change, ResourceDiff};
+use crate::snapshot::policy::Effect;
+
+/// The field of a principal that best explains where a permission comes from.
+fn source_field(sources: &[String]) -> &'static str {
+    if sources.iter().any(|s| s.starts_with("group ")) {
+        "groups"
+    } else if sources.iter().any(|s| s.starts_with("inline policy")) {
+        "inline_policies"
+    } else {
+        "attached_policies"
+    }
+}
+
+/// One thing an identity policy allows: an action pattern on a resource pattern.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Grant {
+    action: String,
+    resource: String,
+    source: String,
+}
+
+impl Grant {
+    fn shown(&self) -> String {
+        format!("{} on {}", self.action, self.resource)
+    }
+}
+
+/// Every (action, resource) an Allow statement names, with the policy it comes from.
+/// `NotAction` statements are shown as `* except …`.
+fn grants(policies: &Policies) -> Vec<Grant> {
+    let mut out = Vec::new();
+    for (source, doc) in &policies.identity {
+        for s in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
+            let actions: Vec<String> =
+                if s.is_not_action() { vec![format!("* except {}", s.not_action.join(", "))] } else { s.action.clone() };
+            let resources: Vec<String> =
+                if s.resource.is_empty() { vec![format!("* except {}", s.not_resource.join(", "))] } else { s.resource.clone() };
+            for a in &actions {
+                for r in &resources {
+                    out.push(Grant { action: a.clone(), resource: r.clone(), source: source.clone() });
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup_by(|a, b| a.action == b.action && a.resource == b.resource);
+    out
+}
+
+/// What `grant` means when asked of a set of policies: the pattern itself is the request
+/// (so `s3:*` is covered only by `s3:*` or `*`), a `* except` form by `*`.
+fn decision(policies: &Policies, grant: &Grant) -> Decision {
+    let action = if grant.action.starts_with("* except") { "*" } else { &grant.action };
+    let resource = if grant.resource.starts_with("* except") { EVERY_RESOURCE } else { &grant.resource };
+    policies.evaluate(action, resource).0
+}
+
+#[derive(Debug)]
+pub struct PermissionsGrew;
+
+impl Analyzer for PermissionsGrew {
+    fn is_drift(&self) -> bool {
+        true
+    }
+
+    fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
+        let (Some(b), Some(c)) = (baseline, current) else { return Vec::new() };
+        let (mut fb, mut fc) = (Fallbacks::new(), Fallbacks::new());
+        let before = Policies::of(b.facts, b.kind, b.id, &mut fb);
+        let after = Policies::of(c.facts, c.kind, c.id, &mut fc);
+        let grown: Vec<Grant> = grants(&after)
+            .into_iter()
+            .filter(|g| {
+                let now = decision(&after, g);
+                now != Decision::NotAllowed && now > decision(&before, g)
+            })
+            .collect();
+        if grown.is_empty() {
+            return Vec::new();
+        }
+        let boundary_removed = before.boundary.is_some() && after.boundary.is_none();
+        let sources: Vec<String> = grown.iter().map(|g| g.source.clone()).collect();
+        let field = if boundary_removed { "permissions_boundary" } else { source_field(&sources) };
+        const SHOWN: usize = 8;
+        let mut listed: Vec<String> = grown.iter().take(SHOWN).map(|g| format!("{} (via {})", g.shown(), g.source)).collect();
+        if grown.len() > SHOWN {
+            listed.push(format!("and {} more", grown.len() - SHOWN));
+        }
+        let mut detail = format!("newly allowed: {}", listed.join("; "));
+        if boundary_removed {
+            detail.push_str(" (its permissions boundary was removed)");
+        }
+        let current = Value::from(grown.iter().map(Grant::shown).collect::<Vec<_>>());
+        vec![Hit::new("", field, detail).values(None, Some(current))]
+    }
+}
+
+/// Known ways to turn limited IAM access into more: each needs all of its actions.
+/// Sources: Rhino Security Labs' AWS privilege-escalation research, as used by
+/// Cloudsplaining and Pacu.
+const ESCALATION_PATHS: &[(&str, &[&str])] = &[
+    ("CreatePolicyVersion", &["iam:CreatePolicyVersion"]),
+    ("SetDefaultPolicyVersion", &["iam:SetDefaultPolicyVersion"]),
+    ("AttachUserPolicy", &["iam:AttachUserPolicy"]),
+    ("AttachGroupPolicy", &["iam:AttachGroupPolicy"]),
+    ("AttachRolePolicy", &["iam:AttachRolePolicy", "sts:AssumeRole"]),
+    ("PutUserPolicy", &["iam:PutUserPolicy"]),
+    ("PutGroupPolicy", &["iam:PutGroupPolicy"]),
+    ("PutRolePolicy", &["iam:PutRolePolicy", "sts:AssumeRole"]),
+    ("CreateAccessKey", &["iam:CreateAccessKey"]),
+    ("CreateLoginProfile", &["iam:CreateLoginProfile"]),
+    ("UpdateLoginProfile", &["iam:UpdateLoginProfile"]),
+    ("AddUserToGroup", &["iam:AddUserToGroup"]),
+    ("UpdateAssumeRolePolicy", &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"]),
+    ("PassRole+Lambda", &["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]),
+    ("PassRole+LambdaEventSource", &["iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"]),
+    ("UpdateLambdaCode", &["lambda:UpdateFunctionCode"]),
+    ("PassRole+EC2", &["iam:PassRole", "ec2:RunInstances"]),
+    ("PassRole+CloudFormation", &["iam:PassRole", "cloudformation:CreateStack"]),
+    ("PassRole+GlueDevEndpoint", &["iam:PassRole", "glue:CreateDevEndpoint"]),
+    ("UpdateGlueDevEndpoint", &["glue:UpdateDevEndpoint"]),
+    ("PassRole+DataPipeline", &["iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"]),
+    ("PassRole+SageMakerNotebook", &["iam:PassRole", "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"]),
+    ("PassRole+CodeBuild", &["iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"]),
+];
+
+#[derive(Debug)]
+pub struct PrivilegeEscalation;
+
+impl Analyzer for PrivilegeEscalation {
+    fn is_drift(&self) -> bool {
+        false
+    }
+
+    fn check(&self, view: &View) -> Vec<Hit> {
+        let mut fallbacks = Fallbacks::new();
+        let policies = Policies::of(view.facts, view.kind, view.id, &mut fallbacks);
+        // An administrator has every path; the admin rule already says so, once.
+        if policies.identity.is_empty() || is_admin(&policies) {
+            return Vec::new();
+        }
+        let mut hits = Vec::new();
+        for (name, actions) in ESCALATION_PATHS {
+            let mut weakest = Decision::Allowed;
+            let mut sources = Vec::new();
+            for action in *actions {
+                let (d, via) = policies.evaluate(action, SOME_RESOURCE);
+                weakest = weakest.min(d);
+                sources.extend(via);
+            }
+            if weakest == Decision::NotAllowed {
+                continue;
+            }
+            sources.sort();
+            sources.dedup();
+            let condition = if weakest == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
+            let detail = format!("{} ({}{condition}) through {}", name, actions.join(" + "), sources.join(", "));
+            let field = source_field(&sources);
+            hits.push(Hit::new(*name, field, detail).values(None, Some(Value::from(sources))));
+        }
+        hits
+    }
+}
+
+#[derive(Debug)]
+pub struct NewPrincipal;
+
+impl Analyzer for NewPrincipal {
+    fn is_drift(&self) -> bool {
+        true
+    }
+
+    fn compare(&self, _baseline: Option<&View>, current: Option<&View>, diff: &ResourceDiff) -> Vec<Hit> {
+        let Some(c) = current else { return Vec::new() };
+        if diff.change != Change::Added {
+            return Vec::new();
+        }
+        let mut fallbacks = Fallbacks::new();
+        let policies = Policies::of(c.facts, c.kind, c.id, &mut fallbacks);
+        let mut sources: Vec<String> = policies.identity.iter().map(|(s, _)| s.clone()).collect();
+        sources.extend(policies.missing.iter().map(|arn| format!("policy {}", arn.rsplit('/').next().unwrap_or(arn))));
+        if sources.is_empty() {
+            return Vec::new();
+        }
+        let detail = format!("with permissions through {}", sources.join(", "));
+        let field = source_field(&sources);
+        vec![Hit::new("", field, detail).values(None, Some(Value::from(sources)))]
+    }
+}
