@@ -42,8 +42,7 @@ pub struct Rule {
     /// Markdown.
     pub help: String,
     pub check: Check,
-    /// Repo-relative path of the rule file (the SARIF location of findings on resources
-    /// that have no baseline entry yet).
+    /// Repo-relative path of the rule file (named in load errors and `rules explain`).
     pub path: String,
 }
 
