@@ -12,7 +12,9 @@ use crate::snapshot::Snapshot;
 /// Loads the baselines for `current`'s account from `dir`; with `use_baseline` false,
 /// scans without one (every resource then counts as new; findings still point into `dir`).
 pub fn load_baselines(dir: &Path, use_baseline: bool, current: &Snapshot) -> Result<Baselines> {
-    if use_baseline { Baselines::load(dir, &current.meta) } else { Ok(Baselines::none(dir, &current.meta)) }
+    let mut baselines = if use_baseline { Baselines::load(dir, &current.meta)? } else { Baselines::none(dir, &current.meta) };
+    baselines.snapshot.iam.adopt_volatile(&current.iam);
+    Ok(baselines)
 }
 
 /// Diffs and evaluates; returns the findings and the diff they came from.

@@ -151,7 +151,9 @@ fn drop_covered(rules: &[Rule], findings: &mut Vec<Finding>) {
                 *id == f.resource_id
                     && match (field, &f.field) {
                         (Some(a), Some(b)) => overlaps(a, b),
-                        _ => false,
+                        // An added or removed resource yields to any rule that reports it.
+                        (_, None) => true,
+                        (None, Some(_)) => false,
                     }
             })
     });

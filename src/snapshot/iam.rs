@@ -149,6 +149,19 @@ pub struct ManagedPolicy {
 }
 
 impl IamFacts {
+    /// Baselines never hold volatile fields (last use). Giving the baseline side today's
+    /// values lets time-based rules (unused keys) compare like with like instead of
+    /// taking "not recorded" for "never used".
+    pub fn adopt_volatile(&mut self, current: &IamFacts) {
+        for (arn, user) in &mut self.users {
+            let Some(now) = current.users.get(arn) else { continue };
+            user.password_last_used = now.password_last_used;
+            for key in &mut user.access_keys {
+                key.last_used = now.access_keys.iter().find(|k| k.id == key.id).and_then(|k| k.last_used);
+            }
+        }
+    }
+
     /// The group whose name is `name` (users list their groups by name).
     pub fn group_by_name(&self, name: &str) -> Option<(&String, &IamGroup)> {
         self.groups.iter().find(|(_, g)| g.name == name)

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::admin::is_admin;
-use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies, SOME_RESOURCE};
+use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies, SOME_RESOURCE, wildcard_match};
 use super::{Analyzer, Hit, View};
 use crate::diff::{Change, ResourceDiff};
 use crate::snapshot::policy::Effect;
@@ -56,6 +56,22 @@ fn grants(policies: &Policies) -> Vec<Grant> {
     out
 }
 
+/// Drops grants that another grant of the list already covers (`s3:GetObject` on a
+/// bucket next to `*` on `*`), so the listed growth is the grant that matters.
+fn without_subsumed(grants: Vec<Grant>) -> Vec<Grant> {
+    let covers = |wide: &Grant, narrow: &Grant| {
+        !wide.action.starts_with("* except")
+            && !wide.resource.starts_with("* except")
+            && wildcard_match(&wide.action, &narrow.action, true)
+            && wildcard_match(&wide.resource, &narrow.resource, false)
+    };
+    grants
+        .iter()
+        .filter(|g| !grants.iter().any(|w| (w.action != g.action || w.resource != g.resource) && covers(w, g)))
+        .cloned()
+        .collect()
+}
+
 /// What `grant` means when asked of a set of policies: the pattern itself is the request
 /// (so `s3:*` is covered only by `s3:*` or `*`), a `* except` form by `*`.
 fn decision(policies: &Policies, grant: &Grant) -> Decision {
@@ -84,6 +100,7 @@ impl Analyzer for PermissionsGrew {
                 now != Decision::NotAllowed && now > decision(&before, g)
             })
             .collect();
+        let grown = without_subsumed(grown);
         if grown.is_empty() {
             return Vec::new();
         }
