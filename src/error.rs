@@ -44,10 +44,22 @@ impl Error {
     pub fn json(path: impl Into<PathBuf>, err: &serde_json::Error) -> Self {
         // serde_json appends " at line L column C"; the position is printed in front instead.
         let text = err.to_string();
-        let message = match text.rfind(" at line ") {
+        let mut message = match text.rfind(" at line ") {
             Some(i) => text[..i].to_string(),
             None => text,
         };
+        // chrono's parse errors do not say what was being parsed.
+        const DATE_ERRORS: [&str; 6] = [
+            "input is out of range",
+            "no possible date and time matching input",
+            "input is not enough for unique date and time",
+            "input contains invalid characters",
+            "premature end of input",
+            "trailing input",
+        ];
+        if DATE_ERRORS.contains(&message.as_str()) {
+            message = format!("invalid date-time ({message}); expected RFC 3339, e.g. 2026-11-22T02:00:00Z");
+        }
         Error::Invalid { path: path.into(), line: err.line(), column: err.column(), message }
     }
 }

@@ -77,7 +77,7 @@ impl PolicyDocument {
             &decoded
         };
         let value: Value =
-            serde_json::from_str(json).map_err(|e| PolicyError(format!("not JSON: {e}")))?;
+            serde_json::from_str(json).map_err(|e| PolicyError(format!("not JSON: {}", without_position(&e))))?;
         Self::from_value(&value)
     }
 
@@ -88,6 +88,9 @@ impl PolicyDocument {
             Value::Object(o) => o,
             other => return err(format!("expected an object, found {}", kind(other))),
         };
+        if !obj.contains_key("Statement") {
+            return err("a policy document needs a Statement");
+        }
         let mut doc = PolicyDocument::default();
         for (key, v) in obj {
             match key.as_str() {
@@ -184,6 +187,16 @@ impl<'de> Deserialize<'de> for PolicyDocument {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         PolicyDocument::from_value(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A serde_json error without its " at line L column C": that position is inside the
+/// embedded policy text, while the caller reports the position in the file.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
     }
 }
 
