@@ -1,0 +1,24 @@
+//! Golden files of the demo scan in every format (`tests/snapshots/`). A change to an
+//! emitter or a rule shows up here as a reviewable diff; update with
+//! `INSTA_UPDATE=always cargo test --test golden` and review the result.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn demo_reports_match_their_golden_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    scan_demo(tmp.path());
+    let read = |name: &str| std::fs::read_to_string(tmp.path().join(name)).unwrap();
+    insta::assert_snapshot!("demo.sarif", read("demo.sarif"));
+    insta::assert_snapshot!("demo.json", read("demo.json"));
+    insta::assert_snapshot!("demo.txt", read("demo.txt"));
+}
+
+#[test]
+fn demo_diff_matches_its_golden_file() {
+    let run = driftscan(&["diff", "--snapshot", path_str(&demo_today())]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!("demo.diff", run.stdout);
+}
