@@ -1,0 +1,132 @@
+//! Every built-in rule has pass and fail cases beside it (`rules/<category>/<ID>.cases.json`).
+//! A case patches the demo account's approved snapshot (JSON merge patch, RFC 7386) into
+//! a baseline and a current state, runs the whole engine, and checks the rule's findings.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use driftscan::snapshot::Snapshot;
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cases {
+    fail: Vec<FailCase>,
+    pass: Vec<PassCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailCase {
+    name: String,
+    #[serde(default)]
+    baseline: Value,
+    #[serde(default)]
+    current: Value,
+    /// `(resource ARN, baseline_state)` of every finding the rule must make, and no more.
+    expect: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PassCase {
+    name: String,
+    #[serde(default)]
+    baseline: Value,
+    #[serde(default)]
+    current: Value,
+    /// Resources on which the rule must report no open finding.
+    clean: Vec<String>,
+}
+
+/// RFC 7386: objects merge, `null` deletes, anything else replaces.
+fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+fn patched(base: &Value, patch: &Value) -> Snapshot {
+    let mut v = base.clone();
+    if !patch.is_null() {
+        merge(&mut v, patch);
+    }
+    serde_json::from_value(v).expect("a patched snapshot is a valid snapshot")
+}
+
+/// `(resource, state)` of the rule's findings for one case.
+fn run_case(rule_id: &str, base: &Value, baseline: &Value, current: &Value) -> BTreeSet<(String, String)> {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = patched(base, baseline);
+    let now = patched(base, current);
+    driftscan::baseline::write(tmp.path(), &before.meta.account_id, before.resources()).unwrap();
+    let rules: Vec<_> = driftscan::rules::load_catalog(&[]).unwrap().into_iter().filter(|r| r.id == rule_id).collect();
+    assert_eq!(rules.len(), 1, "no rule {rule_id}");
+    let baselines = driftscan::scan::load_baselines(tmp.path(), true, &now).unwrap();
+    let (result, _) = driftscan::scan::run(&now, &baselines, &rules);
+    result
+        .findings
+        .iter()
+        .map(|f| (f.resource_id.clone(), f.baseline_state.as_str().to_string()))
+        .collect()
+}
+
+fn case_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            case_files(&path, out);
+        } else if path.to_string_lossy().ends_with(".cases.json") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_rule_passes_and_fails_its_cases() {
+    let base: Value = serde_json::from_str(&std::fs::read_to_string(demo_baseline_snapshot()).unwrap()).unwrap();
+    let catalog = driftscan::rules::load_catalog(&[]).unwrap();
+    let mut files = Vec::new();
+    case_files(&repo().join("rules"), &mut files);
+    let mut failures = Vec::new();
+    let mut covered = BTreeSet::new();
+    for file in &files {
+        let rule_id = file.file_name().unwrap().to_string_lossy().trim_end_matches(".cases.json").to_string();
+        let rule_file = file.with_file_name(format!("{rule_id}.toml"));
+        assert!(rule_file.exists(), "{} has no rule beside it", file.display());
+        let cases: Cases = serde_json::from_str(&std::fs::read_to_string(file).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(!cases.fail.is_empty() && !cases.pass.is_empty(), "{rule_id}: needs at least one fail and one pass case");
+        covered.insert(rule_id.clone());
+        for case in &cases.fail {
+            let got = run_case(&rule_id, &base, &case.baseline, &case.current);
+            let want: BTreeSet<(String, String)> = case.expect.iter().cloned().collect();
+            if got != want {
+                failures.push(format!("{rule_id} fail case `{}`:\n  want {want:?}\n  got  {got:?}", case.name));
+            }
+        }
+        for case in &cases.pass {
+            let got = run_case(&rule_id, &base, &case.baseline, &case.current);
+            let open: Vec<_> = got.iter().filter(|(r, s)| s != "absent" && case.clean.contains(r)).collect();
+            if !open.is_empty() {
+                failures.push(format!("{rule_id} pass case `{}`: unexpected findings {open:?}", case.name));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    let missing: Vec<&str> = catalog.iter().map(|r| r.id.as_str()).filter(|id| !covered.contains(*id)).collect();
+    assert!(missing.is_empty(), "rules without cases: {missing:?}");
+}
