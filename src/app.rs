@@ -2,12 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
-use std::path::Path;
 
 use anstyle::{AnsiColor, Style};
 
 use crate::baseline::{self, Baselines};
-use crate::cli::{BaselineAcceptArgs, BaselineCommand, BaselineInitArgs, Cli, ColorWhen, Command, DiffArgs, RulesCommand, ScanArgs};
+use crate::cli::{AwsArgs, BaselineAcceptArgs, BaselineCommand, BaselineInitArgs, Cli, ColorWhen, Command, DiffArgs, RulesCommand, ScanArgs, SnapshotArgs, SourceArgs};
+use crate::collect;
 use crate::diff::{self, Change};
 use crate::error::{Error, Result};
 use crate::findings::ScanResult;
@@ -25,13 +25,35 @@ pub mod exit {
     pub const INCOMPLETE: u8 = 3;
 }
 
+/// The exit code of a failed run.
+pub fn exit_code_of(err: &Error) -> u8 {
+    match err {
+        Error::Collection(_) => exit::INCOMPLETE,
+        _ => exit::BAD_INPUT,
+    }
+}
+
+/// How chatty the run is on stderr.
+#[derive(Debug, Clone, Copy)]
+struct Ui {
+    quiet: bool,
+    /// Progress bars: only when stderr is a terminal, never with --quiet or -v (logs).
+    progress: bool,
+}
+
 pub fn run(cli: Cli) -> Result<u8> {
     let color = color_enabled(cli.color);
+    if cli.verbose > 0 {
+        let level = if cli.verbose > 1 { tracing::Level::DEBUG } else { tracing::Level::WARN };
+        let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(level).with_ansi(color).without_time().try_init();
+    }
+    let ui = Ui { quiet: cli.quiet, progress: !cli.quiet && cli.verbose == 0 && std::io::stderr().is_terminal() };
     match cli.command {
-        Command::Scan(args) => run_scan(args, color),
-        Command::Diff(args) => run_diff(args, color),
-        Command::Baseline(BaselineCommand::Init(args)) => run_init(args),
-        Command::Baseline(BaselineCommand::Accept(args)) => run_accept(args, color),
+        Command::Snapshot(args) => run_snapshot(args, ui),
+        Command::Scan(args) => run_scan(args, color, ui),
+        Command::Diff(args) => run_diff(args, color, ui),
+        Command::Baseline(BaselineCommand::Init(args)) => run_init(args, ui),
+        Command::Baseline(BaselineCommand::Accept(args)) => run_accept(args, color, ui),
         Command::Rules(RulesCommand::List { rules_dirs }) => {
             let rules = rules::load_catalog(&rules_dirs)?;
             print(&list_rules(&rules))?;
@@ -70,13 +92,84 @@ fn print(text: &str) -> Result<()> {
     }
 }
 
-fn load_current(path: &Path) -> Result<Snapshot> {
-    Snapshot::load(path)
+/// The current state: the snapshot file, or the account read live.
+fn load_current(source: &SourceArgs, ui: Ui) -> Result<Snapshot> {
+    let aws = &source.aws;
+    match &source.snapshot {
+        Some(path) => {
+            if let Some(flag) = aws_flag_given(aws) {
+                return Err(Error::Usage(format!("{flag} reads the live account; it cannot be combined with --snapshot")));
+            }
+            Snapshot::load(path)
+        }
+        None => collect::run_blocking(&collect_options(aws, ui)),
+    }
 }
 
-fn run_scan(args: ScanArgs, color: bool) -> Result<u8> {
+fn aws_flag_given(aws: &AwsArgs) -> Option<&'static str> {
+    if aws.profile.is_some() {
+        Some("--profile")
+    } else if !aws.regions.is_empty() {
+        Some("--region")
+    } else if aws.endpoint_url.is_some() {
+        Some("--endpoint-url")
+    } else if aws.role_arn.is_some() {
+        Some("--role-arn")
+    } else {
+        None
+    }
+}
+
+fn collect_options(aws: &AwsArgs, ui: Ui) -> collect::Options {
+    collect::Options {
+        profile: aws.profile.clone(),
+        regions: aws.regions.clone(),
+        endpoint_url: aws.endpoint_url.clone(),
+        role_arn: aws.role_arn.clone(),
+        concurrency: aws.concurrency as usize,
+        call_timeout: std::time::Duration::from_secs(aws.call_timeout as u64),
+        max_attempts: aws.max_attempts as u32,
+        progress: ui.progress,
+    }
+}
+
+/// What the current state was read from, for messages.
+fn source_name(source: &SourceArgs) -> String {
+    match &source.snapshot {
+        Some(path) => path.display().to_string(),
+        None => "the account".into(),
+    }
+}
+
+/// Lists collection gaps on stderr (the report lists them too; this is for `snapshot`).
+fn warn_gaps(snapshot: &Snapshot, ui: Ui) {
+    if ui.quiet {
+        return;
+    }
+    for g in &snapshot.meta.collection_gaps {
+        eprintln!("collection gap: {} {} {}: {}", g.service, g.region.as_deref().unwrap_or("global"), g.operation, g.error);
+    }
+}
+
+fn run_snapshot(args: SnapshotArgs, ui: Ui) -> Result<u8> {
+    let snapshot = collect::run_blocking(&collect_options(&args.aws, ui))?;
+    snapshot.save(&args.output)?;
+    warn_gaps(&snapshot, ui);
+    if !ui.quiet {
+        eprintln!(
+            "wrote {} ({} resources of account {}, {} collection gaps)",
+            args.output.display(),
+            snapshot.resources().len(),
+            snapshot.meta.account_id,
+            snapshot.meta.collection_gaps.len()
+        );
+    }
+    Ok(if snapshot.meta.collection_gaps.is_empty() { exit::OK } else { exit::INCOMPLETE })
+}
+
+fn run_scan(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let rules = rules::load_catalog(&args.rules_dirs)?;
-    let current = load_current(&args.source.snapshot)?;
+    let current = load_current(&args.source, ui)?;
     let baselines = scan::load_baselines(&args.baseline_dir.baselines, !args.no_baseline, &current)?;
     let (result, _) = scan::run(&current, &baselines, &rules);
 
@@ -129,8 +222,8 @@ fn paint_diff(unified: &str, color: bool) -> String {
         .collect()
 }
 
-fn run_diff(args: DiffArgs, color: bool) -> Result<u8> {
-    let current = load_current(&args.source.snapshot)?;
+fn run_diff(args: DiffArgs, color: bool, ui: Ui) -> Result<u8> {
+    let current = load_current(&args.source, ui)?;
     let baselines = Baselines::load(&args.baseline_dir.baselines, &current.meta)?;
     let diffs = diff::diff(&baselines.snapshot, &current);
     let mut out = String::new();
@@ -174,14 +267,14 @@ fn run_diff(args: DiffArgs, color: bool) -> Result<u8> {
     })
 }
 
-fn run_init(args: BaselineInitArgs) -> Result<u8> {
-    let current = load_current(&args.source.snapshot)?;
+fn run_init(args: BaselineInitArgs, ui: Ui) -> Result<u8> {
+    let current = load_current(&args.source, ui)?;
     let dir = &args.baseline_dir.baselines;
     let account = &current.meta.account_id;
     if !current.meta.collection_gaps.is_empty() {
         return Err(Error::Usage(format!(
             "{}: the snapshot has {} collection gaps; a baseline must not record data that could not be read",
-            args.source.snapshot.display(),
+            source_name(&args.source),
             current.meta.collection_gaps.len()
         )));
     }
@@ -202,8 +295,8 @@ fn run_init(args: BaselineInitArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-fn run_accept(args: BaselineAcceptArgs, color: bool) -> Result<u8> {
-    let current = load_current(&args.source.snapshot)?;
+fn run_accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
+    let current = load_current(&args.source, ui)?;
     let dir = &args.baseline_dir.baselines;
     let baselines = Baselines::load(dir, &current.meta)?;
     let diffs = diff::diff(&baselines.snapshot, &current);

@@ -30,6 +30,14 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
 
+    /// No progress bars and no notes on stderr; only the report and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Log what driftscan does on stderr (-v: warnings and gaps as they happen, -vv: every API call).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,6 +51,9 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Read the account's IAM, S3, RDS, DynamoDB, KMS and Config settings into a snapshot file.
+    #[command(after_help = EXIT_CODES)]
+    Snapshot(SnapshotArgs),
     /// Diff the account against its baselines, evaluate the rules, report findings.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
@@ -56,12 +67,54 @@ pub enum Command {
     Rules(RulesCommand),
 }
 
-/// Where the current state comes from.
+/// Where the current state comes from: a snapshot file, or the AWS account.
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     /// Read the current state from a snapshot file instead of the AWS account.
     #[arg(long, value_name = "FILE")]
-    pub snapshot: PathBuf,
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// How to reach the account (an error together with --snapshot). Credentials come from the standard
+/// AWS chain: environment, shared config/credentials files, web identity, container or
+/// instance roles.
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// Named profile of the shared AWS config files.
+    #[arg(long, value_name = "NAME", help_heading = "AWS")]
+    pub profile: Option<String>,
+    /// Region to scan (repeatable), or `all` for every region enabled in the account.
+    /// Default: the configured region (AWS_REGION, profile), else us-east-1. IAM and the S3
+    /// bucket list are global and always read.
+    #[arg(long = "region", value_name = "REGION", help_heading = "AWS")]
+    pub regions: Vec<String>,
+    /// Send every API call to this endpoint (an emulator such as moto); S3 then uses
+    /// path-style addressing.
+    #[arg(long, value_name = "URL", help_heading = "AWS")]
+    pub endpoint_url: Option<String>,
+    /// Assume this role (read-only, see docs/iam-policy.json) before collecting.
+    #[arg(long, value_name = "ARN", help_heading = "AWS")]
+    pub role_arn: Option<String>,
+    /// At most this many API calls in flight.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "AWS")]
+    pub concurrency: u16,
+    /// Timeout of one API call attempt, in seconds; adaptive retries come on top.
+    #[arg(long = "call-timeout", value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=600), help_heading = "AWS")]
+    pub call_timeout: u16,
+    /// Attempts per API call (adaptive retry mode: throttling slows the whole client down).
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=20), help_heading = "AWS")]
+    pub max_attempts: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Write the snapshot here (atomically).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]

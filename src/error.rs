@@ -21,6 +21,10 @@ pub enum Error {
     /// Bad input that is not tied to a file (a command-line value, say).
     #[error("{0}")]
     Usage(String),
+    /// The account could not be read at all (no credentials, STS unreachable): nothing
+    /// can be reported, which is an incomplete collection, not bad input.
+    #[error("{0}")]
+    Collection(String),
 }
 
 fn fmt_at(path: &std::path::Path, line: usize, column: usize, message: &str) -> String {

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod baseline;
 pub mod cli;
+pub mod collect;
 pub mod diff;
 pub mod error;
 pub mod findings;

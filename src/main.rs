@@ -8,7 +8,8 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(driftscan::app::exit::BAD_INPUT)
+            let code = e.downcast_ref::<driftscan::Error>().map_or(driftscan::app::exit::BAD_INPUT, driftscan::app::exit_code_of);
+            ExitCode::from(code)
         }
     }
 }

@@ -134,7 +134,6 @@ pub struct IamRole {
     pub attached_policies: Vec<String>,
     pub inline_policies: BTreeMap<String, PolicyDocument>,
     pub permissions_boundary: Option<String>,
-    pub max_session_duration: u32,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,175 @@
+//! Live collection end to end against a moto server on a loopback port: seed an account,
+//! snapshot it, make it the baseline, drift it, scan it. Needs the `.venv` that `make`
+//! installs (moto); without it the test is skipped, unless DRIFTSCAN_REQUIRE_TOOLS is set
+//! (as `make test` does), where it fails.
+
+mod common;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn venv_bin() -> Option<PathBuf> {
+    let python = std::env::var("DRIFTSCAN_PYTHON").map(PathBuf::from).unwrap_or_else(|_| repo().join(".venv/bin/python"));
+    let bin = python.parent()?.to_path_buf();
+    if bin.join("moto_server").exists() {
+        Some(bin)
+    } else {
+        assert!(std::env::var_os("DRIFTSCAN_REQUIRE_TOOLS").is_none(), "moto_server not found next to {}", python.display());
+        eprintln!("skipped: no moto_server in {} (run `make venv`)", bin.display());
+        None
+    }
+}
+
+fn start_moto(bin: &Path) -> Moto {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(bin.join("moto_server"))
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not listen on port {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Moto { child, url: format!("http://127.0.0.1:{port}") }
+}
+
+fn seed(bin: &Path, moto: &Moto, phase: &str) {
+    let status = Command::new(bin.join("python"))
+        .arg(repo().join("fixtures/moto/seed.py"))
+        .args(["--endpoint", &moto.url, phase])
+        .status()
+        .unwrap();
+    assert!(status.success(), "seeding {phase} failed");
+}
+
+/// Runs driftscan against the emulator, isolated from any real AWS configuration.
+fn live(tmp: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_driftscan"))
+        .args(args)
+        .current_dir(tmp)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", tmp)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", tmp.join("no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", tmp.join("no-aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn read(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn live_collection_finds_drift_in_every_category() {
+    let Some(bin) = venv_bin() else { return };
+    let moto = start_moto(&bin);
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let aws = ["--endpoint-url", moto.url.as_str(), "--region", "us-east-1"];
+
+    seed(&bin, &moto, "baseline");
+    let first = live(t, &[&["snapshot", "-o", "base.json"][..], &aws].concat());
+    assert_eq!(first.code, 0, "snapshot of the seeded account: {}", first.stderr);
+    let snap = read(&t.join("base.json"));
+    assert_eq!(snap["meta"]["account_id"], "123456789012");
+    assert_eq!(snap["meta"]["collection_gaps"], serde_json::json!([]));
+    let user = |name: &str| snap["iam"]["users"][format!("arn:aws:iam::123456789012:user/{name}")].clone();
+    assert_eq!(user("alice")["mfa"], "virtual");
+    assert_eq!(user("alice")["console_password"], true);
+    assert_eq!(user("svc-ci")["console_password"], false);
+    assert_eq!(user("svc-ci")["access_keys"].as_array().unwrap().len(), 1);
+    assert!(user("svc-ci")["access_keys"][0]["id"].as_str().unwrap().starts_with("AKIA"));
+    assert_eq!(snap["iam"]["policies"]["arn:aws:iam::aws:policy/AdministratorAccess"]["aws_managed"], true);
+    let payroll = &snap["s3"]["buckets"]["arn:aws:s3:::acme-payroll"];
+    assert_eq!(payroll["encryption"]["algorithm"], "aws:kms");
+    assert_eq!(payroll["encryption"]["bucket_key_enabled"], true);
+    assert_eq!(payroll["public_access_block"]["restrict_public_buckets"], true);
+    assert_eq!(snap["iam"]["account"]["arn:aws:iam::123456789012:root"]["password_policy"]["minimum_length"], 14);
+    let db = &snap["rds"]["instances"]["arn:aws:rds:us-east-1:123456789012:db:prod-db"];
+    assert_eq!(db["storage_encrypted"], true);
+    assert_eq!(db["backup_retention_days"], 14);
+    assert_eq!(snap["dynamodb"]["tables"]["arn:aws:dynamodb:us-east-1:123456789012:table/acme-orders"]["pitr_enabled"], true);
+    assert!(snap["kms"]["keys"].as_object().unwrap().values().any(|k| k["aliases"][0] == "alias/acme-payroll" && k["rotation_enabled"] == true));
+    assert_eq!(snap["config"]["recorders"]["arn:aws:config:us-east-1:123456789012:configuration-recorder"]["recording"], true);
+
+    let init = live(t, &["baseline", "init", "--snapshot", "base.json", "--baselines", "baselines"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    // Nothing changed yet: a live scan against the fresh baseline has nothing new.
+    let clean = live(t, &[&["scan", "--baselines", "baselines", "--format", "json", "-o", "clean.json", "--fail-on", "none"][..], &aws].concat());
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    let new_now = read(&t.join("clean.json"))["findings"].as_array().unwrap().iter().filter(|f| f["baseline_state"] == "new").count();
+    assert_eq!(new_now, 0, "an unchanged account shows no new finding");
+
+    seed(&bin, &moto, "drift");
+    let scan = live(t, &[&["scan", "--baselines", "baselines", "--sarif", "drift.sarif", "--json", "drift.json", "-q"][..], &aws].concat());
+    assert_eq!(scan.code, 1, "drifted account: {}{}", scan.stdout, scan.stderr);
+    let report = read(&t.join("drift.json"));
+    let new: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["baseline_state"] == "new")
+        .map(|f| (f["rule_id"].as_str().unwrap().to_string(), f["resource_id"].as_str().unwrap().rsplit(['/', ':']).next().unwrap().to_string()))
+        .collect();
+    for (rule, resource) in [
+        ("DS-IAM-001", "bob"),
+        ("DS-MFA-002", "carol"),
+        ("DS-MFA-001", "temp-contractor"),
+        ("DS-MFA-006", "root"),
+        ("DS-ENC-001", "acme-payroll"),
+        ("DS-PUB-003", "acme-web"),
+        ("DS-PUB-004", "prod-db"),
+        ("DS-CFG-002", "acme-logs"),
+        ("DS-CFG-004", "prod-db"),
+        ("DS-CFG-006", "acme-orders"),
+        ("DS-CFG-001", "configuration-recorder"),
+    ] {
+        assert!(new.contains(&(rule.to_string(), resource.to_string())), "{rule} on {resource} missing; new: {new:?}");
+    }
+    assert!(new.iter().any(|(r, _)| r == "DS-ENC-008"), "payroll key rotation: {new:?}");
+    let sarif = read(&t.join("drift.sarif"));
+    assert_eq!(sarif["runs"][0]["invocations"][0]["executionSuccessful"], true);
+}
+
+#[test]
+fn an_unreachable_endpoint_is_an_incomplete_collection_not_a_clean_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A port nothing listens on: bind, note, release.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let run = live(tmp.path(), &["scan", "--no-baseline", "--endpoint-url", &url, "--region", "us-east-1", "--max-attempts", "1", "--call-timeout", "2"]);
+    assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("sts:GetCallerIdentity"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "no report without data: {}", run.stdout);
+}
