@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests: run the built binary, locate the demo.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
+pub mod moto;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
