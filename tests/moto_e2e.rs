@@ -99,3 +99,20 @@ fn an_unreachable_endpoint_is_an_incomplete_collection_not_a_clean_report() {
     assert!(run.stderr.contains("sts:GetCallerIdentity"), "{}", run.stderr);
     assert!(run.stdout.is_empty(), "no report without data: {}", run.stdout);
 }
+
+#[test]
+fn role_assumption_and_named_profiles_reach_the_emulator() {
+    let Some(bin) = venv_bin() else { return };
+    let moto = start_moto(&bin);
+    seed(&bin, &moto, "baseline");
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let run = live(t, &["snapshot", "-o", "s.json", "--endpoint-url", &moto.url, "--region", "us-east-1", "--role-arn", "arn:aws:iam::123456789012:role/app-role"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(read(&t.join("s.json"))["meta"]["caller_arn"].as_str().unwrap().contains("assumed-role/app-role"), "collected as the assumed role");
+    // A profile that does not exist is a clear failure to identify the account, exit 3.
+    let missing = live(t, &["snapshot", "-o", "p.json", "--endpoint-url", &moto.url, "--profile", "nope"]);
+    assert_eq!(missing.code, 3, "{}", missing.stderr);
+    assert!(missing.stderr.starts_with("error: cannot identify the account"), "{}", missing.stderr);
+    assert!(!t.join("p.json").exists(), "no snapshot written without data");
+}

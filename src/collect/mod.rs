@@ -173,7 +173,9 @@ async fn load_sdk(opts: &Options) -> SdkConfig {
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry).timeout_config(timeouts);
     if let Some(p) = &opts.profile {
-        loader = loader.profile_name(p);
+        // An explicit profile wins over credentials in the environment, as in the AWS CLI.
+        let credentials = aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(p).build();
+        loader = loader.profile_name(p).credentials_provider(credentials);
     }
     if let Some(url) = &opts.endpoint_url {
         loader = loader.endpoint_url(url);
