@@ -110,9 +110,9 @@ fn role_assumption_and_named_profiles_reach_the_emulator() {
     let run = live(t, &["snapshot", "-o", "s.json", "--endpoint-url", &moto.url, "--region", "us-east-1", "--role-arn", "arn:aws:iam::123456789012:role/app-role"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(read(&t.join("s.json"))["meta"]["caller_arn"].as_str().unwrap().contains("assumed-role/app-role"), "collected as the assumed role");
-    // A profile that does not exist is a clear failure to identify the account, exit 3.
+    // A profile that does not exist is bad input (exit 2), even with credentials in the environment.
     let missing = live(t, &["snapshot", "-o", "p.json", "--endpoint-url", &moto.url, "--profile", "nope"]);
-    assert_eq!(missing.code, 3, "{}", missing.stderr);
-    assert!(missing.stderr.starts_with("error: cannot identify the account"), "{}", missing.stderr);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(missing.stderr.starts_with("error: profile `nope` gives no credentials"), "{}", missing.stderr);
     assert!(!t.join("p.json").exists(), "no snapshot written without data");
 }

@@ -113,6 +113,15 @@ const IDENTITY_ACTION: &str = "sts:GetCallerIdentity";
 /// (no credentials, STS unreachable); everything else becomes a gap.
 pub async fn collect(opts: &Options) -> Result<Snapshot> {
     let sdk = load_sdk(opts).await;
+    if let (Some(profile), Some(provider)) = (&opts.profile, sdk.credentials_provider()) {
+        use aws_credential_types::provider::ProvideCredentials;
+        if let Err(e) = provider.provide_credentials().await {
+            return Err(Error::Usage(format!(
+                "profile `{profile}` gives no credentials (is it defined in the AWS config or credentials file?): {}",
+                describe(&e)
+            )));
+        }
+    }
     let identity = aws_sdk_sts::Client::new(&sdk)
         .get_caller_identity()
         .send()
