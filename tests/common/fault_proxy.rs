@@ -15,6 +15,44 @@ pub struct Request {
     pub service: String,
     /// Running number of the request, from 0.
     pub n: usize,
+    /// `GET /bucket?acl HTTP/1.1`
+    pub request_line: String,
+    /// The `X-Amz-Target` header of JSON protocols (`DynamoDB_20120810.DescribeTable`).
+    pub amz_target: Option<String>,
+    pub body: String,
+}
+
+impl Request {
+    /// The IAM action this request needs, derived from the wire (Query `Action=`, JSON
+    /// `X-Amz-Target`, S3 REST method and sub-resource), independently of driftscan's labels.
+    pub fn iam_action(&self) -> String {
+        if let Some(target) = &self.amz_target {
+            return format!("{}:{}", self.service, target.rsplit('.').next().unwrap_or(target));
+        }
+        if let Some(action) = self.body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+            return format!("{}:{action}", self.service);
+        }
+        let mut parts = self.request_line.split(' ');
+        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        // The SDK adds `x-id=Operation` to some S3 requests; the sub-resource is the other key.
+        let sub = query.split('&').map(|kv| kv.split('=').next().unwrap_or("")).find(|k| *k != "x-id" && !k.is_empty()).unwrap_or("");
+        let action = match (method, sub) {
+            ("GET", _) if path.contains("/configuration/publicAccessBlock") => "GetAccountPublicAccessBlock",
+            ("GET", "") if path == "/" => "ListAllMyBuckets",
+            ("GET", "location") => "GetBucketLocation",
+            ("GET", "encryption") => "GetEncryptionConfiguration",
+            ("GET", "publicAccessBlock") => "GetBucketPublicAccessBlock",
+            ("GET", "policy") => "GetBucketPolicy",
+            ("GET", "policyStatus") => "GetBucketPolicyStatus",
+            ("GET", "acl") => "GetBucketAcl",
+            ("GET", "versioning") => "GetBucketVersioning",
+            ("GET", "logging") => "GetBucketLogging",
+            ("GET", "ownershipControls") => "GetBucketOwnershipControls",
+            _ => return format!("{}:UNKNOWN {method} {target}", self.service),
+        };
+        format!("s3:{action}")
+    }
 }
 
 pub enum Fault {
@@ -31,6 +69,14 @@ pub struct FaultProxy {
     pub url: String,
     pub requests: Arc<AtomicUsize>,
     pub injected: Arc<AtomicUsize>,
+}
+
+/// A rule that forwards everything and notes the IAM action of each request.
+pub fn recording(actions: Arc<std::sync::Mutex<Vec<String>>>) -> impl Fn(&Request) -> Fault + Send + Sync + 'static {
+    move |r| {
+        actions.lock().unwrap().push(r.iam_action());
+        Fault::Forward
+    }
 }
 
 impl FaultProxy {
@@ -60,12 +106,20 @@ fn handle(mut client: TcpStream, upstream: &str, rule: &dyn Fn(&Request) -> Faul
     let mut head = Vec::new();
     let mut length = 0usize;
     let mut service = String::new();
+    let mut request_line = String::new();
+    let mut amz_target = None;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 {
             return Ok(());
         }
+        if request_line.is_empty() {
+            request_line = line.trim_end().to_string();
+        }
         let lower = line.to_ascii_lowercase();
+        if lower.starts_with("x-amz-target:") {
+            amz_target = Some(line.split_once(':').map_or("", |(_, v)| v).trim().to_string());
+        }
         if let Some(v) = lower.strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
         }
@@ -86,7 +140,8 @@ fn handle(mut client: TcpStream, upstream: &str, rule: &dyn Fn(&Request) -> Faul
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     let n = count.fetch_add(1, Ordering::SeqCst);
-    let fault = rule(&Request { service: service.clone(), n });
+    let request = Request { service: service.clone(), n, request_line, amz_target, body: String::from_utf8_lossy(&body).into_owned() };
+    let fault = rule(&request);
     if !matches!(fault, Fault::Forward) {
         hits.fetch_add(1, Ordering::SeqCst);
     }
