@@ -12,7 +12,7 @@ MULTITOOL  := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multi
 SARIF_SCHEMA := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json
 BIN        := target/debug/driftscan
 
-.PHONY: all build demo test venv sarif-tools sarif-check clean
+.PHONY: all build demo test venv sarif-tools sarif-check fuzz clean
 
 all: build
 
@@ -54,6 +54,17 @@ test: sarif-tools
 	DRIFTSCAN_MULTITOOL=$(abspath $(MULTITOOL)) DRIFTSCAN_SARIF_SCHEMA=$(abspath $(SARIF_SCHEMA)) \
 	DRIFTSCAN_REQUIRE_TOOLS=1 \
 	  $(CARGO) test --locked
+
+# Fuzzing (libFuzzer via cargo-fuzz, nightly; not part of `make test`): each target runs
+# FUZZ_SECONDS on top of its committed seed corpus (fuzz/corpus/<target>/).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := policy snapshot baseline rule credential_report
+fuzz:
+	@cargo +nightly fuzz --version >/dev/null 2>&1 || cargo +nightly install cargo-fuzz --locked
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 || exit 1; \
+	done
 
 clean:
 	$(CARGO) clean

@@ -89,11 +89,16 @@ impl Baselines {
 
     fn load_file(&mut self, path: &Path, service: Service, account_id: &str) -> Result<()> {
         let text = json_lines::read_text(path)?;
+        self.load_text(path, &text, service, account_id)
+    }
+
+    /// Adds the resources of one baseline file's text; `path` names it in errors.
+    pub fn load_text(&mut self, path: &Path, text: &str, service: Service, account_id: &str) -> Result<()> {
         let resources: BTreeMap<String, Resource> =
-            serde_json::from_str(&text).map_err(|e| Error::json(path, &e))?;
+            serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
         let file = display_path(path);
         let mut entries: HashMap<String, EntryLines> = HashMap::new();
-        json_lines::scan(&text, &mut |keys, line| match keys {
+        json_lines::scan(text, &mut |keys, line| match keys {
             [id] => {
                 entries.insert(id.clone(), EntryLines { file: file.clone(), line, fields: HashMap::new() });
             }

@@ -269,14 +269,18 @@ impl Snapshot {
 
     /// Reads and validates a snapshot file.
     pub fn load(path: &Path) -> Result<Snapshot> {
-        let text = crate::json_lines::read_text(path)?;
+        Snapshot::parse(path, &crate::json_lines::read_text(path)?)
+    }
+
+    /// Parses and validates snapshot text; `path` names it in errors.
+    pub fn parse(path: &Path, text: &str) -> Result<Snapshot> {
         if let Some(first) = text.trim_start().chars().next().filter(|c| *c != '{') {
             let line = text.lines().take_while(|l| l.trim().is_empty()).count() + 1;
             return Err(Error::invalid(path, line, format!("a snapshot is a JSON object (`{{…}}`), but this file starts with `{first}`")));
         }
-        crate::json_lines::check_duplicate_keys(path, &text)?;
-        let snapshot: Snapshot = serde_json::from_str(&text).map_err(|e| Error::json(path, &e))?;
-        snapshot.validate(path, &text)?;
+        crate::json_lines::check_duplicate_keys(path, text)?;
+        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
+        snapshot.validate(path, text)?;
         Ok(snapshot)
     }
 
