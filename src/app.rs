@@ -171,7 +171,11 @@ fn run_scan(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let rules = rules::load_catalog(&args.rules_dirs)?;
     let current = load_current(&args.source, ui)?;
     let baselines = scan::load_baselines(&args.baseline_dir.baselines, !args.no_baseline, &current)?;
-    let (result, _) = scan::run(&current, &baselines, &rules);
+    let (mut result, _) = scan::run(&current, &baselines, &rules);
+    if !args.no_baseline {
+        let exceptions = crate::exceptions::load(baselines.account_dir(), &rules)?;
+        scan::apply_exceptions(&mut result, &exceptions, &rules);
+    }
 
     if let Some(path) = &args.sarif {
         write_atomic(path, report::render(Format::Sarif, &result, &rules, false).as_bytes())?;

@@ -56,6 +56,11 @@ impl Baselines {
         Baselines { snapshot: Snapshot::empty(meta.clone()), account_dir: account_dir(dir, &meta.account_id), entries: HashMap::new() }
     }
 
+    /// `<dir>/<account-id>`: the account's baseline (and exceptions) directory.
+    pub fn account_dir(&self) -> &Path {
+        &self.account_dir
+    }
+
     /// Loads the baselines of `meta.account_id` from `dir`.
     pub fn load(dir: &Path, meta: &Meta) -> Result<Baselines> {
         let account_id = &meta.account_id;

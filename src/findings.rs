@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::baseline::Location;
+use crate::exceptions::{StaleException, Suppression};
 use crate::snapshot::{CollectionGap, ResourceType};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
@@ -137,12 +138,15 @@ pub struct Finding {
     /// Stable identity of the finding: rule id + resource ARN + field (+ detail key),
     /// independent of where the baseline line is.
     pub fingerprint: String,
+    /// Set when a committed exception accepts this risk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
 }
 
 impl Finding {
-    /// Counts toward `--fail-on` and is shown as an open finding (resolved ones are not).
+    /// Counts toward `--fail-on` and the summary: neither resolved nor accepted by an exception.
     pub fn is_open(&self) -> bool {
-        self.baseline_state != BaselineState::Absent
+        self.baseline_state != BaselineState::Absent && self.suppression.is_none()
     }
 }
 
@@ -154,6 +158,8 @@ pub struct ScanResult {
     pub regions: Vec<String>,
     pub collection_gaps: Vec<CollectionGap>,
     pub findings: Vec<Finding>,
+    /// Exceptions that matched no finding.
+    pub stale_exceptions: Vec<StaleException>,
 }
 
 impl ScanResult {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod collect;
 pub mod diff;
 pub mod error;
+pub mod exceptions;
 pub mod findings;
 pub mod json_lines;
 pub mod output;

@@ -29,6 +29,20 @@ pub fn run(current: &Snapshot, baselines: &Baselines, rules: &[Rule]) -> (ScanRe
         regions: current.meta.regions.clone(),
         collection_gaps: gaps,
         findings,
+        stale_exceptions: Vec::new(),
     };
     (result, diffs)
+}
+
+/// Applies the account's committed exceptions: suppresses what they cover, adds a finding
+/// per expired exception, records the stale ones. Findings stay sorted.
+pub fn apply_exceptions(result: &mut ScanResult, exceptions: &[crate::exceptions::Exception], rules: &[Rule]) {
+    let expired_rule = rules.iter().find(|r| r.id == crate::exceptions::EXPIRED_RULE);
+    let today = result.scanned_at.date_naive();
+    let (expired, stale) = crate::exceptions::apply(exceptions, &mut result.findings, today, expired_rule, &result.account_id);
+    result.findings.extend(expired);
+    result.findings.sort_by(|a, b| {
+        (a.severity, &a.rule_id, &a.resource_id, &a.field, &a.fingerprint).cmp(&(b.severity, &b.rule_id, &b.resource_id, &b.field, &b.fingerprint))
+    });
+    result.stale_exceptions = stale;
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::exceptions::StaleException;
 use crate::findings::{Finding, ScanResult};
 use crate::snapshot::CollectionGap;
 
@@ -15,6 +16,7 @@ struct Document<'a> {
     collection_gaps: &'a [CollectionGap],
     summary: serde_json::Map<String, serde_json::Value>,
     findings: &'a [Finding],
+    stale_exceptions: &'a [StaleException],
 }
 
 #[derive(Serialize)]
@@ -38,6 +40,7 @@ pub fn render(result: &ScanResult) -> String {
         collection_gaps: &result.collection_gaps,
         summary,
         findings: &result.findings,
+        stale_exceptions: &result.stale_exceptions,
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("findings serialize");
     out.push('\n');

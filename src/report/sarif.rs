@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
-    ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
+    ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use crate::findings::{BaselineState, Finding, ScanResult, Severity};
@@ -93,7 +93,23 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
     props.insert("current".to_string(), f.current.clone().unwrap_or(Value::Null));
     props.insert("category".to_string(), json!(f.category));
     props.insert("severity".to_string(), json!(f.severity));
-    SarifResult::builder()
+    let suppressions: Vec<Suppression> = f
+        .suppression
+        .iter()
+        .map(|s| {
+            let mut props = BTreeMap::new();
+            props.insert("owner".to_string(), json!(s.owner));
+            props.insert("expires".to_string(), json!(s.expires.map(|d| d.to_string())));
+            props.insert("exception".to_string(), json!(format!("{}:{}", s.location.path, s.location.line)));
+            Suppression::builder()
+                .kind(json!("external"))
+                .status(json!("accepted"))
+                .justification(s.reason.clone())
+                .properties(PropertyBag::builder().additional_properties(props).build())
+                .build()
+        })
+        .collect();
+    let mut result = SarifResult::builder()
         .rule_id(&f.rule_id)
         .rule_index(rule_index as i64)
         .level(level(f.severity))
@@ -102,7 +118,11 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
         .partial_fingerprints(fingerprints)
         .baseline_state(json!(f.baseline_state.as_str()))
         .properties(PropertyBag::builder().additional_properties(props).build())
-        .build()
+        .build();
+    if !suppressions.is_empty() {
+        result.suppressions = Some(suppressions);
+    }
+    result
 }
 
 pub fn render(scan: &ScanResult, rules: &[Rule]) -> String {
@@ -124,6 +144,12 @@ pub fn render(scan: &ScanResult, rules: &[Rule]) -> String {
                 .message(Message::builder().text(format!("collection gap: {} {region} {}: {}", g.service, g.operation, g.error)).build())
                 .build()
         })
+        .chain(scan.stale_exceptions.iter().map(|e| {
+            Notification::builder()
+                .level(json!("warning"))
+                .message(Message::builder().text(format!("stale exception: {} on {} matches no finding ({}:{})", e.rule, e.resource, e.location.path, e.location.line)).build())
+                .build()
+        }))
         .collect();
     let mut invocation = Invocation::builder().execution_successful(scan.collection_gaps.is_empty()).build();
     if !notifications.is_empty() {

@@ -54,10 +54,28 @@ pub fn render(result: &ScanResult, color: bool) -> String {
         let _ = writeln!(out, "\n{} ({})", paint(&severity.as_str().to_uppercase(), style(severity), color), group.len());
         group.into_iter().for_each(|f| line(&mut out, f));
     }
-    let resolved: Vec<&Finding> = result.findings.iter().filter(|f| !f.is_open()).collect();
+    let suppressed: Vec<&Finding> = result.findings.iter().filter(|f| f.suppression.is_some()).collect();
+    if !suppressed.is_empty() {
+        let _ = writeln!(out, "\nSUPPRESSED by exceptions ({})", suppressed.len());
+        for f in &suppressed {
+            line(&mut out, f);
+            if let Some(s) = &f.suppression {
+                let until = s.expires.map(|d| format!(" until {d}")).unwrap_or_default();
+                let owner = s.owner.as_deref().map(|o| format!(", owner {o}")).unwrap_or_default();
+                let _ = writeln!(out, "            accepted{until}{owner}: {}  ({}:{})", s.reason, s.location.path, s.location.line);
+            }
+        }
+    }
+    let resolved: Vec<&Finding> = result.findings.iter().filter(|f| f.baseline_state == BaselineState::Absent).collect();
     if !resolved.is_empty() {
         let _ = writeln!(out, "\nRESOLVED since the baseline ({})", resolved.len());
         resolved.iter().for_each(|f| line(&mut out, f));
+    }
+    if !result.stale_exceptions.is_empty() {
+        let _ = writeln!(out, "\nSTALE EXCEPTIONS ({}): they match no finding; remove them", result.stale_exceptions.len());
+        for e in &result.stale_exceptions {
+            let _ = writeln!(out, "  {} on {}  ({}:{})", e.rule, e.resource, e.location.path, e.location.line);
+        }
     }
     if !result.collection_gaps.is_empty() {
         let title = format!("COLLECTION GAPS ({}): the report is incomplete", result.collection_gaps.len());
@@ -67,12 +85,13 @@ pub fn render(result: &ScanResult, color: bool) -> String {
         }
     }
     let counts: Vec<String> = result.summary().into_iter().map(|(s, n)| format!("{n} {s}")).collect();
-    let new = result.findings.iter().filter(|f| f.baseline_state == BaselineState::New).count();
+    let new = result.findings.iter().filter(|f| f.is_open() && f.baseline_state == BaselineState::New).count();
     let _ = writeln!(
         out,
-        "\nSummary: {} · {new} new since the baseline · {} resolved{}",
+        "\nSummary: {} · {new} new since the baseline · {} resolved{}{}",
         counts.join(", "),
         resolved.len(),
+        if suppressed.is_empty() { String::new() } else { format!(" · {} suppressed", suppressed.len()) },
         if result.collection_gaps.is_empty() { String::new() } else { format!(" · {} collection gaps", result.collection_gaps.len()) }
     );
     out

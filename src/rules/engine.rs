@@ -125,6 +125,7 @@ fn finding(rule: &Rule, baselines: &Baselines, d: &ResourceDiff, hit: Hit, basel
         current: hit.current,
         message,
         location,
+        suppression: None,
     }
 }
 

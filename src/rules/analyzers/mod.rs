@@ -111,6 +111,8 @@ pub fn build(name: &str, params: &toml::Table, kinds: &[ResourceType]) -> Result
         "public_bucket" => simple(&[S3Bucket], Box::new(exposure::PublicBucket)),
         "snapshot_shared_new_account" => simple(&[RdsSnapshot], Box::new(exposure::SnapshotSharedNewAccount)),
         "kms_open_key_policy" => simple(&[KmsKey], Box::new(exposure::KmsOpenKeyPolicy)),
+        // Its findings come from the exceptions file (crate::exceptions), not from resources.
+        "exception_expired" => simple(&[Account], Box::new(ExceptionExpired)),
         "ranked_downgrade" => Ok(Box::new(ranked::RankedDowngrade::from_params(params, kinds)?)),
         "changed_fields" => {
             no_params()?;
@@ -126,6 +128,7 @@ pub const ANALYZERS: &[&str] = &[
     "admin_access",
     "changed_fields",
     "dynamodb_key_downgrade",
+    "exception_expired",
     "insecure_transport_allowed",
     "key_in_use_unusable",
     "kms_open_key_policy",
@@ -140,6 +143,17 @@ pub const ANALYZERS: &[&str] = &[
     "trust_new_principal",
     "wildcard_policy",
 ];
+
+/// Expired exceptions are found by [`crate::exceptions::apply`]; the rule file carries
+/// their metadata, and nothing is found on resources.
+#[derive(Debug)]
+pub struct ExceptionExpired;
+
+impl Analyzer for ExceptionExpired {
+    fn is_drift(&self) -> bool {
+        false
+    }
+}
 
 /// A JSON value shown in a message: strings bare, anything else as compact JSON, cut
 /// short so that a whole policy document does not become a message.
