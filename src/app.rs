@@ -171,21 +171,21 @@ fn run_scan(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let rules = rules::load_catalog(&args.rules_dirs)?;
     let current = load_current(&args.source, ui)?;
     let baselines = scan::load_baselines(&args.baseline_dir.baselines, !args.no_baseline, &current)?;
-    let (mut result, _) = scan::run(&current, &baselines, &rules);
+    let (mut result, diffs) = scan::run(&current, &baselines, &rules);
     if !args.no_baseline {
         let exceptions = crate::exceptions::load(baselines.account_dir(), &rules)?;
         scan::apply_exceptions(&mut result, &exceptions, &rules);
     }
 
     if let Some(path) = &args.sarif {
-        write_atomic(path, report::render(Format::Sarif, &result, &rules, false).as_bytes())?;
+        write_atomic(path, report::render(Format::Sarif, &result, &rules, &diffs, false).as_bytes())?;
     }
     if let Some(path) = &args.json {
-        write_atomic(path, report::render(Format::Json, &result, &rules, false).as_bytes())?;
+        write_atomic(path, report::render(Format::Json, &result, &rules, &diffs, false).as_bytes())?;
     }
     match &args.output {
-        Some(path) => write_atomic(path, report::render(args.format, &result, &rules, false).as_bytes())?,
-        None => print(&report::render(args.format, &result, &rules, color && args.format == Format::Text))?,
+        Some(path) => write_atomic(path, report::render(args.format, &result, &rules, &diffs, false).as_bytes())?,
+        None => print(&report::render(args.format, &result, &rules, &diffs, color && args.format == Format::Text))?,
     }
     Ok(scan_exit_code(&result, args.fail_on.threshold()))
 }

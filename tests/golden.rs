@@ -23,3 +23,11 @@ fn demo_diff_matches_its_golden_file() {
     assert_eq!(run.code, 0);
     insta::assert_snapshot!("demo.diff", run.stdout);
 }
+
+#[test]
+fn demo_markdown_summary_matches_its_golden_file() {
+    let run = driftscan(&["scan", "--snapshot", path_str(&demo_today()), "--format", "markdown"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("<details><summary>Drift: "), "the drift is folded");
+    insta::assert_snapshot!("demo.md", run.stdout);
+}

@@ -1,9 +1,11 @@
 //! One emitter per output format; none of them knows about AWS.
 
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
+use crate::diff::ResourceDiff;
 use crate::findings::ScanResult;
 use crate::rules::Rule;
 
@@ -12,11 +14,15 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// A summary for `$GITHUB_STEP_SUMMARY` and pull-request comments.
+    Markdown,
 }
 
-/// Renders `result` in `format`. `color` applies to text only.
-pub fn render(format: Format, result: &ScanResult, rules: &[Rule], color: bool) -> String {
+/// Renders `result` in `format`. `color` applies to text only; `diffs` feed the drift
+/// section of the Markdown summary.
+pub fn render(format: Format, result: &ScanResult, rules: &[Rule], diffs: &[ResourceDiff], color: bool) -> String {
     match format {
+        Format::Markdown => markdown::render(result, diffs),
         Format::Text => text::render(result, color),
         Format::Json => json::render(result),
         Format::Sarif => sarif::render(result, rules),
