@@ -41,7 +41,8 @@ struct Ui {
     progress: bool,
 }
 
-pub fn run(cli: Cli) -> Result<u8> {
+pub fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
+    crate::config::apply(&mut cli, matches)?;
     let color = color_enabled(cli.color);
     if cli.verbose > 0 {
         let level = if cli.verbose > 1 { tracing::Level::DEBUG } else { tracing::Level::WARN };
@@ -54,6 +55,18 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Diff(args) => run_diff(args, color, ui),
         Command::Baseline(BaselineCommand::Init(args)) => run_init(args, ui),
         Command::Baseline(BaselineCommand::Accept(args)) => run_accept(args, color, ui),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "driftscan", &mut out);
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(exit::OK)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out).map_err(|e| Error::io("<stdout>", e))?;
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(exit::OK)
+        }
         Command::Rules(RulesCommand::List { rules_dirs }) => {
             let rules = rules::load_catalog(&rules_dirs)?;
             print(&list_rules(&rules))?;

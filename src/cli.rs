@@ -30,6 +30,10 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
 
+    /// Read defaults from this file instead of ./driftscan.toml (command-line flags win).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// No progress bars and no notes on stderr; only the report and errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -65,6 +69,13 @@ pub enum Command {
     /// List the rules, or explain one.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Print a shell completion script (e.g. `driftscan completions bash > /etc/bash_completion.d/driftscan`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `driftscan man | man -l -`.
+    Man,
 }
 
 /// Where the current state comes from: a snapshot file, or the AWS account.

@@ -9,6 +9,7 @@ pub mod app;
 pub mod baseline;
 pub mod cli;
 pub mod collect;
+pub mod config;
 pub mod diff;
 pub mod error;
 pub mod exceptions;
