@@ -12,7 +12,7 @@ MULTITOOL  := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multi
 SARIF_SCHEMA := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json
 BIN        := target/debug/driftscan
 
-.PHONY: all build demo test venv sarif-tools sarif-check fuzz clean
+.PHONY: all build demo test venv sarif-tools sarif-check browser fuzz clean
 
 all: build
 
@@ -47,9 +47,14 @@ sarif-check: sarif-tools build
 	  rc=$$?; [ $$rc -eq 1 ] || { echo "demo scan exited $$rc, expected 1"; exit 1; }
 	$(VENV_PY) scripts/check_sarif.py --multitool $(MULTITOOL) --schema $(SARIF_SCHEMA) target/demo.sarif
 
+# Headless Chromium for the HTML report test (Debian package; needs root or an existing install).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
 # Everything, in one cargo invocation so that nothing is built twice. The tests that need
 # tools (moto, the multitool, jsonschema) fail instead of skipping when they are missing.
-test: sarif-tools
+test: sarif-tools browser
 	DRIFTSCAN_PYTHON=$(abspath $(VENV_PY)) \
 	DRIFTSCAN_MULTITOOL=$(abspath $(MULTITOOL)) DRIFTSCAN_SARIF_SCHEMA=$(abspath $(SARIF_SCHEMA)) \
 	DRIFTSCAN_REQUIRE_TOOLS=1 \

@@ -91,7 +91,7 @@ fn load(explicit: Option<&Path>) -> Result<Option<Checked>> {
     };
     use clap::ValueEnum;
     enum_value("fail_on", &config.fail_on, &|v| FailOn::from_str(v, true).is_ok(), "critical, high, medium, low, info, none")?;
-    enum_value("format", &config.format, &|v| Format::from_str(v, true).is_ok(), "text, json, sarif, markdown")?;
+    enum_value("format", &config.format, &|v| Format::from_str(v, true).is_ok(), "text, json, sarif, markdown, html")?;
     for (key, value, max) in [
         ("concurrency", config.aws.concurrency.map(u32::from), 256),
         ("call_timeout", config.aws.call_timeout.map(u32::from), 600),

@@ -42,7 +42,7 @@ fn bad_config_files_are_file_line_errors() {
         ("baselines = \"approved\"\ncolour = \"red\"\n", 2, "unknown field `colour`"),
         ("fail_on = \"sometimes\"\n", 1, "`fail_on` must be one of"),
         ("[aws]\nconcurrency = 0\n", 2, "`concurrency` must be between 1 and 256"),
-        ("format = \"html\"\n", 1, "`format` must be one of"),
+        ("format = \"pdf\"\n", 1, "`format` must be one of"),
         ("[aws]\nregions = \"us-east-1\"\n", 2, "invalid type"),
     ] {
         let tmp = project(config);

@@ -31,3 +31,10 @@ fn demo_markdown_summary_matches_its_golden_file() {
     assert!(run.stdout.contains("<details><summary>Drift: "), "the drift is folded");
     insta::assert_snapshot!("demo.md", run.stdout);
 }
+
+#[test]
+fn demo_html_report_matches_its_golden_file() {
+    let run = driftscan(&["scan", "--snapshot", path_str(&demo_today()), "--format", "html"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!("demo.html", run.stdout.replace(env!("CARGO_PKG_VERSION"), "[version]"));
+}

@@ -1,5 +1,6 @@
 //! One emitter per output format; none of them knows about AWS.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
@@ -16,6 +17,8 @@ pub enum Format {
     Sarif,
     /// A summary for `$GITHUB_STEP_SUMMARY` and pull-request comments.
     Markdown,
+    /// One self-contained page with filters, SOC 2 criteria and the drift diff.
+    Html,
 }
 
 /// Renders `result` in `format`. `color` applies to text only; `diffs` feed the drift
@@ -23,6 +26,7 @@ pub enum Format {
 pub fn render(format: Format, result: &ScanResult, rules: &[Rule], diffs: &[ResourceDiff], color: bool) -> String {
     match format {
         Format::Markdown => markdown::render(result, diffs),
+        Format::Html => html::render(result, rules, diffs),
         Format::Text => text::render(result, color),
         Format::Json => json::render(result),
         Format::Sarif => sarif::render(result, rules),
