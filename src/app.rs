@@ -45,7 +45,7 @@ pub fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
     crate::config::apply(&mut cli, matches)?;
     let color = color_enabled(cli.color);
     if cli.verbose > 0 {
-        let level = if cli.verbose > 1 { tracing::Level::DEBUG } else { tracing::Level::WARN };
+        let level = if cli.verbose > 1 { tracing::Level::DEBUG } else { tracing::Level::INFO };
         let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(level).with_ansi(color).without_time().try_init();
     }
     let ui = Ui { quiet: cli.quiet, progress: !cli.quiet && cli.verbose == 0 && std::io::stderr().is_terminal() };
@@ -181,14 +181,19 @@ fn run_snapshot(args: SnapshotArgs, ui: Ui) -> Result<u8> {
 }
 
 fn run_scan(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
+    let started = std::time::Instant::now();
     let rules = rules::load_catalog(&args.rules_dirs)?;
     let current = load_current(&args.source, ui)?;
+    let loaded = started.elapsed();
     let baselines = scan::load_baselines(&args.baseline_dir.baselines, !args.no_baseline, &current)?;
+    let baselines_loaded = started.elapsed();
     let (mut result, diffs) = scan::run(&current, &baselines, &rules);
+    let evaluated = started.elapsed();
     if !args.no_baseline {
         let exceptions = crate::exceptions::load(baselines.account_dir(), &rules)?;
         scan::apply_exceptions(&mut result, &exceptions, &rules);
     }
+    let evaluations: usize = diffs.iter().map(|d| rules.iter().filter(|r| r.resource_types.contains(&d.resource_type)).count()).sum();
 
     if let Some(path) = &args.sarif {
         write_atomic(path, report::render(Format::Sarif, &result, &rules, &diffs, false).as_bytes())?;
@@ -200,6 +205,17 @@ fn run_scan(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
         Some(path) => write_atomic(path, report::render(args.format, &result, &rules, &diffs, false).as_bytes())?,
         None => print(&report::render(args.format, &result, &rules, &diffs, color && args.format == Format::Text))?,
     }
+    // `-v` shows where the time goes (`make bench` reads this line).
+    tracing::info!(
+        resources = diffs.len(),
+        rule_evaluations = evaluations,
+        findings = result.findings.len(),
+        load_ms = loaded.as_millis() as u64,
+        baselines_ms = (baselines_loaded - loaded).as_millis() as u64,
+        diff_and_rules_ms = (evaluated - baselines_loaded).as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "scan timings"
+    );
     Ok(scan_exit_code(&result, args.fail_on.threshold()))
 }
 

@@ -38,7 +38,8 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
-    /// Log what driftscan does on stderr (-v: warnings and gaps as they happen, -vv: every API call).
+    /// Log what driftscan does on stderr (-v: gaps as they happen, API calls per service and
+    /// timings; -vv: every API call).
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 

@@ -50,6 +50,8 @@ pub struct Ctx {
     permits: Semaphore,
     gaps: Mutex<Vec<CollectionGap>>,
     progress: Progress,
+    /// API calls made, per service (reported with `-v`, read by `make bench`).
+    calls: [std::sync::atomic::AtomicUsize; 6],
 }
 
 impl Ctx {
@@ -69,6 +71,7 @@ impl Ctx {
     pub async fn permit(&self, service: Service, operation: &str) -> SemaphorePermit<'_> {
         let permit = self.permits.acquire().await.expect("the semaphore is never closed");
         tracing::debug!(%service, operation, "call");
+        self.calls[service as usize].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.progress.tick(service);
         permit
     }
@@ -138,6 +141,7 @@ pub async fn collect(opts: &Options) -> Result<Snapshot> {
         permits: Semaphore::new(opts.concurrency.max(1)),
         gaps: Mutex::new(Vec::new()),
         progress: Progress::new(opts.progress),
+        calls: Default::default(),
     });
     let regions = resolve_regions(&ctx, opts).await?;
 
@@ -150,6 +154,8 @@ pub async fn collect(opts: &Options) -> Result<Snapshot> {
         ctx.progress.track(Service::Config, config::collect(&ctx, &regions)),
     );
     ctx.progress.clear();
+    let calls: Vec<String> = Service::ALL.iter().map(|s| format!("{s}={}", ctx.calls[*s as usize].load(std::sync::atomic::Ordering::Relaxed))).collect();
+    tracing::info!(calls = %calls.join(" "), "API calls per service (plus sts:GetCallerIdentity)");
     let mut gaps = std::mem::take(&mut *ctx.gaps.lock().expect("gaps lock"));
     gaps.sort();
     gaps.dedup();

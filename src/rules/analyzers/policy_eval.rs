@@ -112,14 +112,17 @@ impl Default for Fallbacks {
     }
 }
 
-/// `*` matches any run of characters, `?` any one character.
+/// `*` matches any run of characters, `?` any one character. Allocation-free: it runs
+/// for every statement of every policy of every principal (the scan's hot spot).
 pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let norm = |s: &str| if ignore_case { s.to_ascii_lowercase() } else { s.to_string() };
-    let (p, t) = (norm(pattern), norm(text));
-    let (p, t) = (p.as_bytes(), t.as_bytes());
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let same = |a: u8, b: u8| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+    if p == b"*" {
+        return true;
+    }
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == b'?' || same(p[pi], t[ti])) {
             pi += 1;
             ti += 1;
         } else if pi < p.len() && p[pi] == b'*' {
@@ -154,7 +157,10 @@ fn applies(s: &Statement, action: &str, resource: &str) -> bool {
     } else {
         s.action.iter().any(|p| wildcard_match(p, action, true))
     };
-    let resource_ok = if resource == SOME_RESOURCE {
+    if !action_ok {
+        return false;
+    }
+    if resource == SOME_RESOURCE {
         s.effect == Effect::Allow || s.resource.iter().any(|r| r == "*")
     } else if resource == EVERY_RESOURCE {
         s.resource.iter().any(|r| r == "*")
@@ -162,8 +168,7 @@ fn applies(s: &Statement, action: &str, resource: &str) -> bool {
         !s.not_resource.iter().any(|p| wildcard_match(p, resource, false))
     } else {
         s.resource.iter().any(|p| wildcard_match(p, resource, false))
-    };
-    action_ok && resource_ok
+    }
 }
 
 fn decide<'d>(docs: impl Iterator<Item = &'d PolicyDocument> + Clone, action: &str, resource: &str) -> Decision {
@@ -179,22 +184,35 @@ fn decide<'d>(docs: impl Iterator<Item = &'d PolicyDocument> + Clone, action: &s
 }
 
 impl Policies<'_> {
-    /// Whether `action` on `resource` is allowed, and by which policies.
+    /// Whether `action` on `resource` is allowed, and by which policies. One pass over
+    /// the identity statements: this runs for every action of every rule on every
+    /// principal, on both sides of the diff.
     pub fn evaluate(&self, action: &str, resource: &str) -> (Decision, Vec<String>) {
-        let identity = decide(self.identity.iter().map(|(_, d)| *d), action, resource);
+        let mut best = Decision::NotAllowed;
+        let mut sources = Vec::new();
+        for (name, doc) in &self.identity {
+            let mut allows = false;
+            for s in doc.statements.iter().filter(|s| applies(s, action, resource)) {
+                match s.effect {
+                    Effect::Deny if s.condition.is_empty() => return (Decision::NotAllowed, Vec::new()),
+                    Effect::Deny => {}
+                    Effect::Allow => {
+                        allows = true;
+                        best = best.max(if s.condition.is_empty() { Decision::Allowed } else { Decision::AllowedUnderCondition });
+                    }
+                }
+            }
+            if allows {
+                sources.push(name.clone());
+            }
+        }
         let decision = match &self.boundary {
-            Some((_, b)) => identity.min(decide(std::iter::once(*b), action, resource)),
-            None => identity,
+            Some((_, b)) if best != Decision::NotAllowed => best.min(decide(std::iter::once(*b), action, resource)),
+            _ => best,
         };
-        let sources = if decision == Decision::NotAllowed {
-            Vec::new()
-        } else {
-            self.identity
-                .iter()
-                .filter(|(_, d)| d.statements.iter().any(|s| s.effect == Effect::Allow && applies(s, action, resource)))
-                .map(|(n, _)| n.clone())
-                .collect()
-        };
+        if decision == Decision::NotAllowed {
+            sources.clear();
+        }
         (decision, sources)
     }
 }
