@@ -47,7 +47,14 @@ fn evaluate_rule(rule: &Rule, baselines: &Baselines, current: &Snapshot, d: &Res
         return hits.into_iter().map(|h| finding(rule, baselines, d, h, BaselineState::New)).collect();
     }
     let now = cur_view.as_ref().map(|v| state_hits(rule, v)).unwrap_or_default();
-    let then = base_view.as_ref().map(|v| state_hits(rule, v)).unwrap_or_default();
+    // Most resources did not change: then the baseline side finds exactly what the current
+    // side found, and evaluating it again would double the cost of every scan.
+    let same = match (&base_view, &cur_view, &rule.check) {
+        (Some(_), Some(_), Check::Condition(_)) => d.change == Change::Unchanged,
+        (Some(b), Some(c), Check::Analyzer(a)) => a.same_on_both_sides(b, c, d),
+        _ => false,
+    };
+    let then = if same { now.clone() } else { base_view.as_ref().map(|v| state_hits(rule, v)).unwrap_or_default() };
     let mut out = Vec::new();
     for mut hit in now {
         let state = match then.iter().find(|t| t.key == hit.key) {

@@ -163,6 +163,11 @@ impl IamFacts {
 
     /// The group whose name is `name` (users list their groups by name).
     pub fn group_by_name(&self, name: &str) -> Option<(&String, &IamGroup)> {
-        self.groups.iter().find(|(_, g)| g.name == name)
+        // Most groups live at path `/`: try that ARN first (a map lookup) before scanning.
+        let by_arn = self.groups.keys().next().and_then(|first| {
+            let prefix = &first[..first.find(":group/")? + ":group/".len()];
+            self.groups.get_key_value(&format!("{prefix}{name}"))
+        });
+        by_arn.filter(|(_, g)| g.name == name).or_else(|| self.groups.iter().find(|(_, g)| g.name == name))
     }
 }

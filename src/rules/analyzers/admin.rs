@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies};
 use super::{Analyzer, Hit, View};
+use crate::diff::ResourceDiff;
 
 #[derive(Debug)]
 pub struct AdminAccess;
@@ -33,6 +34,10 @@ pub fn is_admin(policies: &Policies) -> bool {
 impl Analyzer for AdminAccess {
     fn is_drift(&self) -> bool {
         false
+    }
+
+    fn same_on_both_sides(&self, baseline: &View, current: &View, _diff: &ResourceDiff) -> bool {
+        super::policy_eval::same_policies(baseline, current)
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {

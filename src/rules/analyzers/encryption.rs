@@ -117,6 +117,11 @@ impl Analyzer for KeyInUseUnusable {
         false
     }
 
+    /// Whether the key is in use depends on buckets, databases and tables.
+    fn same_on_both_sides(&self, _baseline: &View, _current: &View, _diff: &ResourceDiff) -> bool {
+        false
+    }
+
     fn check(&self, view: &View) -> Vec<Hit> {
         let Some(key) = view.facts.kms.keys.get(view.id) else { return Vec::new() };
         if key.state == "Enabled" {

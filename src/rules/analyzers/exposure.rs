@@ -24,6 +24,11 @@ impl Analyzer for PublicBucket {
         false
     }
 
+    /// The account-level block takes part: an unchanged bucket can change verdict.
+    fn same_on_both_sides(&self, baseline: &View, current: &View, diff: &ResourceDiff) -> bool {
+        diff.change == crate::diff::Change::Unchanged && baseline.facts.s3.account == current.facts.s3.account
+    }
+
     fn check(&self, view: &View) -> Vec<Hit> {
         let s3 = &view.facts.s3;
         let Some(bucket) = s3.buckets.get(view.id) else { return Vec::new() };

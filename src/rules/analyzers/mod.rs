@@ -64,6 +64,13 @@ pub trait Analyzer: Send + Sync + std::fmt::Debug {
         Vec::new()
     }
 
+    /// For a state analyzer: whether it must find the same on both sides, so the engine
+    /// can skip the baseline side. By default, when the resource did not change; analyzers
+    /// that read other resources decide for themselves.
+    fn same_on_both_sides(&self, _baseline: &View, _current: &View, diff: &ResourceDiff) -> bool {
+        diff.change == crate::diff::Change::Unchanged
+    }
+
     /// Findings of this analyzer are dropped where another rule already reports the
     /// same resource and field (the catch-all "other change" rule).
     fn yields_to_other_rules(&self) -> bool {

@@ -23,6 +23,19 @@ pub struct Policies<'a> {
     pub missing: Vec<String>,
 }
 
+impl Policies<'_> {
+    /// The same documents, boundary and gaps: every evaluation gives the same answer.
+    pub fn same_as(&self, other: &Policies) -> bool {
+        self.identity == other.identity && self.boundary == other.boundary && self.missing == other.missing
+    }
+}
+
+/// Whether a principal's effective policies are the same in both snapshots.
+pub fn same_policies(baseline: &super::View, current: &super::View) -> bool {
+    let (mut fb, mut fc) = (Fallbacks::new(), Fallbacks::new());
+    Policies::of(baseline.facts, baseline.kind, baseline.id, &mut fb).same_as(&Policies::of(current.facts, current.kind, current.id, &mut fc))
+}
+
 /// AdministratorAccess is the one AWS-managed policy whose meaning is certain without its
 /// document; every other missing document is reported as such.
 fn known_managed(arn: &str) -> Option<PolicyDocument> {

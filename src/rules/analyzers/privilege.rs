@@ -93,6 +93,9 @@ impl Analyzer for PermissionsGrew {
         let (mut fb, mut fc) = (Fallbacks::new(), Fallbacks::new());
         let before = Policies::of(b.facts, b.kind, b.id, &mut fb);
         let after = Policies::of(c.facts, c.kind, c.id, &mut fc);
+        if after.same_as(&before) {
+            return Vec::new();
+        }
         let grown: Vec<Grant> = grants(&after)
             .into_iter()
             .filter(|g| {
@@ -156,6 +159,10 @@ pub struct PrivilegeEscalation;
 impl Analyzer for PrivilegeEscalation {
     fn is_drift(&self) -> bool {
         false
+    }
+
+    fn same_on_both_sides(&self, baseline: &View, current: &View, _diff: &ResourceDiff) -> bool {
+        super::policy_eval::same_policies(baseline, current)
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {
