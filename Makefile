@@ -12,7 +12,7 @@ MULTITOOL  := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multi
 SARIF_SCHEMA := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json
 BIN        := target/debug/driftscan
 
-.PHONY: all build demo test venv sarif-tools sarif-check browser fuzz clean
+.PHONY: all build demo test venv sarif-tools sarif-check browser fuzz bench bench-live bench-prowler clean
 
 all: build
 
@@ -59,6 +59,24 @@ test: sarif-tools browser
 	DRIFTSCAN_MULTITOOL=$(abspath $(MULTITOOL)) DRIFTSCAN_SARIF_SCHEMA=$(abspath $(SARIF_SCHEMA)) \
 	DRIFTSCAN_REQUIRE_TOOLS=1 \
 	  $(CARGO) test --locked
+
+# Benchmarks print figures; they never assert a time (see BENCHMARKS.md).
+bench: build
+	bench/run.sh
+
+# Live collection against moto: seed a large account, then time `driftscan snapshot` and
+# count its API calls per service.
+bench-live: build venv
+	bench/live.sh
+
+# Prowler 5 side by side on the same moto account (its own virtualenv, ~2.3 GB).
+.venv-prowler/.installed:
+	$(PYTHON) -m venv .venv-prowler
+	.venv-prowler/bin/pip install --quiet --disable-pip-version-check 'prowler>=5,<6'
+	touch $@
+
+bench-prowler: build venv .venv-prowler/.installed
+	bench/prowler.sh
 
 # Fuzzing (libFuzzer via cargo-fuzz, nightly; not part of `make test`): each target runs
 # FUZZ_SECONDS on top of its committed seed corpus (fuzz/corpus/<target>/).
