@@ -39,7 +39,7 @@ for i in $(seq "$RUNS"); do
   rm -rf "$OUT/prowler"
   s=$(now)
   # shellcheck disable=SC2086
-  AWS_ENDPOINT_URL=$URL "$PROWLER" aws --services iam s3 rds dynamodb kms -f us-east-1 --checks $CHECKS \
+  AWS_ENDPOINT_URL=$URL "$PROWLER" aws -f us-east-1 --checks $CHECKS \
     --output-formats json-ocsf --output-directory "$OUT/prowler" --no-banner --ignore-exit-code-3 >/dev/null 2>&1 || true
   p_walls+=("$(awk -v s="$s" -v e="$(now)" 'BEGIN {print e-s}')")
 done

@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Self-test of check_sarif.py: a minimal valid log passes, and each broken variant fails
-with the expected complaint. Usage: test_check_sarif.py --multitool PATH --schema PATH"""
+(exit 1) with the expected complaint.
+
+Usage: test_check_sarif.py --multitool PATH --schema PATH
+Exits 1 if any case does not behave.
+"""
 
 import argparse
 import copy
@@ -9,8 +13,9 @@ import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+CHECKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "check_sarif.py")
 
 VALID = {
     "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -41,36 +46,71 @@ VALID = {
 }
 
 
-def broken(change):
+def variant(change):
     log = copy.deepcopy(VALID)
     change(log)
     return log
 
 
-def result(log):
-    return log["runs"][0]["results"][0]
+def run0(log):
+    return log["runs"][0]
 
 
+def rule0(log):
+    return run0(log)["tool"]["driver"]["rules"][0]
+
+
+def result0(log):
+    return run0(log)["results"][0]
+
+
+def set_uri(uri):
+    return lambda l: result0(l)["locations"][0]["physicalLocation"]["artifactLocation"].update(uri=uri)
+
+
+def many_runs(log):
+    log["runs"] = [copy.deepcopy(run0(log)) for _ in range(21)]
+    for i, run in enumerate(log["runs"]):
+        run["automationDetails"]["id"] = f"driftscan/{i}/"
+
+
+# (name, broken log, text the checker's output must contain)
 CASES = [
-    ("absolute uri", broken(lambda l: result(l)["locations"][0]["physicalLocation"]["artifactLocation"].update(uri="file:///etc/passwd")), "not relative"),
-    ("no location", broken(lambda l: result(l).pop("locations")), "no physicalLocation.artifactLocation.uri"),
-    ("security-severity 11", broken(lambda l: l["runs"][0]["tool"]["driver"]["rules"][0]["properties"].update({"security-severity": "11"})), "security-severity"),
-    ("numeric security-severity", broken(lambda l: l["runs"][0]["tool"]["driver"]["rules"][0]["properties"].update({"security-severity": 7.5})), "security-severity"),
-    ("unknown rule id", broken(lambda l: result(l).update(ruleId="DS-NOPE-1")), "ruleId is not a rule"),
-    ("wrong version", broken(lambda l: l.update(version="2.0.0")), "version"),
-    ("no fingerprint", broken(lambda l: result(l).pop("partialFingerprints")), "primaryLocationLineHash"),
-    ("too many tags", broken(lambda l: l["runs"][0]["tool"]["driver"]["rules"][0]["properties"].update(tags=[f"t{i}" for i in range(21)])), "tags"),
-    ("schema violation", broken(lambda l: result(l).update(level="fatal")), "schema"),
+    ("file:// uri", variant(set_uri("file:///etc/passwd")), "uri 'file:///etc/passwd' is not a path relative"),
+    ("https uri", variant(set_uri("https://example.com/iam.json")), "is not a path relative"),
+    ("leading-slash uri", variant(set_uri("/etc/passwd")), "uri '/etc/passwd' is not a path relative"),
+    ("dot-dot uri", variant(set_uri("baselines/../../etc/passwd")), "is not a path relative"),
+    ("no locations", variant(lambda l: result0(l).pop("locations")), "no location with physicalLocation.artifactLocation.uri"),
+    ("logical location only", variant(lambda l: result0(l).update(locations=[{"logicalLocations": [{"fullyQualifiedName": "arn:aws:iam::1:user/x"}]}])),
+     "no location with physicalLocation.artifactLocation.uri"),
+    ("no startLine", variant(lambda l: result0(l)["locations"][0]["physicalLocation"].pop("region")), "no region.startLine"),
+    ("security-severity 11", variant(lambda l: rule0(l)["properties"].update({"security-severity": "11"})), "security-severity '11'"),
+    ("security-severity 0", variant(lambda l: rule0(l)["properties"].update({"security-severity": "0"})), "security-severity '0'"),
+    ("numeric security-severity", variant(lambda l: rule0(l)["properties"].update({"security-severity": 7.5})), "security-severity 7.5"),
+    ("word security-severity", variant(lambda l: rule0(l)["properties"].update({"security-severity": "high"})), "security-severity 'high'"),
+    ("unknown ruleId", variant(lambda l: result0(l).update(ruleId="DS-NOPE-1")), "(DS-NOPE-1): ruleId is not a rule of tool.driver.rules"),
+    ("wrong version", variant(lambda l: l.update(version="2.0.0")), "version is '2.0.0'"),
+    ("wrong $schema", variant(lambda l: l.update({"$schema": "https://example.com/sarif-2.0.0.json"})), "$schema is 'https://example.com/sarif-2.0.0.json'"),
+    ("no partialFingerprints", variant(lambda l: result0(l).pop("partialFingerprints")), "no partialFingerprints"),
+    ("empty partialFingerprints", variant(lambda l: result0(l).update(partialFingerprints={})), "no partialFingerprints"),
+    ("fingerprint without primaryLocationLineHash", variant(lambda l: result0(l).update(partialFingerprints={"other": "x"})),
+     "no primaryLocationLineHash"),
+    ("21 tags", variant(lambda l: rule0(l)["properties"].update(tags=[f"t{i}" for i in range(21)])), "21 tags"),
+    ("21 runs", variant(many_runs), "21 runs"),
+    ("duplicate category", variant(lambda l: l["runs"].append(copy.deepcopy(run0(l)))), "same tool and automationDetails.id"),
+    ("schema violation", variant(lambda l: result0(l).update(level="fatal")), "schema: runs/0/results/0/level"),
+    # only the multitool's GitHub rules catch this one
+    ("rule without help", variant(lambda l: rule0(l).pop("help")), "multitool GH2012"),
 ]
 
 
-def run(args, path):
-    return subprocess.run([sys.executable, os.path.join(HERE, "check_sarif.py"), "--multitool", args.multitool, "--schema", args.schema, path],
+def check(args, *paths):
+    return subprocess.run([sys.executable, CHECKER, "--multitool", args.multitool, "--schema", args.schema, *paths],
                           capture_output=True, text=True)
 
 
 def main():
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--multitool", required=True)
     parser.add_argument("--schema", required=True)
     args = parser.parse_args()
@@ -78,19 +118,34 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         def write(name, log):
             path = os.path.join(tmp, name)
-            with open(path, "w") as f:
-                json.dump(log, f)
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(log, f, indent=2)
             return path
-        good = run(args, write("valid.sarif", VALID))
-        if good.returncode != 0:
-            failures.append(f"the valid log failed: {good.stdout}{good.stderr}")
-        for name, log, expected in CASES:
-            out = run(args, write(name.replace(" ", "-") + ".sarif", log))
-            if out.returncode != 1 or expected not in out.stdout:
-                failures.append(f"{name}: expected exit 1 mentioning {expected!r}, got exit {out.returncode}: {out.stdout}{out.stderr}")
+
+        good = write("valid.sarif", VALID)
+        out = check(args, good)
+        if out.returncode != 0 or out.stdout.strip() != f"{good}: ok (1 results, 1 rules)":
+            failures.append(f"valid log: expected exit 0 and one ok line, got exit {out.returncode}:\n{out.stdout}{out.stderr}")
+
+        paths = [write(name.replace(" ", "-").replace("/", "_") + ".sarif", log) for name, log, _ in CASES]
+        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+            outs = list(pool.map(lambda p: check(args, p), paths))
+        for (name, _, expected), path, out in zip(CASES, paths, outs):
+            lines = out.stdout.splitlines()
+            if out.returncode != 1 or not any(expected in line for line in lines) \
+                    or not all(line.startswith(f"{path}: ") for line in lines) or ": ok (" in out.stdout:
+                failures.append(f"{name}: expected exit 1 and a line with {expected!r}, got exit {out.returncode}:\n{out.stdout}{out.stderr}")
+
+        # several files in one call: each judged on its own, exit 1 if any fails
+        bad = os.path.join(tmp, "no-partialFingerprints.sarif")
+        out = check(args, good, bad)
+        if out.returncode != 1 or f"{good}: ok (1 results, 1 rules)" not in out.stdout or f"{bad}: " not in out.stdout:
+            failures.append(f"two files: expected exit 1, an ok line for the valid one and problems for the other, got exit {out.returncode}:\n{out.stdout}{out.stderr}")
+        total = len(CASES) + 2
+
     for f in failures:
-        print(f)
-    print(f"{len(CASES) + 1 - len(failures)} of {len(CASES) + 1} checker cases behave")
+        print(f"FAIL {f}")
+    print(f"{total - len(failures)} of {total} checker cases behave")
     sys.exit(1 if failures else 0)
 
 

@@ -77,7 +77,7 @@ impl Baselines {
             };
             return Err(Error::invalid(dir, 0, message));
         }
-        let mut out = Baselines::none(dir, meta);
+        let mut files = Vec::new();
         for entry in std::fs::read_dir(&acct_dir).map_err(|e| Error::io(&acct_dir, e))? {
             let path = entry.map_err(|e| Error::io(&acct_dir, e))?.path();
             if path.extension().is_some_and(|e| e == "json") {
@@ -86,52 +86,36 @@ impl Baselines {
                     Error::invalid(&path, 0, format!("`{stem}.json` is not a baseline file (expected one of: {})",
                         Service::ALL.map(|s| format!("{s}.json")).join(", ")))
                 })?;
-                out.load_file(&path, service, account_id)?;
+                files.push((path, service));
             }
+        }
+        // The files are independent: parse them side by side; report the first error in
+        // file-name order so that the message does not depend on thread timing.
+        files.sort();
+        use rayon::prelude::*;
+        let parsed: Vec<Result<Parsed>> = files
+            .par_iter()
+            .map(|(path, service)| parse_text(path, &json_lines::read_text(path)?, *service, account_id))
+            .collect();
+        let mut out = Baselines::none(dir, meta);
+        for p in parsed {
+            out.absorb(p?);
         }
         Ok(out)
     }
 
-    fn load_file(&mut self, path: &Path, service: Service, account_id: &str) -> Result<()> {
-        let text = json_lines::read_text(path)?;
-        self.load_text(path, &text, service, account_id)
-    }
-
     /// Adds the resources of one baseline file's text; `path` names it in errors.
     pub fn load_text(&mut self, path: &Path, text: &str, service: Service, account_id: &str) -> Result<()> {
-        let resources: BTreeMap<String, Resource> =
-            serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
-        let file = display_path(path);
-        let mut entries: HashMap<String, EntryLines> = HashMap::new();
-        json_lines::scan(text, &mut |keys, line| match keys {
-            [id] => {
-                entries.insert(id.clone(), EntryLines { file: file.clone(), line, fields: HashMap::new() });
-            }
-            [id, _kind, field @ ..] if !field.is_empty() => {
-                if let Some(e) = entries.get_mut(id) {
-                    e.fields.insert(field.join("."), line);
-                }
-            }
-            _ => {}
-        })
-        .map_err(|(line, message)| Error::invalid(path, line, message))?;
-        for (id, resource) in resources {
-            let kind = resource.resource_type();
-            let line = entries.get(&id).map_or(0, |e| e.line);
-            if kind.service() != service {
-                return Err(Error::invalid(
-                    path,
-                    line,
-                    format!("{kind} `{id}` belongs in {}.json, not in {service}.json", kind.service()),
-                ));
-            }
-            if let Some(message) = snapshot::check_resource_id(kind, &id, account_id) {
-                return Err(Error::invalid(path, line, message));
-            }
+        let parsed = parse_text(path, text, service, account_id)?;
+        self.absorb(parsed);
+        Ok(())
+    }
+
+    fn absorb(&mut self, parsed: Parsed) {
+        for (id, resource) in parsed.resources {
             self.snapshot.insert(id, resource);
         }
-        self.entries.extend(entries);
-        Ok(())
+        self.entries.extend(parsed.entries);
     }
 
     /// The baseline line of `field` of resource `id`; falls back to the closest enclosing
@@ -155,6 +139,41 @@ impl Baselines {
         };
         Location { path: entry.file.clone(), line }
     }
+}
+
+/// One baseline file, parsed and checked: its resources and the line of each field.
+struct Parsed {
+    resources: BTreeMap<String, Resource>,
+    entries: HashMap<String, EntryLines>,
+}
+
+fn parse_text(path: &Path, text: &str, service: Service, account_id: &str) -> Result<Parsed> {
+    let resources: BTreeMap<String, Resource> = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
+    let file = display_path(path);
+    let mut entries: HashMap<String, EntryLines> = HashMap::new();
+    json_lines::scan(text, &mut |keys, line| match keys {
+        [id] => {
+            entries.insert(id.clone(), EntryLines { file: file.clone(), line, fields: HashMap::new() });
+        }
+        [id, _kind, field @ ..] if !field.is_empty() => {
+            if let Some(e) = entries.get_mut(id) {
+                e.fields.insert(field.join("."), line);
+            }
+        }
+        _ => {}
+    })
+    .map_err(|(line, message)| Error::invalid(path, line, message))?;
+    for (id, resource) in &resources {
+        let kind = resource.resource_type();
+        let line = entries.get(id).map_or(0, |e| e.line);
+        if kind.service() != service {
+            return Err(Error::invalid(path, line, format!("{kind} `{id}` belongs in {}.json, not in {service}.json", kind.service())));
+        }
+        if let Some(message) = snapshot::check_resource_id(kind, id, account_id) {
+            return Err(Error::invalid(path, line, message));
+        }
+    }
+    Ok(Parsed { resources, entries })
 }
 
 fn other_accounts(dir: &Path) -> Vec<String> {
