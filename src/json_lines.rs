@@ -76,12 +76,17 @@ impl Scanner<'_> {
             Some(b'{') => self.object(visit, depth),
             Some(b'[') => self.array(visit, depth),
             Some(b'"') => self.string().map(|_| ()),
-            Some(_) => {
+            Some(&first) => {
+                let start = self.i;
                 while let Some(&c) = self.b.get(self.i) {
                     if matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\r' | b'\n') {
                         break;
                     }
                     self.i += 1;
+                }
+                // A value must consume input: `[}` would otherwise loop forever on the `}`.
+                if self.i == start {
+                    return self.fail(&format!("expected a value, found `{}`", first as char));
                 }
                 Ok(())
             }
@@ -192,6 +197,13 @@ mod tests {
                 ("d".into(), 8)
             ]
         );
+    }
+
+    #[test]
+    fn a_closing_brace_where_a_list_item_belongs_is_an_error_not_a_hang() {
+        // Found by `make fuzz` (snapshot target): `[ }` spun forever in `array`.
+        assert_eq!(scan("{\"a\": [\n }", &mut |_, _| {}).unwrap_err(), (2, "expected a value, found `}`".to_string()));
+        assert_eq!(scan("[1, }]", &mut |_, _| {}).unwrap_err(), (1, "expected a value, found `}`".to_string()));
     }
 
     #[test]
