@@ -79,7 +79,8 @@ bench-prowler: build venv .venv-prowler/.installed
 	bench/prowler.sh
 
 # Fuzzing (libFuzzer via cargo-fuzz, nightly; not part of `make test`): each target runs
-# FUZZ_SECONDS on top of its committed seed corpus (fuzz/corpus/<target>/).
+# FUZZ_SECONDS on top of its committed seed corpus (fuzz/corpus/<target>/); an input taking
+# over 10 s counts as a crash, since a hang is as bad as a panic for a cron scan.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := policy snapshot baseline rule credential_report
 fuzz:
@@ -87,7 +88,7 @@ fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
 	  mkdir -p fuzz/work/$$t; \
-	  cargo +nightly fuzz run $$t fuzz/work/$$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 || exit 1; \
+	  cargo +nightly fuzz run $$t fuzz/work/$$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 || exit 1; \
 	done
 
 clean:

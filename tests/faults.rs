@@ -41,6 +41,7 @@ fn throttling_on_every_service_loses_nothing_and_a_denied_service_is_a_gap() {
     assert_eq!(run.code, 0, "throttling is retried: {}", run.stderr);
     let injected = throttled.injected.load(std::sync::atomic::Ordering::SeqCst);
     assert!(injected >= 10, "only {injected} faults injected");
+    eprintln!("throttled {injected} of {} requests", throttled.requests.load(std::sync::atomic::Ordering::SeqCst));
     assert_eq!(comparable(read(&t.join("throttled.json"))), comparable(read(&t.join("clean.json"))), "same facts as the clean run");
 
     // Every RDS call is denied: RDS is a gap, the rest is intact, the exit code says so.
@@ -85,6 +86,9 @@ fn resets_and_server_errors_are_retried() {
     });
     let run = live(tmp.path(), &["snapshot", "-o", "faulty.json", "--endpoint-url", &proxy.url, "--region", "us-east-1"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let injected = proxy.injected.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(injected >= 5, "only {injected} faults injected");
+    eprintln!("reset or failed {injected} of {} requests", proxy.requests.load(std::sync::atomic::Ordering::SeqCst));
     assert_eq!(comparable(read(&tmp.path().join("faulty.json"))), comparable(read(&tmp.path().join("clean.json"))));
 }
 
