@@ -92,7 +92,8 @@ fn changed_paths(a: &Value, b: &Value, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-/// A unified diff of one resource's canonical JSON, `git diff` style.
+/// A unified diff of one resource's canonical JSON, `git diff` style, access key ids masked:
+/// every reader of it is a person (terminal, Markdown, HTML).
 pub fn unified(d: &ResourceDiff) -> String {
     let render = |v: &Option<Value>| match v {
         Some(v) => {
@@ -106,7 +107,8 @@ pub fn unified(d: &ResourceDiff) -> String {
     let (old, new) = (render(&d.baseline), render(&d.current));
     let old_name = if d.baseline.is_some() { format!("baseline {}", d.id) } else { "/dev/null".into() };
     let new_name = if d.current.is_some() { format!("current {}", d.id) } else { "/dev/null".into() };
-    TextDiff::from_lines(&old, &new).unified_diff().context_radius(3).header(&old_name, &new_name).to_string()
+    let text = TextDiff::from_lines(&old, &new).unified_diff().context_radius(3).header(&old_name, &new_name).to_string();
+    crate::redact::mask_key_ids_in(&text).into_owned()
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod exceptions;
 pub mod findings;
 pub mod json_lines;
 pub mod output;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;

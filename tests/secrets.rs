@@ -1,7 +1,7 @@
 //! Nothing secret leaves driftscan, and it only ever reads: against moto (through a
 //! recording proxy) the actions on the wire are all in docs/iam-policy.json, no secret
 //! access key or session token reaches a snapshot or a report, key ids are masked in the
-//! text report, and a killed run leaves the previous output intact.
+//! text, Markdown and HTML reports, and a killed run leaves the previous output intact.
 
 mod common;
 
@@ -34,10 +34,20 @@ fn actions_on_the_wire_are_the_documented_read_only_ones_and_no_secret_leaks() {
     let proxy = FaultProxy::start(&moto.url, recording(actions.clone()));
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
-    let snap = live(t, &["snapshot", "-o", "s.json", "--endpoint-url", &proxy.url, "--region", "us-east-1"]);
+    let session_token = "FwoGZXIvYXdzEXAMPLE-session-token-never-to-be-written";
+    let snap = live_with_env(
+        t,
+        &["snapshot", "-o", "s.json", "--endpoint-url", &proxy.url, "--region", "us-east-1"],
+        &[("AWS_SESSION_TOKEN", session_token)],
+    );
     assert_eq!(snap.code, 0, "{}", snap.stderr);
+    assert!(!snap.stderr.contains(session_token) && !snap.stdout.contains(session_token));
     let scan = live(t, &["scan", "--snapshot", "s.json", "--no-baseline", "--json", "r.json", "--sarif", "r.sarif", "-o", "r.txt"]);
     assert!(scan.code == 0 || scan.code == 1, "{}", scan.stderr);
+    for (format, file) in [("markdown", "r.md"), ("html", "r.html")] {
+        let run = live(t, &["scan", "--snapshot", "s.json", "--no-baseline", "--format", format, "-o", file]);
+        assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    }
 
     let called: BTreeSet<String> = actions.lock().unwrap().iter().cloned().collect();
     let policy: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(repo().join("docs/iam-policy.json")).unwrap()).unwrap();
@@ -46,17 +56,21 @@ fn actions_on_the_wire_are_the_documented_read_only_ones_and_no_secret_leaks() {
     assert!(undocumented.is_empty(), "called but not in docs/iam-policy.json: {undocumented:?}");
     assert!(called.len() >= 20, "the recorder saw {called:?}");
 
-    for file in ["s.json", "r.json", "r.sarif", "r.txt"] {
+    for file in ["s.json", "r.json", "r.sarif", "r.txt", "r.md", "r.html"] {
         let content = std::fs::read_to_string(t.join(file)).unwrap();
         assert!(!content.contains(secret) && !content.contains(second_secret), "{file} contains a secret access key");
+        assert!(!content.contains(session_token), "{file} contains the session token");
         for word in ["SecretAccessKey", "SessionToken", "secret_access_key", "session_token", "qr_code", "Base32StringSeed"] {
             assert!(!content.contains(word), "{file} mentions {word}");
         }
     }
-    let report = std::fs::read_to_string(t.join("r.txt")).unwrap();
-    // alice now has two active keys (DS-IAM-008): the report names them, masked.
-    assert!(!report.contains(key_id), "the text report shows key ids masked");
-    assert!(report.contains(&format!("{}…{}", &key_id[..4], &key_id[key_id.len() - 4..])), "the masked id is shown: {report}");
+    // alice now has two active keys (DS-IAM-008): the human-read reports name them, masked.
+    let masked = format!("{}…{}", &key_id[..4], &key_id[key_id.len() - 4..]);
+    for file in ["r.txt", "r.md", "r.html"] {
+        let report = std::fs::read_to_string(t.join(file)).unwrap();
+        assert!(!report.contains(key_id), "{file} shows the key id unmasked");
+        assert!(report.contains(&masked), "{file} shows the masked id {masked}: {report}");
+    }
 }
 
 #[test]

@@ -60,6 +60,11 @@ pub fn seed(bin: &Path, moto: &Moto, phase: &str) {
 
 /// Runs driftscan against the emulator, isolated from any real AWS configuration.
 pub fn live(tmp: &Path, args: &[&str]) -> Run {
+    live_with_env(tmp, args, &[])
+}
+
+/// `live`, with extra environment variables on top of the isolated ones.
+pub fn live_with_env(tmp: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_driftscan"))
         .args(args)
         .current_dir(tmp)
@@ -72,6 +77,7 @@ pub fn live(tmp: &Path, args: &[&str]) -> Run {
         .env("AWS_SHARED_CREDENTIALS_FILE", tmp.join("no-aws-credentials"))
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("NO_COLOR", "1")
+        .envs(extra_env.iter().copied())
         .output()
         .unwrap();
     Run {

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{Analyzer, Hit, View};
+use crate::redact::mask_key_id;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Check {
@@ -17,15 +18,6 @@ enum Check {
 #[derive(Debug)]
 pub struct AccessKeys {
     check: Check,
-}
-
-/// `AKIAIOSFODNN7EXAMPLE` → `AKIA…MPLE`: enough to find the key in the console, not the
-/// whole identifier in reports that get pasted around.
-pub fn mask_key_id(id: &str) -> String {
-    if id.len() <= 8 || !id.is_ascii() {
-        return id.to_string();
-    }
-    format!("{}…{}", &id[..4], &id[id.len() - 4..])
 }
 
 impl AccessKeys {
