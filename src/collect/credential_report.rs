@@ -109,6 +109,22 @@ mod tests {
     }
 
     #[test]
+    fn columns_not_modelled_never_reach_a_row() {
+        // A future column, e.g. something secret, and the modelled report's region/service
+        // and certificate columns: none of their values may survive parsing.
+        let csv = format!(
+            "{HEADER},future_secret\n\
+             alice,arn:aws:iam::111111111111:user/alice,2024-01-01T00:00:00+00:00,true,N/A,N/A,N/A,true,true,2025-06-01T09:00:00+00:00,N/A,ap-south-9,sagemaker,false,N/A,N/A,N/A,N/A,true,2019-09-09T09:09:09+00:00,false,N/A,wJalrXUtnFEMI-K7MDENG\n"
+        );
+        let rows = parse(&csv).unwrap();
+        let kept = format!("{rows:?}");
+        for value in ["wJalrXUtnFEMI-K7MDENG", "ap-south-9", "sagemaker", "2019-09-09"] {
+            assert!(!kept.contains(value), "`{value}` reached a row: {kept}");
+        }
+        assert!(rows[0].keys[0].active && rows[0].mfa_active);
+    }
+
+    #[test]
     fn bad_values_name_their_line_and_column() {
         let csv = format!("{HEADER}\nbob,arn:aws:iam::1:user/bob,x,maybe,N/A,N/A,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n");
         let err = parse(&csv).unwrap_err();
