@@ -18,9 +18,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    // A replaced file keeps its mode (a report someone made group-readable stays so); a new
+    // one keeps the temporary file's owner-only mode, right for facts about an account.
+    if let Ok(previous) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(previous.permissions()).map_err(|e| Error::io(path, e))?;
+    }
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    sync_dir(dir);
     Ok(())
+}
+
+/// Makes the rename itself durable. Best effort: some filesystems refuse to sync a
+/// directory, and by then the new file is complete and in place either way.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
 }
 
 #[cfg(test)]
@@ -35,6 +49,21 @@ mod tests {
         write_atomic(&target, b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_mode_and_a_new_one_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let existing = dir.path().join("report.html");
+        std::fs::write(&existing, "old").unwrap();
+        std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&existing, b"new").unwrap();
+        assert_eq!(std::fs::metadata(&existing).unwrap().permissions().mode() & 0o777, 0o640);
+        let fresh = dir.path().join("snapshot.json");
+        write_atomic(&fresh, b"{}").unwrap();
+        assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
     }
 
     #[test]
