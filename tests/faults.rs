@@ -1,6 +1,7 @@
-//! Faults between driftscan and AWS (a fault-injecting proxy in front of moto): throttling
-//! is survived without losing data, a service that always fails becomes a collection gap
-//! that leaves every other service intact, and a hung endpoint ends within the timeout.
+//! Faults between driftscan and AWS (a fault-injecting proxy in front of moto): throttling,
+//! server errors, resets and answers past the call timeout are survived without losing
+//! data, a service that always fails becomes a collection gap that leaves every other
+//! service intact, and a hung endpoint ends within the timeout.
 
 mod common;
 
@@ -90,6 +91,24 @@ fn resets_and_server_errors_are_retried() {
     assert!(injected >= 5, "only {injected} faults injected");
     eprintln!("reset or failed {injected} of {} requests", proxy.requests.load(std::sync::atomic::Ordering::SeqCst));
     assert_eq!(comparable(read(&tmp.path().join("faulty.json"))), comparable(read(&tmp.path().join("clean.json"))));
+}
+
+#[test]
+fn calls_answered_after_the_timeout_are_retried() {
+    let Some(bin) = venv_bin() else { return };
+    let moto = start_moto(&bin);
+    seed(&bin, &moto, "baseline");
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = live(tmp.path(), &["snapshot", "-o", "clean.json", "--endpoint-url", &moto.url, "--region", "us-east-1"]);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    // Every seventh request answers 3 s late, past a 1 s per-call timeout.
+    let proxy = FaultProxy::start(&moto.url, |r| if r.n % 7 == 6 { Fault::Delay(Duration::from_secs(3)) } else { Fault::Forward });
+    let run = live(tmp.path(), &["snapshot", "-o", "late.json", "--endpoint-url", &proxy.url, "--region", "us-east-1", "--call-timeout", "1", "--max-attempts", "6"]);
+    assert_eq!(run.code, 0, "timeouts are retried: {}", run.stderr);
+    let injected = proxy.injected.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(injected >= 5, "only {injected} faults injected");
+    eprintln!("delayed {injected} of {} requests past the timeout", proxy.requests.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(comparable(read(&tmp.path().join("late.json"))), comparable(read(&tmp.path().join("clean.json"))));
 }
 
 #[test]

@@ -63,6 +63,8 @@ pub enum Fault {
     ServerError,
     Reset,
     Hang,
+    /// Answers, but only after this long: past the per-call timeout, the caller has gone.
+    Delay(Duration),
 }
 
 pub struct FaultProxy {
@@ -146,7 +148,10 @@ fn handle(mut client: TcpStream, upstream: &str, rule: &dyn Fn(&Request) -> Faul
         hits.fetch_add(1, Ordering::SeqCst);
     }
     let (status, content_type, text) = match fault {
-        Fault::Forward => {
+        Fault::Forward | Fault::Delay(_) => {
+            if let Fault::Delay(d) = fault {
+                std::thread::sleep(d);
+            }
             let mut up = TcpStream::connect(upstream)?;
             up.write_all(&head)?;
             up.write_all(&body)?;
