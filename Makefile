@@ -84,6 +84,7 @@ bench-prowler: build venv .venv-prowler/.installed
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := policy snapshot baseline rule credential_report
 fuzz:
+	@rustup run nightly rustc --version >/dev/null 2>&1 || rustup toolchain install nightly --profile minimal
 	@cargo +nightly fuzz --version >/dev/null 2>&1 || cargo +nightly install cargo-fuzz --locked
 	@failed=""; for t in $(FUZZ_TARGETS); do \
 	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
