@@ -11,6 +11,8 @@ pub struct Row {
     pub arn: String,
     pub password_enabled: bool,
     pub password_last_used: Option<DateTime<Utc>>,
+    /// When the console password was set; dates an unused password (never signed in with).
+    pub password_last_changed: Option<DateTime<Utc>>,
     pub mfa_active: bool,
     pub keys: [KeySlot; 2],
 }
@@ -35,6 +37,7 @@ pub fn parse(text: &str) -> Result<Vec<Row>, String> {
     let arn = column("arn")?;
     let password_enabled = column("password_enabled")?;
     let password_last_used = column("password_last_used")?;
+    let password_last_changed = column("password_last_changed")?;
     let mfa_active = column("mfa_active")?;
     let slot_columns = |n: u8| -> Result<[usize; 3], String> {
         Ok([
@@ -62,6 +65,7 @@ pub fn parse(text: &str) -> Result<Vec<Row>, String> {
             // Root's password_enabled is `not_supported`: root always has a password.
             password_enabled: field(password_enabled) == "not_supported" || flag(field(password_enabled)).map_err(|e| at("password_enabled", e))?,
             password_last_used: time(field(password_last_used)).map_err(|e| at("password_last_used", e))?,
+            password_last_changed: time(field(password_last_changed)).map_err(|e| at("password_last_changed", e))?,
             mfa_active: flag(field(mfa_active)).map_err(|e| at("mfa_active", e))?,
             keys,
         });
@@ -104,6 +108,8 @@ mod tests {
         assert!(rows[0].password_enabled && rows[0].mfa_active);
         let alice = &rows[1];
         assert!(alice.password_enabled && !alice.mfa_active && alice.password_last_used.is_none());
+        assert_eq!(alice.password_last_changed.map(|t| t.to_rfc3339()).as_deref(), Some("2024-01-01T00:00:00+00:00"));
+        assert!(rows[0].password_last_changed.is_none(), "root's `not_supported` is no time");
         assert!(alice.keys[0].active && alice.keys[0].last_rotated.is_some() && alice.keys[0].last_used.is_some());
         assert_eq!(alice.keys[1], KeySlot::default());
     }

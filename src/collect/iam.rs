@@ -63,6 +63,7 @@ pub async fn collect(ctx: &Ctx) -> IamFacts {
             };
             user.console_password = row.password_enabled;
             user.password_last_used = row.password_last_used;
+            user.password_last_changed = row.password_last_changed;
             user.mfa = if !row.mfa_active {
                 MfaKind::None
             } else if virtual_mfa.contains(&arn) {

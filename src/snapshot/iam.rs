@@ -86,6 +86,10 @@ pub struct IamUser {
     /// Volatile: never written to baselines, never diffed.
     #[serde(default)]
     pub password_last_used: Option<DateTime<Utc>>,
+    /// When the console password was last set. Volatile too: a routine password change is
+    /// not drift, and it only dates a password nobody has used yet.
+    #[serde(default)]
+    pub password_last_changed: Option<DateTime<Utc>>,
     pub mfa: MfaKind,
     pub access_keys: Vec<AccessKey>,
     /// Group names, sorted.
@@ -155,6 +159,7 @@ impl IamFacts {
         for (arn, user) in &mut self.users {
             let Some(now) = current.users.get(arn) else { continue };
             user.password_last_used = now.password_last_used;
+            user.password_last_changed = now.password_last_changed;
             for key in &mut user.access_keys {
                 key.last_used = now.access_keys.iter().find(|k| k.id == key.id).and_then(|k| k.last_used);
             }

@@ -190,7 +190,7 @@ impl ResourceType {
     /// written to baselines nor diffed, so a nightly scan does not drift by itself.
     pub fn volatile_fields(self) -> &'static [&'static [&'static str]] {
         match self {
-            ResourceType::IamUser => &[&["password_last_used"], &["access_keys", "*", "last_used"]],
+            ResourceType::IamUser => &[&["password_last_used"], &["password_last_changed"], &["access_keys", "*", "last_used"]],
             _ => &[],
         }
     }
@@ -357,7 +357,7 @@ mod tests {
 
     #[test]
     fn volatile_fields_are_stripped_inside_lists() {
-        let mut v = serde_json::json!({"password_last_used": "x", "access_keys": [{"id": "A", "last_used": "y"}], "mfa": "none"});
+        let mut v = serde_json::json!({"password_last_used": "x", "password_last_changed": "z", "access_keys": [{"id": "A", "last_used": "y"}], "mfa": "none"});
         ResourceType::IamUser.strip_volatile(&mut v);
         assert_eq!(v, serde_json::json!({"access_keys": [{"id": "A"}], "mfa": "none"}));
     }

@@ -5,6 +5,7 @@
 mod access_keys;
 mod admin;
 mod changes;
+mod console_login;
 mod encryption;
 mod exposure;
 mod password;
@@ -111,6 +112,10 @@ pub fn build(name: &str, params: &toml::Table, kinds: &[ResourceType]) -> Result
             allow(&[IamUser])?;
             Ok(Box::new(access_keys::AccessKeys::from_params(params)?))
         }
+        "console_unused" => {
+            allow(&[IamUser])?;
+            Ok(Box::new(console_login::ConsoleUnused::from_params(params)?))
+        }
         "password_policy_weakened" => simple(&[Account], Box::new(password::PasswordPolicyWeakened)),
         "insecure_transport_allowed" => simple(&[S3Bucket], Box::new(encryption::InsecureTransportAllowed)),
         "dynamodb_key_downgrade" => simple(&[DynamodbTable], Box::new(encryption::DynamodbKeyDowngrade)),
@@ -134,6 +139,7 @@ pub const ANALYZERS: &[&str] = &[
     "access_keys",
     "admin_access",
     "changed_fields",
+    "console_unused",
     "dynamodb_key_downgrade",
     "exception_expired",
     "insecure_transport_allowed",
