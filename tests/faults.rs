@@ -6,10 +6,12 @@
 mod common;
 
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use common::fault_proxy::{Fault, FaultProxy};
 use common::moto::*;
+use common::Run;
 use serde_json::Value;
 
 fn read(path: &Path) -> Value {
@@ -22,6 +24,21 @@ fn comparable(mut snap: Value) -> Value {
     snap
 }
 
+fn snapshot(dir: &Path, endpoint: &str, out: &str, extra: &[&str]) -> Run {
+    live(dir, &[&["snapshot", "-o", out, "--endpoint-url", endpoint, "--region", "us-east-1"][..], extra].concat())
+}
+
+/// Snapshots through `proxy` into `out`; the run must succeed with the facts of the clean
+/// run's `clean.json` in `dir`, although at least `min_injected` requests were `what`.
+fn assert_survives(dir: &Path, proxy: &FaultProxy, out: &str, extra: &[&str], min_injected: usize, what: &str) {
+    let run = snapshot(dir, &proxy.url, out, extra);
+    assert_eq!(run.code, 0, "{what} requests are retried: {}", run.stderr);
+    let injected = proxy.injected.load(Ordering::SeqCst);
+    assert!(injected >= min_injected, "only {injected} faults injected");
+    eprintln!("{what} {injected} of {} requests", proxy.requests.load(Ordering::SeqCst));
+    assert_eq!(comparable(read(&dir.join(out))), comparable(read(&dir.join("clean.json"))), "same facts as the clean run");
+}
+
 #[test]
 fn throttling_on_every_service_loses_nothing_and_a_denied_service_is_a_gap() {
     let Some(bin) = venv_bin() else { return };
@@ -29,25 +46,16 @@ fn throttling_on_every_service_loses_nothing_and_a_denied_service_is_a_gap() {
     seed(&bin, &moto, "baseline");
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
-    let snapshot = |endpoint: &str, out: &str, extra: &[&str]| {
-        live(t, &[&["snapshot", "-o", out, "--endpoint-url", endpoint, "--region", "us-east-1"][..], extra].concat())
-    };
-
-    let clean = snapshot(&moto.url, "clean.json", &[]);
+    let clean = snapshot(t, &moto.url, "clean.json", &[]);
     assert_eq!(clean.code, 0, "{}", clean.stderr);
 
     // Every fifth request of every service is throttled (20 %).
     let throttled = FaultProxy::start(&moto.url, |r| if r.n % 5 == 4 { Fault::Throttle } else { Fault::Forward });
-    let run = snapshot(&throttled.url, "throttled.json", &["--max-attempts", "6"]);
-    assert_eq!(run.code, 0, "throttling is retried: {}", run.stderr);
-    let injected = throttled.injected.load(std::sync::atomic::Ordering::SeqCst);
-    assert!(injected >= 10, "only {injected} faults injected");
-    eprintln!("throttled {injected} of {} requests", throttled.requests.load(std::sync::atomic::Ordering::SeqCst));
-    assert_eq!(comparable(read(&t.join("throttled.json"))), comparable(read(&t.join("clean.json"))), "same facts as the clean run");
+    assert_survives(t, &throttled, "throttled.json", &["--max-attempts", "6"], 10, "throttled");
 
     // Every RDS call is denied: RDS is a gap, the rest is intact, the exit code says so.
     let denied = FaultProxy::start(&moto.url, |r| if r.service == "rds" { Fault::AccessDenied } else { Fault::Forward });
-    let run = snapshot(&denied.url, "denied.json", &[]);
+    let run = snapshot(t, &denied.url, "denied.json", &[]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains("collection gap: rds us-east-1"), "{}", run.stderr);
     let snap = read(&t.join("denied.json"));
@@ -78,19 +86,14 @@ fn resets_and_server_errors_are_retried() {
     let moto = start_moto(&bin);
     seed(&bin, &moto, "baseline");
     let tmp = tempfile::tempdir().unwrap();
-    let clean = live(tmp.path(), &["snapshot", "-o", "clean.json", "--endpoint-url", &moto.url, "--region", "us-east-1"]);
+    let clean = snapshot(tmp.path(), &moto.url, "clean.json", &[]);
     assert_eq!(clean.code, 0, "{}", clean.stderr);
     let proxy = FaultProxy::start(&moto.url, |r| match r.n % 10 {
         3 => Fault::ServerError,
         7 => Fault::Reset,
         _ => Fault::Forward,
     });
-    let run = live(tmp.path(), &["snapshot", "-o", "faulty.json", "--endpoint-url", &proxy.url, "--region", "us-east-1"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let injected = proxy.injected.load(std::sync::atomic::Ordering::SeqCst);
-    assert!(injected >= 5, "only {injected} faults injected");
-    eprintln!("reset or failed {injected} of {} requests", proxy.requests.load(std::sync::atomic::Ordering::SeqCst));
-    assert_eq!(comparable(read(&tmp.path().join("faulty.json"))), comparable(read(&tmp.path().join("clean.json"))));
+    assert_survives(tmp.path(), &proxy, "faulty.json", &[], 5, "reset or failed");
 }
 
 #[test]
@@ -99,16 +102,11 @@ fn calls_answered_after_the_timeout_are_retried() {
     let moto = start_moto(&bin);
     seed(&bin, &moto, "baseline");
     let tmp = tempfile::tempdir().unwrap();
-    let clean = live(tmp.path(), &["snapshot", "-o", "clean.json", "--endpoint-url", &moto.url, "--region", "us-east-1"]);
+    let clean = snapshot(tmp.path(), &moto.url, "clean.json", &[]);
     assert_eq!(clean.code, 0, "{}", clean.stderr);
     // Every seventh request answers 3 s late, past a 1 s per-call timeout.
     let proxy = FaultProxy::start(&moto.url, |r| if r.n % 7 == 6 { Fault::Delay(Duration::from_secs(3)) } else { Fault::Forward });
-    let run = live(tmp.path(), &["snapshot", "-o", "late.json", "--endpoint-url", &proxy.url, "--region", "us-east-1", "--call-timeout", "1", "--max-attempts", "6"]);
-    assert_eq!(run.code, 0, "timeouts are retried: {}", run.stderr);
-    let injected = proxy.injected.load(std::sync::atomic::Ordering::SeqCst);
-    assert!(injected >= 5, "only {injected} faults injected");
-    eprintln!("delayed {injected} of {} requests past the timeout", proxy.requests.load(std::sync::atomic::Ordering::SeqCst));
-    assert_eq!(comparable(read(&tmp.path().join("late.json"))), comparable(read(&tmp.path().join("clean.json"))));
+    assert_survives(tmp.path(), &proxy, "late.json", &["--call-timeout", "1", "--max-attempts", "6"], 5, "delayed past the timeout");
 }
 
 #[test]
@@ -118,7 +116,7 @@ fn a_hung_service_ends_within_the_timeout_as_a_gap() {
     let tmp = tempfile::tempdir().unwrap();
     let proxy = FaultProxy::start(&moto.url, |r| if r.service == "kms" { Fault::Hang } else { Fault::Forward });
     let started = Instant::now();
-    let run = live(tmp.path(), &["snapshot", "-o", "s.json", "--endpoint-url", &proxy.url, "--region", "us-east-1", "--call-timeout", "2", "--max-attempts", "2"]);
+    let run = snapshot(tmp.path(), &proxy.url, "s.json", &["--call-timeout", "2", "--max-attempts", "2"]);
     let took = started.elapsed();
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains("collection gap: kms"), "{}", run.stderr);
