@@ -2,10 +2,9 @@
 //! rotated, keys left unused. Ages are measured at the snapshot's `scanned_at`, so a
 //! scan of a given snapshot always gives the same result.
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View};
+use super::{Analyzer, Hit, View, days_between, days_param, only_params};
 use crate::redact::mask_key_id;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,15 +21,8 @@ pub struct AccessKeys {
 
 impl AccessKeys {
     pub fn from_params(params: &toml::Table) -> Result<Self, String> {
-        if let Some(k) = params.keys().find(|k| *k != "check" && *k != "days") {
-            return Err(format!("analyzer `access_keys` takes no parameter `{k}` (only `check` and `days`)"));
-        }
-        let days = || -> Result<i64, String> {
-            match params.get("days").and_then(toml::Value::as_integer) {
-                Some(d) if d > 0 => Ok(d),
-                _ => Err("`params.days` must be a positive number of days".into()),
-            }
-        };
+        only_params("access_keys", params, &["check", "days"])?;
+        let days = || days_param("access_keys", params);
         let check = match params.get("check").and_then(toml::Value::as_str) {
             Some("multiple_active") => {
                 if params.contains_key("days") {
@@ -44,10 +36,6 @@ impl AccessKeys {
         };
         Ok(AccessKeys { check })
     }
-}
-
-fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
-    (to - from).num_days()
 }
 
 impl Analyzer for AccessKeys {

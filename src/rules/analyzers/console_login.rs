@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View};
+use super::{Analyzer, Hit, View, days_between, days_param, only_params};
 
 #[derive(Debug)]
 pub struct ConsoleUnused {
@@ -14,13 +14,8 @@ pub struct ConsoleUnused {
 
 impl ConsoleUnused {
     pub fn from_params(params: &toml::Table) -> Result<Self, String> {
-        if let Some(k) = params.keys().find(|k| *k != "days") {
-            return Err(format!("analyzer `console_unused` takes no parameter `{k}` (only `days`)"));
-        }
-        match params.get("days").and_then(toml::Value::as_integer) {
-            Some(days) if days > 0 => Ok(ConsoleUnused { days }),
-            _ => Err("analyzer `console_unused` needs `params.days`, a positive number of days".into()),
-        }
+        only_params("console_unused", params, &["days"])?;
+        Ok(ConsoleUnused { days: days_param("console_unused", params)? })
     }
 }
 
@@ -36,7 +31,7 @@ impl Analyzer for ConsoleUnused {
         }
         // Without any date the idle time is unknown; guessing "unused" would be noise.
         let Some(since) = user.password_last_used.or(user.password_last_changed).or(user.created) else { return Vec::new() };
-        let idle = (view.facts.meta.scanned_at - since).num_days();
+        let idle = days_between(since, view.facts.meta.scanned_at);
         if idle <= self.days {
             return Vec::new();
         }

@@ -15,6 +15,7 @@ mod ranked;
 mod trust;
 mod wildcard;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::diff::ResourceDiff;
@@ -87,12 +88,7 @@ pub fn build(name: &str, params: &toml::Table, kinds: &[ResourceType]) -> Result
             None => Ok(()),
         }
     };
-    let no_params = || -> Result<(), String> {
-        match params.keys().next() {
-            Some(k) => Err(format!("analyzer `{name}` takes no parameter `{k}`")),
-            None => Ok(()),
-        }
-    };
+    let no_params = || only_params(name, params, &[]);
     use ResourceType::*;
     const PRINCIPALS: &[ResourceType] = &[IamUser, IamGroup, IamRole];
     let simple = |allowed: &[ResourceType], analyzer: Box<dyn Analyzer>| -> Result<Box<dyn Analyzer>, String> {
@@ -132,6 +128,29 @@ pub fn build(name: &str, params: &toml::Table, kinds: &[ResourceType]) -> Result
         }
         other => Err(format!("unknown analyzer `{other}` (expected one of: {})", ANALYZERS.join(", "))),
     }
+}
+
+/// Rejects any `[params]` entry of analyzer `name` besides `allowed`.
+fn only_params(name: &str, params: &toml::Table, allowed: &[&str]) -> Result<(), String> {
+    let Some(k) = params.keys().find(|k| !allowed.contains(&k.as_str())) else { return Ok(()) };
+    if allowed.is_empty() {
+        return Err(format!("analyzer `{name}` takes no parameter `{k}`"));
+    }
+    let only: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+    Err(format!("analyzer `{name}` takes no parameter `{k}` (only {})", only.join(" and ")))
+}
+
+/// `params.days` of analyzer `name`: a positive number of days.
+fn days_param(name: &str, params: &toml::Table) -> Result<i64, String> {
+    match params.get("days").and_then(toml::Value::as_integer) {
+        Some(days) if days > 0 => Ok(days),
+        _ => Err(format!("analyzer `{name}` needs `params.days`, a positive number of days")),
+    }
+}
+
+/// Whole days from `from` to `to`, as the age and idle-time rules count them.
+fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    (to - from).num_days()
 }
 
 /// Every analyzer a rule file can name.
@@ -180,5 +199,32 @@ pub fn show(v: Option<&Value>) -> String {
     match text.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(text: &str) -> toml::Table {
+        text.parse().unwrap()
+    }
+
+    fn error(name: &str, text: &str, kind: ResourceType) -> String {
+        build(name, &params(text), &[kind]).unwrap_err()
+    }
+
+    #[test]
+    fn parameters_are_checked_by_name_and_value() {
+        use ResourceType::*;
+        assert_eq!(error("console_unused", "days = 90\nmonths = 3", IamUser), "analyzer `console_unused` takes no parameter `months` (only `days`)");
+        assert_eq!(error("access_keys", "check = \"unused\"\nage = 1", IamUser), "analyzer `access_keys` takes no parameter `age` (only `check` and `days`)");
+        assert_eq!(error("admin_access", "days = 1", IamUser), "analyzer `admin_access` takes no parameter `days`");
+        for days in ["days = 0", "days = \"90\"", ""] {
+            assert_eq!(error("console_unused", days, IamUser), "analyzer `console_unused` needs `params.days`, a positive number of days");
+        }
+        assert_eq!(error("access_keys", "check = \"max_age\"\ndays = -1", IamUser), "analyzer `access_keys` needs `params.days`, a positive number of days");
+        assert_eq!(error("console_unused", "days = 90", S3Bucket), "analyzer `console_unused` does not apply to resource type s3_bucket");
+        assert!(build("console_unused", &params("days = 90"), &[IamUser]).is_ok());
     }
 }

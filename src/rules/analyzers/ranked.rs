@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View, show};
+use super::{Analyzer, Hit, View, only_params, show};
 use crate::diff::ResourceDiff;
 use crate::snapshot::{self, ResourceType};
 
@@ -17,9 +17,7 @@ pub struct RankedDowngrade {
 
 impl RankedDowngrade {
     pub fn from_params(params: &toml::Table, kinds: &[ResourceType]) -> Result<Self, String> {
-        if let Some(k) = params.keys().find(|k| *k != "path" && *k != "order") {
-            return Err(format!("analyzer `ranked_downgrade` takes no parameter `{k}` (only `path` and `order`)"));
-        }
+        only_params("ranked_downgrade", params, &["path", "order"])?;
         let path = params.get("path").and_then(toml::Value::as_str).ok_or("analyzer `ranked_downgrade` needs `params.path` (a field path)")?;
         for k in kinds {
             if !k.field_paths().iter().any(|p| p == path) {
