@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::findings::Severity;
-use crate::report::Format;
+use driftscan_core::findings::Severity;
+use driftscan_core::report::Format;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -134,6 +134,19 @@ pub struct BaselineDirArgs {
     /// Directory of committed baselines; files are <DIR>/<account-id>/<service>.json.
     #[arg(long, value_name = "DIR", default_value = "baselines")]
     pub baselines: PathBuf,
+    /// Report file locations (SARIF uris, JSON `location.path`) relative to DIR. Default:
+    /// the root of the git work tree that holds the baselines, as GitHub code scanning
+    /// expects; give it when the baselines are not in a git work tree.
+    #[arg(long, value_name = "DIR")]
+    pub source_root: Option<PathBuf>,
+}
+
+impl BaselineDirArgs {
+    /// The pipeline settings these flags describe.
+    pub fn settings(&self, use_baseline: bool) -> driftscan_core::error::Result<driftscan_core::pipeline::Settings> {
+        let source_root = driftscan_core::source_root::SourceRoot::find(&self.baselines, self.source_root.as_deref())?;
+        Ok(driftscan_core::pipeline::Settings { baselines_dir: self.baselines.clone(), source_root, use_baseline })
+    }
 }
 
 #[derive(Debug, Args)]

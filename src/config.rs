@@ -26,8 +26,8 @@ use clap::parser::ValueSource;
 use serde::Deserialize;
 
 use crate::cli::{AwsArgs, BaselineCommand, Cli, Command, FailOn, RulesCommand};
-use crate::error::{Error, Result};
-use crate::report::Format;
+use driftscan_core::error::{Error, Result};
+use driftscan_core::report::Format;
 
 /// The file looked for in the working directory.
 pub const FILE_NAME: &str = "driftscan.toml";
@@ -77,7 +77,7 @@ fn load(explicit: Option<&Path>) -> Result<Option<Checked>> {
         None if Path::new(FILE_NAME).is_file() => PathBuf::from(FILE_NAME),
         None => return Ok(None),
     };
-    let text = crate::json_lines::read_text(&path)?;
+    let text = driftscan_core::json_lines::read_text(&path)?;
     let config: Config = toml::from_str(&text).map_err(|e| {
         let line = e.span().map_or(0, |s| line_at(&text, s.start));
         Error::invalid(&path, line, e.message().to_string())

@@ -2,9 +2,8 @@
 //! rule file gives exactly one `error: FILE:LINE: reason` line and exit 2, never a panic
 //! and never a report.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde::Deserialize;
 
 #[derive(Deserialize)]

@@ -2,13 +2,13 @@
 //! and mapped to SOC 2, and `docs/rules.md` generated from the rule files (bless with
 //! `DRIFTSCAN_BLESS=1 cargo test --test catalog`).
 
-mod common;
 
+use driftscan_core::VariantArray;
 use std::collections::BTreeSet;
 
-use common::*;
-use driftscan::findings::Category;
-use driftscan::rules::{Rule, load_catalog};
+use crate::common::*;
+use driftscan_core::findings::Category;
+use driftscan_core::rules::{Rule, load_catalog};
 
 fn catalog() -> Vec<Rule> {
     load_catalog(&[]).expect("the built-in catalog loads")
@@ -50,7 +50,7 @@ fn render_docs(rules: &[Rule]) -> String {
     for r in rules {
         out.push_str(&format!("| [{}](#{}) | {} | {} | {} |\n", r.id, r.id.to_lowercase(), r.severity.as_str(), r.soc2.join(", "), r.title));
     }
-    for category in Category::ALL {
+    for &category in Category::VARIANTS {
         out.push_str(&format!("\n## {}\n", category.as_str()));
         for r in rules.iter().filter(|r| r.category == category) {
             out.push_str(&format!(

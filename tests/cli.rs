@@ -1,11 +1,10 @@
 //! The command line as cron jobs and engineers use it: exit codes, collection gaps,
 //! fingerprints that survive unrelated baseline edits, baseline acceptance, colors.
 
-mod common;
 
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn demo_json() -> Value {
@@ -159,4 +158,30 @@ fn help_explains_exit_codes_and_rules_explain_their_criteria() {
     let list = driftscan(&["rules", "list"]);
     let count: usize = list.stdout.lines().last().unwrap().split(' ').next().unwrap().parse().unwrap();
     assert!(count >= 35 && list.stdout.lines().count() == count + 1, "{}", list.stdout);
+}
+
+/// No credentials anywhere: one short paragraph naming where driftscan looked and how to
+/// give some, not the SDK's dump of its provider chain; exit 3 (the account was not read).
+#[test]
+fn no_credentials_is_one_paragraph_with_the_ways_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_driftscan"))
+        .args(["scan", "--endpoint-url", "http://127.0.0.1:9", "--region", "us-east-1", "--call-timeout", "2"])
+        .current_dir(tmp.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", tmp.path())
+        .env("AWS_CONFIG_FILE", tmp.path().join("no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", tmp.path().join("no-aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.starts_with("error: no AWS credentials were found."), "{stderr}");
+    for way in ["--profile", "AWS_ACCESS_KEY_ID", "SSO", "OIDC", "--snapshot"] {
+        assert!(stderr.contains(way), "does not mention {way}: {stderr}");
+    }
+    assert_eq!(stderr.lines().count(), 1, "one paragraph: {stderr}");
+    assert!(!stderr.contains("ProviderChain") && !stderr.contains("{"), "no Debug dump: {stderr}");
 }

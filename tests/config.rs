@@ -2,9 +2,8 @@
 //! flags; unknown keys and bad values are `file:line` errors. Plus the generated shell
 //! completions and manual page.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 
 fn project(config: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();

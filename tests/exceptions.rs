@@ -2,11 +2,10 @@
 //! every report, SARIF `suppressions`, no longer failing the run), an expired one is a
 //! finding at its line, an unmatched one is stale, a bad one is a `file:line` error.
 
-mod common;
 
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const DANA: &str = "arn:aws:iam::123456789012:user/dana.kim";

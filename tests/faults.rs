@@ -3,15 +3,14 @@
 //! data, a service that always fails becomes a collection gap that leaves every other
 //! service intact, and a hung endpoint ends within the timeout.
 
-mod common;
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use common::fault_proxy::{Fault, FaultProxy};
-use common::moto::*;
-use common::Run;
+use crate::common::fault_proxy::{Fault, FaultProxy};
+use crate::common::moto::*;
+use crate::common::Run;
 use serde_json::Value;
 
 fn read(path: &Path) -> Value {

@@ -2,9 +2,8 @@
 //! emitter or a rule shows up here as a reviewable diff; update with
 //! `INSTA_UPDATE=always cargo test --test golden` and review the result.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn demo_reports_match_their_golden_files() {

@@ -2,12 +2,11 @@
 //! network and no sandbox): it loads, shows the findings count, and its filter works,
 //! both from the URL fragment and as the same function the controls call.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 fn chromium() -> Option<PathBuf> {
     let found = std::env::var_os("DRIFTSCAN_CHROMIUM").map(PathBuf::from).or_else(|| {

@@ -3,12 +3,11 @@
 //! installs (moto); without it the test is skipped, unless DRIFTSCAN_REQUIRE_TOOLS is set
 //! (as `make test` does), where it fails.
 
-mod common;
 
 use std::net::TcpListener;
 use std::path::Path;
 
-use common::moto::*;
+use crate::common::moto::*;
 
 use serde_json::Value;
 

@@ -2,17 +2,16 @@
 //! least-privilege policy (docs/iam-policy.json), the policy holds nothing else, and none
 //! of the actions can change the account.
 
-mod common;
 
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 
 /// `"service:Action"` string literals in the collector sources: every call is made
 /// under a permit named by its IAM action.
 fn actions_in_collectors() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir(repo().join("src/collect")).unwrap() {
+    for entry in std::fs::read_dir(repo().join("crates/driftscan-aws/src")).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         for literal in text.split('"').skip(1).step_by(2) {
             let Some((service, action)) = literal.split_once(':') else { continue };

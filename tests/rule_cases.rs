@@ -2,13 +2,12 @@
 //! A case patches the demo account's approved snapshot (JSON merge patch, RFC 7386) into
 //! a baseline and a current state, runs the whole engine, and checks the rule's findings.
 
-mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::*;
-use driftscan::snapshot::Snapshot;
+use crate::common::*;
+use driftscan_core::snapshot::Snapshot;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -72,12 +71,16 @@ fn run_case(rule_id: &str, base: &Value, baseline: &Value, current: &Value) -> B
     let tmp = tempfile::tempdir().unwrap();
     let before = patched(base, baseline);
     let now = patched(base, current);
-    driftscan::baseline::write(tmp.path(), &before.meta.account_id, before.resources()).unwrap();
-    let rules: Vec<_> = driftscan::rules::load_catalog(&[]).unwrap().into_iter().filter(|r| r.id == rule_id).collect();
+    driftscan_core::baseline::write(tmp.path(), &before.meta.account_id, before.resources()).unwrap();
+    let rules: Vec<_> = driftscan_core::rules::load_catalog(&[]).unwrap().into_iter().filter(|r| r.id == rule_id).collect();
     assert_eq!(rules.len(), 1, "no rule {rule_id}");
-    let baselines = driftscan::scan::load_baselines(tmp.path(), true, &now).unwrap();
-    let (result, _) = driftscan::scan::run(&now, &baselines, &rules);
-    result
+    let settings = driftscan_core::pipeline::Settings {
+        baselines_dir: tmp.path().to_path_buf(),
+        source_root: driftscan_core::source_root::SourceRoot::at(tmp.path()),
+        use_baseline: true,
+    };
+    let scan = driftscan_core::pipeline::AccountScan::run(now, &settings, &rules).unwrap();
+    scan.result
         .findings
         .iter()
         .map(|f| (f.resource_id.clone(), f.baseline_state.as_str().to_string()))
@@ -98,7 +101,7 @@ fn case_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn every_rule_passes_and_fails_its_cases() {
     let base: Value = serde_json::from_str(&std::fs::read_to_string(demo_baseline_snapshot()).unwrap()).unwrap();
-    let catalog = driftscan::rules::load_catalog(&[]).unwrap();
+    let catalog = driftscan_core::rules::load_catalog(&[]).unwrap();
     let mut files = Vec::new();
     case_files(&repo().join("rules"), &mut files);
     let mut failures = Vec::new();
@@ -131,7 +134,7 @@ fn every_rule_passes_and_fails_its_cases() {
     let missing: Vec<&str> = catalog
         .iter()
         .map(|r| r.id.as_str())
-        .filter(|id| !covered.contains(*id) && *id != driftscan::exceptions::EXPIRED_RULE)
+        .filter(|id| !covered.contains(*id) && *id != driftscan_core::exceptions::EXPIRED_RULE)
         .collect();
     assert!(missing.is_empty(), "rules without cases: {missing:?}");
 }

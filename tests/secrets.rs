@@ -3,15 +3,14 @@
 //! access key or session token reaches a snapshot or a report, key ids are masked in the
 //! text, Markdown and HTML reports, and a killed run leaves the previous output intact.
 
-mod common;
 
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-use common::fault_proxy::{Fault, FaultProxy, recording};
-use common::moto::*;
-use common::*;
+use crate::common::fault_proxy::{Fault, FaultProxy, recording};
+use crate::common::moto::*;
+use crate::common::*;
 
 #[test]
 fn actions_on_the_wire_are_the_documented_read_only_ones_and_no_secret_leaks() {

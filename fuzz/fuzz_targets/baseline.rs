@@ -1,10 +1,11 @@
 //! Baseline loading and its line index: any text loads or fails with a position.
 #![no_main]
 
+use driftscan_core::VariantArray;
 use std::path::Path;
 
-use driftscan::baseline::Baselines;
-use driftscan::snapshot::{Meta, Service};
+use driftscan_core::baseline::Baselines;
+use driftscan_core::snapshot::{Meta, Service};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,8 +19,9 @@ fuzz_target!(|data: &[u8]| {
         caller_arn: String::new(),
         collection_gaps: Vec::new(),
     };
-    let mut baselines = Baselines::none(Path::new("baselines"), &meta);
-    for service in Service::ALL {
+    let root = driftscan_core::source_root::SourceRoot::at(Path::new("."));
+    let mut baselines = Baselines::none(Path::new("baselines"), &meta, &root);
+    for &service in Service::VARIANTS {
         let _ = baselines.load_text(Path::new("iam.json"), text, service, "123456789012");
     }
 });

@@ -5,5 +5,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = driftscan::collect::credential_report::parse(text);
+    let _ = driftscan_core::snapshot::credential_report::parse(text);
 });

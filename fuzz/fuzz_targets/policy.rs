@@ -2,7 +2,7 @@
 //! normalizes to a fixed point (normalizing its own output changes nothing).
 #![no_main]
 
-use driftscan::snapshot::policy::PolicyDocument;
+use driftscan_core::snapshot::policy::PolicyDocument;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

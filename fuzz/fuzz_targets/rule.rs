@@ -7,5 +7,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = driftscan::rules::parse_rule(Path::new("rules/fuzz/FUZZ-1.toml"), text);
+    let _ = driftscan_core::rules::parse_rule(Path::new("rules/fuzz/FUZZ-1.toml"), text);
 });

@@ -7,5 +7,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = driftscan::snapshot::Snapshot::parse(Path::new("fuzz.json"), text);
+    let _ = driftscan_core::snapshot::Snapshot::parse(Path::new("fuzz.json"), text);
 });

@@ -1,0 +1,254 @@
+//! Committed baselines: `<dir>/<account-id>/<service>.json`, canonical pretty JSON with one
+//! resource per top-level key (`{"<arn>": {"<kind>": {fields}}}`), sorted, so a reviewed
+//! git diff of a baseline change is line by line and every field has a stable line.
+
+use strum::VariantArray;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::findings::Location;
+use crate::source_root::SourceRoot;
+use crate::json_lines;
+use crate::snapshot::{self, Meta, Resource, ResourceType, Service, Snapshot};
+
+/// The approved state of one account, as facts, with the line of every field.
+#[derive(Debug)]
+pub struct Baselines {
+    pub snapshot: Snapshot,
+    /// `<dir>/<account-id>`: where resources that are not in a baseline yet would go.
+    account_dir: PathBuf,
+    /// What the files' report locations are relative to.
+    root: SourceRoot,
+    entries: HashMap<String, EntryLines>,
+}
+
+#[derive(Debug)]
+struct EntryLines {
+    file: String,
+    line: usize,
+    fields: HashMap<String, usize>,
+}
+
+/// The baseline directory of one account.
+pub fn account_dir(dir: &Path, account_id: &str) -> PathBuf {
+    dir.join(account_id)
+}
+
+/// A path as it should appear in reports: relative to the working directory (the
+/// repository root in CI), with `/` separators.
+pub fn display_path(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let text = rel.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+impl Baselines {
+    /// No baseline at all: every resource is new. `meta` is the current snapshot's.
+    pub fn none(dir: &Path, meta: &Meta, root: &SourceRoot) -> Baselines {
+        Baselines {
+            snapshot: Snapshot::empty(meta.clone()),
+            account_dir: account_dir(dir, &meta.account_id),
+            root: root.clone(),
+            entries: HashMap::new(),
+        }
+    }
+
+    /// `<dir>/<account-id>`: the account's baseline (and exceptions) directory.
+    pub fn account_dir(&self) -> &Path {
+        &self.account_dir
+    }
+
+    /// Loads the baselines of `meta.account_id` from `dir`; report locations name the
+    /// files relative to `root`.
+    pub fn load(dir: &Path, meta: &Meta, root: &SourceRoot) -> Result<Baselines> {
+        let account_id = &meta.account_id;
+        let acct_dir = account_dir(dir, account_id);
+        if !acct_dir.is_dir() {
+            let others = other_accounts(dir);
+            let message = if others.is_empty() {
+                format!("no baseline for account {account_id}; create one with `driftscan baseline init`")
+            } else {
+                format!(
+                    "the baselines here are for account {}, but the snapshot is of account {account_id}",
+                    others.join(", ")
+                )
+            };
+            return Err(Error::invalid(dir, 0, message));
+        }
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&acct_dir).map_err(|e| Error::io(&acct_dir, e))? {
+            let path = entry.map_err(|e| Error::io(&acct_dir, e))?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+                let service = stem.parse::<Service>().ok().ok_or_else(|| {
+                    Error::invalid(&path, 0, format!("`{stem}.json` is not a baseline file (expected one of: {})",
+                        Service::VARIANTS.iter().map(|s| format!("{s}.json")).collect::<Vec<_>>().join(", ")))
+                })?;
+                files.push((path, service));
+            }
+        }
+        // The files are independent: parse them side by side; report the first error in
+        // file-name order so that the message does not depend on thread timing.
+        files.sort();
+        use rayon::prelude::*;
+        let parsed: Vec<Result<Parsed>> = files
+            .par_iter()
+            .map(|(path, service)| {
+                parse_text(path, root.relative(path)?, &json_lines::read_text(path)?, *service, account_id)
+            })
+            .collect();
+        let mut out = Baselines::none(dir, meta, root);
+        for p in parsed {
+            out.absorb(p?);
+        }
+        Ok(out)
+    }
+
+    /// Adds the resources of one baseline file's text; `path` names it in errors.
+    pub fn load_text(&mut self, path: &Path, text: &str, service: Service, account_id: &str) -> Result<()> {
+        let parsed = parse_text(path, self.root.relative(path)?, text, service, account_id)?;
+        self.absorb(parsed);
+        Ok(())
+    }
+
+    fn absorb(&mut self, parsed: Parsed) {
+        for (id, resource) in parsed.resources {
+            self.snapshot.insert(id, resource);
+        }
+        self.entries.extend(parsed.entries);
+    }
+
+    /// The baseline line of `field` of resource `id`; falls back to the closest enclosing
+    /// field, then to the resource's own line, and for a resource that is not in the
+    /// baseline to the first line of the file it would be added to (GitHub needs a file
+    /// in the repository for every result).
+    pub fn location(&self, kind: ResourceType, id: &str, field: Option<&str>) -> Location {
+        let Some(entry) = self.entries.get(id) else {
+            let file = self.account_dir.join(format!("{}.json", kind.service()));
+            // The directory was accepted at load time, so a file in it has a relative path.
+            let path = self.root.relative(&file).unwrap_or_else(|_| display_path(&file));
+            return Location { path, line: 1 };
+        };
+        let mut path = field.unwrap_or_default();
+        let line = loop {
+            if path.is_empty() {
+                break entry.line;
+            }
+            if let Some(&l) = entry.fields.get(path) {
+                break l;
+            }
+            path = path.rsplit_once('.').map_or("", |(head, _)| head);
+        };
+        Location { path: entry.file.clone(), line }
+    }
+}
+
+/// One baseline file, parsed and checked: its resources and the line of each field.
+struct Parsed {
+    resources: BTreeMap<String, Resource>,
+    entries: HashMap<String, EntryLines>,
+}
+
+fn parse_text(path: &Path, file: String, text: &str, service: Service, account_id: &str) -> Result<Parsed> {
+    let resources: BTreeMap<String, Resource> = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
+    let mut entries: HashMap<String, EntryLines> = HashMap::new();
+    json_lines::scan(text, &mut |keys, line| match keys {
+        [id] => {
+            entries.insert(id.clone(), EntryLines { file: file.clone(), line, fields: HashMap::new() });
+        }
+        [id, _kind, field @ ..] if !field.is_empty() => {
+            if let Some(e) = entries.get_mut(id) {
+                e.fields.insert(field.join("."), line);
+            }
+        }
+        _ => {}
+    })
+    .map_err(|(line, message)| Error::invalid(path, line, message))?;
+    for (id, resource) in &resources {
+        let kind = resource.resource_type();
+        let line = entries.get(id).map_or(0, |e| e.line);
+        if kind.service() != service {
+            return Err(Error::invalid(path, line, format!("{kind} `{id}` belongs in {}.json, not in {service}.json", kind.service())));
+        }
+        if let Some(message) = snapshot::check_resource_id(kind, id, account_id) {
+            return Err(Error::invalid(path, line, message));
+        }
+    }
+    Ok(Parsed { resources, entries })
+}
+
+fn other_accounts(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| snapshot::is_account_id(n))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The canonical baseline text of every service for these resources (services
+/// without resources get `{}`, so "none" is recorded explicitly).
+pub fn render<'a>(resources: impl IntoIterator<Item = (ResourceType, &'a str, Value)>) -> BTreeMap<Service, String> {
+    let mut per_service: BTreeMap<Service, BTreeMap<&str, Value>> =
+        Service::VARIANTS.iter().copied().map(|s| (s, BTreeMap::new())).collect();
+    for (kind, id, mut value) in resources {
+        kind.strip_volatile(&mut value);
+        let entry = Value::Object([(kind.as_str().to_string(), value)].into_iter().collect());
+        per_service.get_mut(&kind.service()).expect("all services").insert(id, entry);
+    }
+    per_service
+        .into_iter()
+        .map(|(service, entries)| {
+            let mut text = serde_json::to_string_pretty(&entries).expect("values serialize");
+            text.push('\n');
+            (service, text)
+        })
+        .collect()
+}
+
+/// A baseline file that was written, with its text before (empty if new) and after.
+pub struct Written {
+    pub path: PathBuf,
+    pub before: String,
+    pub after: String,
+}
+
+/// Writes these resources as the baselines of `account_id` in `dir/<account>/`, one file
+/// per service, atomically; returns the files whose content changed.
+pub fn write<'a>(
+    dir: &Path,
+    account_id: &str,
+    resources: impl IntoIterator<Item = (ResourceType, &'a str, Value)>,
+) -> Result<Vec<Written>> {
+    let acct_dir = account_dir(dir, account_id);
+    let mut written = Vec::new();
+    for (service, after) in render(resources) {
+        let path = acct_dir.join(format!("{service}.json"));
+        let before = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        if before != after {
+            crate::output::write_atomic(&path, after.as_bytes())?;
+            written.push(Written { path, before, after });
+        }
+    }
+    Ok(written)
+}
+
+/// True when `dir` already holds baseline files for the account.
+pub fn exists(dir: &Path, account_id: &str) -> bool {
+    let acct = account_dir(dir, account_id);
+    Service::VARIANTS.iter().any(|s| acct.join(format!("{s}.json")).exists())
+}

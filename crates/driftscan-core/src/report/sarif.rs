@@ -1,0 +1,362 @@
+//! SARIF 2.1.0 for GitHub code scanning: one run per account, every result anchored to
+//! the baseline line it drifted from, with a fingerprint that does not move with lines.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
+    ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
+};
+
+use crate::findings::{BaselineState, Finding, ScanResult, Severity};
+use crate::rules::Rule;
+use crate::source_root::URI_BASE_ID;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::Low | Severity::Info => ResultLevel::Note,
+    }
+}
+
+fn level_name(severity: Severity) -> &'static str {
+    match level(severity) {
+        ResultLevel::Error => "error",
+        ResultLevel::Warning => "warning",
+        _ => "note",
+    }
+}
+
+fn text(s: &str) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(s).build()
+}
+
+/// `AdminAccess`-style rule name from a title.
+fn pascal(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// GitHub code scanning's documented limits for one uploaded file. Runs per file (20) and
+/// locations per result (1,000) need no check: driftscan writes one run per file and one
+/// location per result.
+pub mod limits {
+    pub const RESULTS_PER_RUN: usize = 25_000;
+    pub const TAGS_PER_RULE: usize = 20;
+    /// The upload's gzipped size.
+    pub const GZIP_BYTES: usize = 10 * 1024 * 1024;
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor {
+    let mut tags = vec!["security".to_string(), rule.category.as_str().to_string()];
+    tags.extend(rule.soc2.iter().map(|c| format!("soc2:{c}")));
+    tags.truncate(limits::TAGS_PER_RULE);
+    let mut extra = BTreeMap::new();
+    extra.insert("security-severity".to_string(), json!(format!("{:.1}", rule.security_severity)));
+    extra.insert("precision".to_string(), json!("very-high"));
+    extra.insert("soc2".to_string(), json!(rule.soc2));
+    let help_text = format!("{}\n\nRationale: {}\n\nRemediation:\n{}", rule.description, rule.rationale, rule.remediation);
+    let help_md = format!(
+        "{}\n\n**SOC 2:** {}\n\n## Rationale\n\n{}\n\n## Remediation\n\n{}",
+        rule.help,
+        rule.soc2.join(", "),
+        rule.rationale,
+        rule.remediation
+    );
+    ReportingDescriptor::builder()
+        .id(&rule.id)
+        .name(pascal(&rule.title))
+        .short_description(text(&rule.title))
+        .full_description(text(&rule.description))
+        .help(MultiformatMessageString::builder().text(help_text).markdown(help_md).build())
+        .default_configuration(ReportingConfiguration::builder().level(json!(level_name(rule.severity))).build())
+        .properties(PropertyBag::builder().tags(tags).additional_properties(extra).build())
+        .build()
+}
+
+fn result(f: &Finding, rule_index: usize) -> SarifResult {
+    let physical = PhysicalLocation::builder()
+        .artifact_location(ArtifactLocation::builder().uri(&f.location.path).uri_base_id(URI_BASE_ID).build())
+        .region(Region::builder().start_line(f.location.line as i64).build())
+        .build();
+    let logical = LogicalLocation::builder()
+        .fully_qualified_name(&f.resource_id)
+        .kind("resource")
+        .build();
+    let location = Location::builder().physical_location(physical).logical_locations(vec![logical]).build();
+    // GitHub fingerprints with this key only; ":1" is the occurrence index it expects.
+    let fingerprints = BTreeMap::from([("primaryLocationLineHash".to_string(), format!("{}:1", f.fingerprint))]);
+    let mut props = BTreeMap::new();
+    props.insert("resource_type".to_string(), json!(f.resource_type));
+    props.insert("resource_id".to_string(), json!(f.resource_id));
+    props.insert("field".to_string(), json!(f.field));
+    props.insert("baseline".to_string(), f.baseline.clone().unwrap_or(Value::Null));
+    props.insert("current".to_string(), f.current.clone().unwrap_or(Value::Null));
+    props.insert("category".to_string(), json!(f.category));
+    props.insert("severity".to_string(), json!(f.severity));
+    let suppressions: Vec<Suppression> = f
+        .suppression
+        .iter()
+        .map(|s| {
+            let mut props = BTreeMap::new();
+            props.insert("owner".to_string(), json!(s.owner));
+            props.insert("expires".to_string(), json!(s.expires.map(|d| d.to_string())));
+            props.insert("exception".to_string(), json!(format!("{}:{}", s.location.path, s.location.line)));
+            Suppression::builder()
+                .kind(json!("external"))
+                .status(json!("accepted"))
+                .justification(s.reason.clone())
+                .properties(PropertyBag::builder().additional_properties(props).build())
+                .build()
+        })
+        .collect();
+    let mut result = SarifResult::builder()
+        .rule_id(&f.rule_id)
+        .rule_index(rule_index as i64)
+        .level(level(f.severity))
+        .message(Message::builder().text(&f.message).build())
+        .locations(vec![location])
+        .partial_fingerprints(fingerprints)
+        .baseline_state(json!(f.baseline_state.as_str()))
+        .properties(PropertyBag::builder().additional_properties(props).build())
+        .build();
+    if !suppressions.is_empty() {
+        result.suppressions = Some(suppressions);
+    }
+    result
+}
+
+/// The SARIF log of `scan`, within GitHub's limits: when the findings do not fit, the
+/// most severe are kept (new before already known) and a notification says how many were
+/// left out; the JSON report always has them all.
+pub fn render(scan: &ScanResult, rules: &[Rule]) -> String {
+    render_within(scan, rules, limits::RESULTS_PER_RUN, limits::GZIP_BYTES)
+}
+
+fn render_within(scan: &ScanResult, rules: &[Rule], max_results: usize, max_gzip_bytes: usize) -> String {
+    // Resolved findings are reported in JSON and text; uploading them would open alerts.
+    let uploaded: Vec<&Finding> = scan.findings.iter().filter(|f| f.baseline_state != BaselineState::Absent).collect();
+    let mut by_priority: Vec<usize> = (0..uploaded.len()).collect();
+    by_priority.sort_by_key(|&i| (uploaded[i].severity, uploaded[i].baseline_state != BaselineState::New));
+    let mut keep = max_results.min(uploaded.len());
+    loop {
+        let mut kept: Vec<usize> = by_priority[..keep].to_vec();
+        kept.sort_unstable();
+        let results: Vec<&Finding> = kept.into_iter().map(|i| uploaded[i]).collect();
+        let text = render_run(scan, rules, &results, uploaded.len() - keep);
+        if keep == 0 || gzipped_len(&text) <= max_gzip_bytes {
+            return text;
+        }
+        // Results are of similar size: shrink in proportion, with a margin.
+        keep = keep * 9 / 10;
+    }
+}
+
+/// The size of `text` gzipped at the fastest level: never smaller than what upload tools
+/// produce at their default level, so a file that fits here fits there.
+fn gzipped_len(text: &str) -> usize {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(text.as_bytes()).expect("writing to memory");
+    encoder.finish().expect("writing to memory").len()
+}
+
+/// The rules to describe: the run's, plus any rule a finding names that the run did not
+/// load (taken from the built-in catalog, or described by its id alone), so that every
+/// result has its rule and a rule index.
+fn descriptors(rules: &[Rule], findings: &[&Finding]) -> Vec<ReportingDescriptor> {
+    let mut out: Vec<ReportingDescriptor> = rules.iter().map(descriptor).collect();
+    let mut known: BTreeSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    for f in findings {
+        if known.insert(f.rule_id.as_str()) {
+            out.push(match crate::rules::builtin(&f.rule_id) {
+                Some(rule) => descriptor(&rule),
+                None => ReportingDescriptor::builder()
+                    .id(&f.rule_id)
+                    .short_description(text(&format!("{} (not in the loaded rule catalog)", f.rule_id)))
+                    .build(),
+            });
+        }
+    }
+    out
+}
+
+fn render_run(scan: &ScanResult, rules: &[Rule], findings: &[&Finding], left_out: usize) -> String {
+    let descriptors = descriptors(rules, findings);
+    let index: BTreeMap<&str, usize> = descriptors.iter().enumerate().map(|(i, d)| (d.id.as_str(), i)).collect();
+    let results: Vec<SarifResult> = findings.iter().map(|f| result(f, index[f.rule_id.as_str()])).collect();
+    let mut notifications: Vec<Notification> = scan
+        .collection_gaps
+        .iter()
+        .map(|g| {
+            Notification::builder()
+                .level(json!("error"))
+                .message(Message::builder().text(format!("collection gap: {g}")).build())
+                .build()
+        })
+        .chain(scan.stale_exceptions.iter().map(|e| {
+            Notification::builder()
+                .level(json!("warning"))
+                .message(Message::builder().text(format!("stale exception: {} on {} matches no finding ({}:{})", e.rule, e.resource, e.location.path, e.location.line)).build())
+                .build()
+        }))
+        .collect();
+    if left_out > 0 {
+        let text = format!(
+            "{left_out} of {} results were left out to stay within GitHub's limits ({} results and {} MB gzipped per \
+             upload); the least severe went first, known findings before new ones. The JSON report (--json) has every finding.",
+            findings.len() + left_out,
+            limits::RESULTS_PER_RUN,
+            limits::GZIP_BYTES / (1024 * 1024),
+        );
+        notifications.push(Notification::builder().level(json!("warning")).message(Message::builder().text(text).build()).build());
+    }
+    let mut invocation = Invocation::builder().execution_successful(scan.collection_gaps.is_empty()).build();
+    if !notifications.is_empty() {
+        invocation.tool_execution_notifications = Some(notifications);
+    }
+    let driver = ToolComponent::builder()
+        .name("driftscan")
+        .version(crate::VERSION)
+        .semantic_version(crate::VERSION)
+        .rules(descriptors)
+        .build();
+    let root = ArtifactLocation::builder()
+        .description(Message::builder().text("The root of the git work tree that holds the baselines (or --source-root).").build())
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .automation_details(RunAutomationDetails::builder().id(format!("driftscan/{}/", scan.account_id)).build())
+        .original_uri_base_ids(BTreeMap::from([(URI_BASE_ID.to_string(), root)]))
+        .invocations(vec![invocation])
+        .results(results)
+        .column_kind(json!("utf16CodeUnits"))
+        .build();
+    let log = Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(vec![run]).build();
+    let mut out = serde_json::to_string_pretty(&log).expect("sarif serializes");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{Category, Location};
+    use crate::snapshot::ResourceType;
+
+    fn finding(rule_id: &str, i: usize, severity: Severity, state: BaselineState) -> Finding {
+        Finding {
+            rule_id: rule_id.to_string(),
+            category: Category::ConfigDrift,
+            severity,
+            baseline_state: state,
+            resource_type: ResourceType::S3Bucket,
+            resource_id: format!("arn:aws:s3:::bucket-{i:06}"),
+            field: None,
+            baseline: None,
+            current: None,
+            message: format!("bucket-{i:06} drifted ({:x})", i.wrapping_mul(2654435761)),
+            location: Location { path: "baselines/111122223333/s3.json".into(), line: i + 1 },
+            fingerprint: format!("{:016x}", i.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            suppression: None,
+        }
+    }
+
+    fn scan(findings: Vec<Finding>) -> ScanResult {
+        ScanResult {
+            account_id: "111122223333".into(),
+            scanned_at: chrono::DateTime::UNIX_EPOCH,
+            regions: vec!["us-east-1".into()],
+            collection_gaps: Vec::new(),
+            findings,
+            stale_exceptions: Vec::new(),
+        }
+    }
+
+    fn parse(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
+    /// A synthetic account the size of the one that broke the limit: 26,200 findings.
+    #[test]
+    fn a_large_account_keeps_the_most_severe_new_findings_within_25000_results() {
+        let rules = crate::rules::load_catalog(&[]).unwrap();
+        let mut findings = Vec::new();
+        for i in 0..26_000 {
+            findings.push(finding("DS-CFG-002", i, Severity::Low, BaselineState::Unchanged));
+        }
+        for i in 26_000..26_100 {
+            findings.push(finding("DS-IAM-001", i, Severity::Critical, BaselineState::New));
+        }
+        for i in 26_100..26_200 {
+            findings.push(finding("DS-CFG-002", i, Severity::Low, BaselineState::New));
+        }
+        crate::findings::sort(&mut findings);
+        let log = parse(&render(&scan(findings), &rules));
+        let run = &log["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), limits::RESULTS_PER_RUN);
+        let count = |rule: &str, state: &str| {
+            results.iter().filter(|r| r["ruleId"] == rule && r["baselineState"] == state).count()
+        };
+        assert_eq!(count("DS-IAM-001", "new"), 100, "every critical kept");
+        assert_eq!(count("DS-CFG-002", "new"), 100, "new before unchanged at the same severity");
+        assert_eq!(count("DS-CFG-002", "unchanged"), 24_800);
+        let notes = run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+        let text = notes.iter().map(|n| n["message"]["text"].as_str().unwrap()).collect::<Vec<_>>().join("\n");
+        assert!(text.contains("1200 of 26200 results were left out") && text.contains("--json"), "{text}");
+        assert!(gzipped_len(&render(&scan(Vec::new()), &rules)) < limits::GZIP_BYTES);
+    }
+
+    #[test]
+    fn the_gzipped_size_limit_is_kept_by_leaving_results_out() {
+        let rules = crate::rules::load_catalog(&[]).unwrap();
+        let findings: Vec<Finding> =
+            (0..3_000).map(|i| finding("DS-CFG-002", i, Severity::Medium, BaselineState::New)).collect();
+        let limit = 40_000;
+        let full = render_within(&scan(findings.clone()), &rules, limits::RESULTS_PER_RUN, usize::MAX);
+        assert!(gzipped_len(&full) > limit, "the test needs an over-size file");
+        let text = render_within(&scan(findings), &rules, limits::RESULTS_PER_RUN, limit);
+        assert!(gzipped_len(&text) <= limit);
+        let log = parse(&text);
+        let kept = log["runs"][0]["results"].as_array().unwrap().len();
+        assert!(kept > 0 && kept < 3_000, "{kept}");
+        let note = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
+        assert!(note.as_str().unwrap().contains(&format!("{} of 3000 results were left out", 3_000 - kept)), "{note}");
+    }
+
+    #[test]
+    fn a_finding_of_a_rule_outside_the_rule_set_has_a_descriptor() {
+        let findings = vec![
+            finding("DS-CFG-008", 1, Severity::Medium, BaselineState::New),
+            finding("X-LOCAL-1", 2, Severity::Low, BaselineState::New),
+        ];
+        let log = parse(&render(&scan(findings), &[]));
+        let run = &log["runs"][0];
+        let ids: Vec<&str> = run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["DS-CFG-008", "X-LOCAL-1"]);
+        assert!(run["tool"]["driver"]["rules"][0]["properties"]["security-severity"].is_string(), "the built-in rule in full");
+        assert_eq!(run["results"][1]["ruleIndex"], 1);
+    }
+
+    #[test]
+    fn locations_are_relative_to_the_source_root() {
+        let log = parse(&render(&scan(vec![finding("DS-CFG-002", 1, Severity::Low, BaselineState::New)]), &[]));
+        let run = &log["runs"][0];
+        let artifact = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(artifact["uriBaseId"], URI_BASE_ID);
+        assert_eq!(artifact["uri"], "baselines/111122223333/s3.json");
+        assert!(run["originalUriBaseIds"][URI_BASE_ID].is_object());
+    }
+}

@@ -1,0 +1,165 @@
+//! Evaluates the catalog over the diff, in parallel (rayon), into sorted findings.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::analyzers::{Hit, View, show};
+use super::{Check, Rule, render_message};
+use crate::baseline::Baselines;
+use crate::diff::{Change, ResourceDiff};
+use crate::findings::{BaselineState, Finding};
+use crate::snapshot::{self, Snapshot};
+
+/// Runs every rule that applies to each resource of `diffs`.
+pub fn evaluate(rules: &[Rule], baselines: &Baselines, current: &Snapshot, diffs: &[ResourceDiff]) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = diffs
+        .par_iter()
+        .filter(|d| d.change != Change::Uncollected)
+        .flat_map_iter(|d| {
+            rules
+                .iter()
+                .filter(|r| r.resource_types.contains(&d.resource_type))
+                .flat_map(move |r| evaluate_rule(r, baselines, current, d))
+        })
+        .collect();
+    drop_covered(rules, &mut findings);
+    crate::findings::sort(&mut findings);
+    findings
+}
+
+fn evaluate_rule(rule: &Rule, baselines: &Baselines, current: &Snapshot, d: &ResourceDiff) -> Vec<Finding> {
+    let base_view = d.baseline.as_ref().map(|value| View { facts: &baselines.snapshot, kind: d.resource_type, id: &d.id, value });
+    let cur_view = d.current.as_ref().map(|value| View { facts: current, kind: d.resource_type, id: &d.id, value });
+    if rule.is_drift() {
+        let hits = match &rule.check {
+            Check::Condition(c) if c.holds(d.baseline.as_ref(), d.current.as_ref()) => {
+                vec![condition_hit(rule, c.first_path(), d.baseline.as_ref(), d.current.as_ref())]
+            }
+            Check::Condition(_) => vec![],
+            Check::Analyzer(a) => a.compare(base_view.as_ref(), cur_view.as_ref(), d),
+        };
+        return hits.into_iter().map(|h| finding(rule, baselines, d, h, BaselineState::New)).collect();
+    }
+    let now = cur_view.as_ref().map(|v| state_hits(rule, v)).unwrap_or_default();
+    // Most resources did not change: then the baseline side finds exactly what the current
+    // side found, and evaluating it again would double the cost of every scan.
+    let same = match (&base_view, &cur_view, &rule.check) {
+        (Some(_), Some(_), Check::Condition(_)) => d.change == Change::Unchanged,
+        (Some(b), Some(c), Check::Analyzer(a)) => a.same_on_both_sides(b, c, d),
+        _ => false,
+    };
+    let then = if same { now.clone() } else { base_view.as_ref().map(|v| state_hits(rule, v)).unwrap_or_default() };
+    let mut out = Vec::new();
+    for mut hit in now {
+        let state = match then.iter().find(|t| t.key == hit.key) {
+            Some(t) => {
+                hit.baseline = t.current.clone();
+                if t.current == hit.current { BaselineState::Unchanged } else { BaselineState::Updated }
+            }
+            None => BaselineState::New,
+        };
+        out.push(finding(rule, baselines, d, hit, state));
+    }
+    let still: HashSet<String> = out.iter().map(|f| f.fingerprint.clone()).collect();
+    for mut t in then {
+        if !still.contains(&fingerprint(&rule.id, &d.id, t.field.as_deref(), &t.key)) {
+            t.baseline = t.current.take();
+            out.push(finding(rule, baselines, d, t, BaselineState::Absent));
+        }
+    }
+    out
+}
+
+/// What a state rule finds on one side.
+fn state_hits(rule: &Rule, view: &View) -> Vec<Hit> {
+    match &rule.check {
+        Check::Condition(c) if c.holds(None, Some(view.value)) => vec![condition_hit(rule, c.first_path(), None, Some(view.value))],
+        Check::Condition(_) => vec![],
+        Check::Analyzer(a) => a.check(view),
+    }
+}
+
+fn condition_hit(rule: &Rule, first_path: &str, baseline: Option<&Value>, current: Option<&Value>) -> Hit {
+    let field = rule.field.clone().unwrap_or_else(|| first_path.to_string());
+    let at = |v: Option<&Value>| v.and_then(|v| snapshot::field(v, &field)).cloned();
+    Hit { key: String::new(), detail: String::new(), baseline: at(baseline), current: at(current), field: Some(field) }
+}
+
+/// The short name of a resource: the last part of its ARN.
+pub fn short_name(id: &str) -> &str {
+    id.rsplit(['/', ':']).find(|s| !s.is_empty()).unwrap_or(id)
+}
+
+/// Stable identity: rule + resource + field (+ key), never the line it is shown at.
+pub fn fingerprint(rule_id: &str, resource_id: &str, field: Option<&str>, key: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [rule_id, resource_id, field.unwrap_or(""), key] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+fn finding(rule: &Rule, baselines: &Baselines, d: &ResourceDiff, hit: Hit, baseline_state: BaselineState) -> Finding {
+    let location = baselines.location(d.resource_type, &d.id, hit.field.as_deref());
+    let message = render_message(
+        &rule.message,
+        &[
+            ("name", short_name(&d.id)),
+            ("id", &d.id),
+            ("field", hit.field.as_deref().unwrap_or("")),
+            ("baseline", &show(hit.baseline.as_ref())),
+            ("current", &show(hit.current.as_ref())),
+            ("detail", &hit.detail),
+        ],
+    );
+    Finding {
+        fingerprint: fingerprint(&rule.id, &d.id, hit.field.as_deref(), &hit.key),
+        rule_id: rule.id.clone(),
+        category: rule.category,
+        severity: rule.severity,
+        baseline_state,
+        resource_type: d.resource_type,
+        resource_id: d.id.clone(),
+        field: hit.field,
+        baseline: hit.baseline,
+        current: hit.current,
+        message,
+        location,
+        suppression: None,
+    }
+}
+
+/// Drops findings of catch-all rules where a specific rule reports the same resource and
+/// field (or a field inside it, or the resource as a whole).
+fn drop_covered(rules: &[Rule], findings: &mut Vec<Finding>) {
+    let yields: HashSet<&str> = rules
+        .iter()
+        .filter(|r| matches!(&r.check, Check::Analyzer(a) if a.yields_to_other_rules()))
+        .map(|r| r.id.as_str())
+        .collect();
+    if yields.is_empty() {
+        return;
+    }
+    let covered: Vec<(String, Option<String>)> = findings
+        .iter()
+        .filter(|f| !yields.contains(f.rule_id.as_str()) && f.is_open())
+        .map(|f| (f.resource_id.clone(), f.field.clone()))
+        .collect();
+    let overlaps = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}.")) || b.starts_with(&format!("{a}."));
+    findings.retain(|f| {
+        !yields.contains(f.rule_id.as_str())
+            || !covered.iter().any(|(id, field)| {
+                *id == f.resource_id
+                    && match (field, &f.field) {
+                        (Some(a), Some(b)) => overlaps(a, b),
+                        // An added or removed resource yields to any rule that reports it.
+                        (_, None) => true,
+                        (None, Some(_)) => false,
+                    }
+            })
+    });
+}

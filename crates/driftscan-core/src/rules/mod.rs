@@ -1,0 +1,334 @@
+//! The rule catalog: one TOML file per rule (metadata + a condition, or a named analyzer
+//! with parameters), embedded at build time; users add their own with `--rules DIR`.
+//!
+//! Loading is two-stage: the TOML is read into raw structs that keep positions, then
+//! validated into [`Rule`]s, so every error names `file:line`.
+
+pub mod analyzers;
+pub mod condition;
+pub mod engine;
+
+use strum::VariantArray;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+use crate::findings::{Category, Severity};
+use crate::snapshot::ResourceType;
+
+use analyzers::Analyzer;
+use condition::Condition;
+
+/// The built-in rule files, `(repo-relative path, text)`, embedded by build.rs.
+pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub security_severity: f64,
+    pub soc2: Vec<String>,
+    pub resource_types: Vec<ResourceType>,
+    /// The field a finding points at (its baseline line), unless the check says better.
+    pub field: Option<String>,
+    pub message: String,
+    pub description: String,
+    pub rationale: String,
+    pub remediation: String,
+    /// Markdown.
+    pub help: String,
+    pub check: Check,
+    /// Repo-relative path of the rule file (named in load errors and `rules explain`).
+    pub path: String,
+}
+
+#[derive(Debug)]
+pub enum Check {
+    Condition(Condition),
+    Analyzer(Box<dyn Analyzer>),
+}
+
+impl Rule {
+    /// Drift rules compare with the baseline, so every finding they make is new.
+    pub fn is_drift(&self) -> bool {
+        match &self.check {
+            Check::Condition(c) => c.is_drift(),
+            Check::Analyzer(a) => a.is_drift(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    title: Spanned<String>,
+    category: Spanned<String>,
+    severity: Spanned<String>,
+    security_severity: Spanned<f64>,
+    soc2: Spanned<Vec<String>>,
+    resource_types: Spanned<Vec<String>>,
+    field: Option<Spanned<String>>,
+    message: Spanned<String>,
+    description: Spanned<String>,
+    rationale: Spanned<String>,
+    remediation: Spanned<String>,
+    help: Spanned<String>,
+    condition: Option<Spanned<condition::RawCondition>>,
+    analyzer: Option<Spanned<String>>,
+    params: Option<Spanned<toml::Table>>,
+}
+
+const PLACEHOLDERS: [&str; 6] = ["name", "id", "field", "baseline", "current", "detail"];
+
+/// The rules of this driftscan plus those in `extra_dirs`, sorted by id.
+/// The built-in rule `id`, whatever catalog a run loaded (a stage that owns a rule, such
+/// as exceptions and their expiry, needs it even when a caller's rule set lacks it).
+pub fn builtin(id: &str) -> Option<Rule> {
+    let (path, text) = BUILTIN.iter().find(|(path, _)| Path::new(path).file_stem().is_some_and(|s| s == id))?;
+    parse_rule(Path::new(path), text).ok()
+}
+
+pub fn load_catalog(extra_dirs: &[PathBuf]) -> Result<Vec<Rule>> {
+    let mut rules = Vec::new();
+    for (path, text) in BUILTIN {
+        rules.push(parse_rule(Path::new(path), text)?);
+    }
+    for dir in extra_dirs {
+        for path in rule_files(dir)? {
+            let text = crate::json_lines::read_text(&path)?;
+            rules.push(parse_rule(&path, &text)?);
+        }
+    }
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for r in &rules {
+        if let Some(first) = seen.insert(&r.id, &r.path) {
+            return Err(Error::invalid(
+                &r.path,
+                1,
+                format!("duplicate rule id `{}` (already defined in {first})", r.id),
+            ));
+        }
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(rules)
+}
+
+/// `*.toml` under `dir`, recursively, sorted.
+fn rule_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.is_dir() {
+            out.extend(rule_files(&path)?);
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn line_at(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Parses and validates one rule file.
+pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
+    let shown = crate::baseline::display_path(path);
+    let at = |span: std::ops::Range<usize>, message: String| Error::invalid(&shown, line_at(text, span.start), message);
+    let raw: RawRule = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(0, |s| line_at(text, s.start));
+        Error::invalid(&shown, line, e.message().trim().to_string())
+    })?;
+
+    let id = raw.id.get_ref();
+    if !is_rule_id(id) {
+        return Err(at(raw.id.span(), format!("rule id `{id}` must be upper-case letters, digits and dashes, like DS-IAM-001")));
+    }
+    if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+        if stem != id {
+            return Err(at(raw.id.span(), format!("rule id `{id}` does not match the file name `{stem}.toml`")));
+        }
+    }
+    let category = raw.category.get_ref().parse::<Category>().ok().ok_or_else(|| {
+        at(raw.category.span(), format!(
+            "unknown category `{}` (expected one of: {})",
+            raw.category.get_ref(),
+            Category::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let severity = raw.severity.get_ref().parse::<Severity>().ok().ok_or_else(|| {
+        at(raw.severity.span(), format!(
+            "unknown severity `{}` (expected one of: {})",
+            raw.severity.get_ref(),
+            Severity::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let security_severity = *raw.security_severity.get_ref();
+    let band = severity.security_severity_band();
+    if !band.contains(&security_severity) {
+        return Err(at(raw.security_severity.span(), format!(
+            "security_severity {security_severity} does not match severity `{severity}` (expected {} to {})",
+            band.start(), band.end()
+        )));
+    }
+    if raw.soc2.get_ref().is_empty() {
+        return Err(at(raw.soc2.span(), "soc2 must name at least one Trust Services Criterion".into()));
+    }
+    for c in raw.soc2.get_ref() {
+        if !is_soc2_criterion(c) {
+            return Err(at(raw.soc2.span(), format!("`{c}` is not a SOC 2 Trust Services Criterion (like CC6.1)")));
+        }
+    }
+    let mut resource_types = Vec::new();
+    for t in raw.resource_types.get_ref() {
+        resource_types.push(ResourceType::parse(t).ok_or_else(|| {
+            at(raw.resource_types.span(), format!(
+                "unknown resource type `{t}` (expected one of: {})",
+                ResourceType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?);
+    }
+    if resource_types.is_empty() {
+        return Err(at(raw.resource_types.span(), "resource_types must name at least one resource type".into()));
+    }
+    for (name, value) in [
+        ("title", &raw.title),
+        ("message", &raw.message),
+        ("description", &raw.description),
+        ("rationale", &raw.rationale),
+        ("remediation", &raw.remediation),
+        ("help", &raw.help),
+    ] {
+        if value.get_ref().trim().is_empty() {
+            return Err(at(value.span(), format!("`{name}` must not be empty")));
+        }
+    }
+    check_placeholders(raw.message.get_ref()).map_err(|m| at(raw.message.span(), m))?;
+
+    let field = match &raw.field {
+        Some(f) => {
+            for t in &resource_types {
+                if !t.field_paths().iter().any(|p| p == f.get_ref()) {
+                    return Err(at(f.span(), format!("unknown field path `{}` for resource type {t}", f.get_ref())));
+                }
+            }
+            Some(f.get_ref().clone())
+        }
+        None => None,
+    };
+
+    let check = match (raw.condition, raw.analyzer) {
+        (Some(c), None) => {
+            if let Some(p) = &raw.params {
+                return Err(at(p.span(), "`params` only applies to rules with an `analyzer`".into()));
+            }
+            let span = c.span();
+            let cond = Condition::validate(c.into_inner(), &resource_types)
+                .map_err(|(s, m)| at(s.unwrap_or(span.clone()), m))?;
+            Check::Condition(cond)
+        }
+        (None, Some(name)) => {
+            let params = raw.params.map(|p| p.into_inner()).unwrap_or_default();
+            let analyzer = analyzers::build(name.get_ref(), &params, &resource_types)
+                .map_err(|m| at(name.span(), m))?;
+            Check::Analyzer(analyzer)
+        }
+        (Some(c), Some(_)) => return Err(at(c.span(), "a rule has either a `condition` or an `analyzer`, not both".into())),
+        (None, None) => return Err(Error::invalid(&shown, 1, "a rule needs a `condition` or an `analyzer`")),
+    };
+
+    Ok(Rule {
+        id: id.clone(),
+        title: raw.title.into_inner(),
+        category,
+        severity,
+        security_severity,
+        soc2: raw.soc2.into_inner(),
+        resource_types,
+        field,
+        message: raw.message.into_inner(),
+        description: raw.description.into_inner().trim().to_string(),
+        rationale: raw.rationale.into_inner().trim().to_string(),
+        remediation: raw.remediation.into_inner().trim().to_string(),
+        help: raw.help.into_inner().trim().to_string(),
+        check,
+        path: shown,
+    })
+}
+
+fn is_rule_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        && id.as_bytes()[0].is_ascii_uppercase()
+}
+
+/// CC1.1–CC9.9 (common criteria) and the A, C, PI and P series.
+fn is_soc2_criterion(c: &str) -> bool {
+    let Some((series, num)) = c.split_once('.') else { return false };
+    let num_ok = !num.is_empty() && num.len() <= 2 && num.bytes().all(|b| b.is_ascii_digit());
+    let series_ok = match series {
+        "A1" | "C1" | "PI1" => true,
+        s if s.starts_with("CC") || s.starts_with('P') => {
+            let digit = s.trim_start_matches("CC").trim_start_matches('P');
+            digit.len() == 1 && (b'1'..=b'9').contains(&digit.as_bytes()[0])
+        }
+        _ => false,
+    };
+    num_ok && series_ok
+}
+
+fn check_placeholders(template: &str) -> std::result::Result<(), String> {
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').ok_or("message has an unclosed `{`")? + start;
+        let name = &rest[start + 1..end];
+        if !PLACEHOLDERS.contains(&name) {
+            return Err(format!(
+                "message placeholder `{{{name}}}` is unknown (use {})",
+                PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+            ));
+        }
+        rest = &rest[end + 1..];
+    }
+    Ok(())
+}
+
+/// Fills a message template.
+pub fn render_message(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (k, v) in values {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn soc2_criteria_are_recognized() {
+        for ok in ["CC6.1", "CC6.3", "CC7.1", "CC8.1", "A1.2", "C1.1", "PI1.3", "P4.1"] {
+            assert!(is_soc2_criterion(ok), "{ok}");
+        }
+        for bad in ["CC6", "CC0.1", "XX6.1", "CC6.", "cc6.1", "CC10.1"] {
+            assert!(!is_soc2_criterion(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_checked() {
+        assert!(check_placeholders("user {name} has {current}").is_ok());
+        assert!(check_placeholders("user {nmae}").unwrap_err().contains("{nmae}"));
+        assert!(check_placeholders("user {name").is_err());
+    }
+}

@@ -1,0 +1,370 @@
+//! The facts model: what collectors read from an account, as plain serde structs keyed
+//! by ARN. A snapshot written to disk and read back is identical, so scans of a snapshot
+//! file need no network.
+
+pub mod config;
+pub mod credential_report;
+pub mod dynamodb;
+pub mod iam;
+pub mod kms;
+pub mod policy;
+pub mod rds;
+pub mod s3;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+pub use config::*;
+pub use dynamodb::*;
+pub use iam::*;
+pub use kms::*;
+pub use rds::*;
+pub use s3::*;
+
+/// The snapshot file format version; bumped on an incompatible change.
+pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub schema_version: u32,
+    pub meta: Meta,
+    pub iam: IamFacts,
+    pub s3: S3Facts,
+    pub rds: RdsFacts,
+    pub dynamodb: DynamoDbFacts,
+    pub kms: KmsFacts,
+    pub config: ConfigFacts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub account_id: String,
+    pub partition: String,
+    pub regions: Vec<String>,
+    pub scanned_at: DateTime<Utc>,
+    pub tool_version: String,
+    pub caller_arn: String,
+    pub collection_gaps: Vec<CollectionGap>,
+}
+
+/// Data that could not be collected. A gap is reported, never taken for "no resources".
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionGap {
+    pub service: Service,
+    /// `None` for global services (IAM) and account-wide calls.
+    pub region: Option<String>,
+    pub operation: String,
+    pub error: String,
+}
+
+/// `s3 eu-west-1 s3:GetBucketPolicy: AccessDenied …`, as every report prints a gap.
+impl std::fmt::Display for CollectionGap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {}: {}", self.service, self.region.as_deref().unwrap_or("global"), self.operation, self.error)
+    }
+}
+
+/// A service, which is also the name of its baseline file (`<service>.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum Service {
+    Iam,
+    S3,
+    Rds,
+    Dynamodb,
+    Kms,
+    Config,
+}
+
+impl Service {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// One resource of any kind, as it appears in a baseline file: `{"<kind>": {fields}}`.
+/// Externally tagged so that serde reads it in one pass with exact error positions.
+macro_rules! resource_kinds {
+    ($( $variant:ident($ty:ty) = $name:literal, $service:ident, $section:ident . $field:ident; )*) => {
+        /// The kind of a resource, as named in findings (`resource_type`) and rule files.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum ResourceType { $( #[serde(rename = $name)] $variant, )* }
+
+        impl ResourceType {
+            pub const ALL: &'static [ResourceType] = &[$(ResourceType::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ResourceType::$variant => $name,)* }
+            }
+
+            pub fn service(self) -> Service {
+                match self { $(ResourceType::$variant => Service::$service,)* }
+            }
+
+            /// Every field path of this kind (nested objects expanded; lists, maps and
+            /// optional values are leaves), for validating rule files.
+            pub fn field_paths(self) -> Vec<String> {
+                let value = match self {
+                    $(ResourceType::$variant => serde_json::to_value(<$ty>::default()),)*
+                }
+                .expect("facts structs serialize");
+                let mut out = Vec::new();
+                collect_paths(&value, "", &mut out);
+                out
+            }
+        }
+
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub enum Resource { $( #[serde(rename = $name)] $variant($ty), )* }
+
+        impl Resource {
+            pub fn resource_type(&self) -> ResourceType {
+                match self { $(Resource::$variant(_) => ResourceType::$variant,)* }
+            }
+        }
+
+        impl Snapshot {
+            /// Every resource as `(kind, id, canonical JSON value)`, in a stable order.
+            pub fn resources(&self) -> Vec<(ResourceType, &str, Value)> {
+                let mut out = Vec::new();
+                $(
+                    for (id, r) in &self.$section.$field {
+                        let value = serde_json::to_value(r).expect("facts structs serialize");
+                        out.push((ResourceType::$variant, id.as_str(), value));
+                    }
+                )*
+                out
+            }
+
+            /// Adds a resource (as read from a baseline) to its section.
+            pub fn insert(&mut self, id: String, resource: Resource) {
+                match resource { $(Resource::$variant(r) => { self.$section.$field.insert(id, r); })* }
+            }
+        }
+    };
+}
+
+resource_kinds! {
+    Account(IamAccount) = "account", Iam, iam.account;
+    IamUser(IamUser) = "iam_user", Iam, iam.users;
+    IamGroup(IamGroup) = "iam_group", Iam, iam.groups;
+    IamRole(IamRole) = "iam_role", Iam, iam.roles;
+    IamPolicy(ManagedPolicy) = "iam_policy", Iam, iam.policies;
+    S3Account(S3Account) = "s3_account", S3, s3.account;
+    S3Bucket(S3Bucket) = "s3_bucket", S3, s3.buckets;
+    RdsInstance(RdsInstance) = "rds_instance", Rds, rds.instances;
+    RdsCluster(RdsCluster) = "rds_cluster", Rds, rds.clusters;
+    RdsSnapshot(RdsSnapshot) = "rds_snapshot", Rds, rds.snapshots;
+    DynamodbTable(DynamoDbTable) = "dynamodb_table", Dynamodb, dynamodb.tables;
+    KmsKey(KmsKey) = "kms_key", Kms, kms.keys;
+    ConfigRecorder(ConfigRecorder) = "config_recorder", Config, config.recorders;
+}
+
+impl ResourceType {
+    pub fn parse(name: &str) -> Option<ResourceType> {
+        ResourceType::ALL.iter().copied().find(|t| t.as_str() == name)
+    }
+
+    /// Fields that change on every use (last-used times): kept in snapshots, but never
+    /// written to baselines nor diffed, so a nightly scan does not drift by itself.
+    pub fn volatile_fields(self) -> &'static [&'static [&'static str]] {
+        match self {
+            ResourceType::IamUser => &[&["password_last_used"], &["password_last_changed"], &["access_keys", "*", "last_used"]],
+            _ => &[],
+        }
+    }
+
+    /// Removes the volatile fields from a resource value.
+    pub fn strip_volatile(self, value: &mut Value) {
+        for path in self.volatile_fields() {
+            remove_path(value, path);
+        }
+    }
+}
+
+impl std::fmt::Display for ResourceType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn remove_path(value: &mut Value, path: &[&str]) {
+    match (path, value) {
+        ([last], Value::Object(map)) => {
+            map.remove(*last);
+        }
+        (["*", rest @ ..], Value::Array(items)) => items.iter_mut().for_each(|i| remove_path(i, rest)),
+        ([head, rest @ ..], Value::Object(map)) => {
+            if let Some(v) = map.get_mut(*head) {
+                remove_path(v, rest)
+            }
+        }
+        _ => {}
+    }
+}
+
+fn collect_paths(value: &Value, prefix: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (k, v) in map {
+                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                if matches!(v, Value::Object(m) if !m.is_empty()) {
+                    out.push(path.clone());
+                }
+                collect_paths(v, &path, out);
+            }
+        }
+        _ if !prefix.is_empty() => out.push(prefix.to_string()),
+        _ => {}
+    }
+}
+
+/// Looks up a dotted field path (`encryption.algorithm`, `access_keys.0.status`).
+pub fn field<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    if path.is_empty() {
+        return Some(value);
+    }
+    path.split('.').try_fold(value, |v, seg| match v {
+        Value::Object(map) => map.get(seg),
+        Value::Array(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    })
+}
+
+impl Snapshot {
+    /// An empty snapshot carrying `meta`; baselines are rebuilt into one of these.
+    pub fn empty(meta: Meta) -> Snapshot {
+        Snapshot {
+            schema_version: SNAPSHOT_SCHEMA_VERSION,
+            meta,
+            iam: Default::default(),
+            s3: Default::default(),
+            rds: Default::default(),
+            dynamodb: Default::default(),
+            kms: Default::default(),
+            config: Default::default(),
+        }
+    }
+
+    /// Reads and validates a snapshot file.
+    pub fn load(path: &Path) -> Result<Snapshot> {
+        Snapshot::parse(path, &crate::json_lines::read_text(path)?)
+    }
+
+    /// Parses and validates snapshot text; `path` names it in errors.
+    pub fn parse(path: &Path, text: &str) -> Result<Snapshot> {
+        if let Some(first) = text.trim_start().chars().next().filter(|c| *c != '{') {
+            let line = text.lines().take_while(|l| l.trim().is_empty()).count() + 1;
+            return Err(Error::invalid(path, line, format!("a snapshot is a JSON object (`{{…}}`), but this file starts with `{first}`")));
+        }
+        crate::json_lines::check_duplicate_keys(path, text)?;
+        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
+        snapshot.validate(path, text)?;
+        Ok(snapshot)
+    }
+
+    /// Writes the snapshot atomically as pretty JSON.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut text = serde_json::to_string_pretty(self).expect("facts serialize");
+        text.push('\n');
+        crate::output::write_atomic(path, text.as_bytes())
+    }
+
+    fn validate(&self, path: &Path, text: &str) -> Result<()> {
+        let line_of = |needle: &str| crate::json_lines::line_of_key(text, needle);
+        if self.schema_version != SNAPSHOT_SCHEMA_VERSION {
+            return Err(Error::invalid(
+                path,
+                line_of("schema_version"),
+                format!(
+                    "snapshot schema_version {} is not supported (this driftscan reads {SNAPSHOT_SCHEMA_VERSION})",
+                    self.schema_version
+                ),
+            ));
+        }
+        if !is_account_id(&self.meta.account_id) {
+            return Err(Error::invalid(
+                path,
+                line_of("account_id"),
+                format!("account_id `{}` is not a 12-digit AWS account id", self.meta.account_id),
+            ));
+        }
+        for (kind, id, _) in self.resources() {
+            if let Some(message) = check_resource_id(kind, id, &self.meta.account_id) {
+                return Err(Error::invalid(path, line_of(id), message));
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Checks that a resource key is an ARN of the right account; ARNs with an account
+/// field of another account mean facts of two accounts were mixed up.
+pub fn check_resource_id(kind: ResourceType, id: &str, account_id: &str) -> Option<String> {
+    let parts: Vec<&str> = id.splitn(6, ':').collect();
+    if parts.len() < 6 || parts[0] != "arn" {
+        return Some(format!("{kind} key `{id}` is not an ARN"));
+    }
+    let account = parts[4];
+    if !account.is_empty() && account != "aws" && account != account_id {
+        return Some(format!(
+            "{kind} `{id}` belongs to account {account}, not to account {account_id}"
+        ));
+    }
+    None
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_paths_expand_nested_structs_and_stop_at_collections() {
+        let paths = ResourceType::S3Bucket.field_paths();
+        for p in ["encryption.algorithm", "public_access_block.block_public_acls", "policy", "versioning.status", "public_acl_grants"] {
+            assert!(paths.iter().any(|x| x == p), "{p} missing from {paths:?}");
+        }
+        assert!(paths.iter().any(|x| x == "encryption"));
+        let user = ResourceType::IamUser.field_paths();
+        assert!(user.contains(&"access_keys".to_string()) && user.contains(&"mfa".to_string()));
+    }
+
+    #[test]
+    fn volatile_fields_are_stripped_inside_lists() {
+        let mut v = serde_json::json!({"password_last_used": "x", "password_last_changed": "z", "access_keys": [{"id": "A", "last_used": "y"}], "mfa": "none"});
+        ResourceType::IamUser.strip_volatile(&mut v);
+        assert_eq!(v, serde_json::json!({"access_keys": [{"id": "A"}], "mfa": "none"}));
+    }
+
+    #[test]
+    fn field_lookup_walks_objects_and_lists() {
+        let v = serde_json::json!({"a": {"b": [10, {"c": true}]}});
+        assert_eq!(field(&v, "a.b.1.c"), Some(&Value::Bool(true)));
+        assert_eq!(field(&v, "a.x"), None);
+    }
+
+    #[test]
+    fn resource_ids_of_another_account_are_rejected() {
+        assert!(check_resource_id(ResourceType::IamUser, "arn:aws:iam::111111111111:user/a", "111111111111").is_none());
+        assert!(check_resource_id(ResourceType::S3Bucket, "arn:aws:s3:::bucket", "111111111111").is_none());
+        assert!(check_resource_id(ResourceType::IamPolicy, "arn:aws:iam::aws:policy/AdministratorAccess", "111111111111").is_none());
+        assert!(check_resource_id(ResourceType::IamUser, "arn:aws:iam::222222222222:user/a", "111111111111").unwrap().contains("222222222222"));
+        assert!(check_resource_id(ResourceType::IamUser, "alice", "111111111111").unwrap().contains("not an ARN"));
+    }
+}

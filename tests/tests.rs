@@ -1,0 +1,19 @@
+//! driftscan's integration tests, one test crate (as ripgrep does): one link, one binary.
+
+mod common;
+
+mod bad_input;
+mod catalog;
+mod cli;
+mod config;
+mod demo;
+mod exceptions;
+mod faults;
+mod golden;
+mod html_report;
+mod moto_e2e;
+mod partitions;
+mod read_only;
+mod rule_cases;
+mod sarif_valid;
+mod secrets;
