@@ -85,12 +85,19 @@ fn load(explicit: Option<&Path>) -> Result<Option<Checked>> {
     let key_line = |key: &str| text.lines().position(|l| l.trim_start().starts_with(key)).map_or(0, |i| i + 1);
     let enum_value = |key: &str, value: &Option<String>, parse: &dyn Fn(&str) -> bool, allowed: &str| -> Result<()> {
         match value {
-            Some(v) if !parse(v) => Err(Error::invalid(&path, key_line(key), format!("`{key}` must be one of {allowed}, not `{v}`"))),
+            Some(v) if !parse(v) => {
+                Err(Error::invalid(&path, key_line(key), format!("`{key}` must be one of {allowed}, not `{v}`")))
+            }
             _ => Ok(()),
         }
     };
     use clap::ValueEnum;
-    enum_value("fail_on", &config.fail_on, &|v| FailOn::from_str(v, true).is_ok(), "critical, high, medium, low, info, none")?;
+    enum_value(
+        "fail_on",
+        &config.fail_on,
+        &|v| FailOn::from_str(v, true).is_ok(),
+        "critical, high, medium, low, info, none",
+    )?;
     enum_value("format", &config.format, &|v| Format::from_str(v, true).is_ok(), "text, json, sarif, markdown, html")?;
     for (key, value, max) in [
         ("concurrency", config.aws.concurrency.map(u32::from), 256),
@@ -190,7 +197,8 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<()> {
             baselines(&mut a.baseline_dir.baselines);
             rules(&mut a.rules_dirs);
         }
-        Command::Rules(RulesCommand::List { rules_dirs }) | Command::Rules(RulesCommand::Explain { rules_dirs, .. }) => rules(rules_dirs),
+        Command::Rules(RulesCommand::List { rules_dirs })
+        | Command::Rules(RulesCommand::Explain { rules_dirs, .. }) => rules(rules_dirs),
         Command::Completions { .. } | Command::Man => {}
     }
     Ok(())

@@ -17,7 +17,8 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
-            let code = e.downcast_ref::<driftscan_core::Error>().map_or(commands::exit::BAD_INPUT, commands::exit_code_of);
+            let code =
+                e.downcast_ref::<driftscan_core::Error>().map_or(commands::exit::BAD_INPUT, commands::exit_code_of);
             ExitCode::from(code)
         }
     }

@@ -2,7 +2,6 @@
 //! rule file gives exactly one `error: FILE:LINE: reason` line and exit 2, never a panic
 //! and never a report.
 
-
 use crate::common::*;
 use serde::Deserialize;
 
@@ -33,7 +32,11 @@ fn every_bad_input_is_one_clear_error_with_exit_2() {
     for case in cases() {
         let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
         let run = driftscan(&args);
-        let position = if case.line == 0 { format!("error: {}: ", case.file) } else { format!("error: {}:{}", case.file, case.line) };
+        let position = if case.line == 0 {
+            format!("error: {}: ", case.file)
+        } else {
+            format!("error: {}:{}", case.file, case.line)
+        };
         let problem = if run.code != 2 {
             Some(format!("exit {} instead of 2", run.code))
         } else if !run.stdout.is_empty() {
@@ -72,7 +75,8 @@ fn the_corpus_is_large_and_every_file_in_it_is_a_case() {
 
 #[test]
 fn the_valid_base_of_the_corpus_is_valid() {
-    let run = driftscan(&["scan", "--snapshot", "fixtures/bad/snapshot/valid.json", "--no-baseline", "--format", "json"]);
+    let run =
+        driftscan(&["scan", "--snapshot", "fixtures/bad/snapshot/valid.json", "--no-baseline", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 

@@ -2,7 +2,6 @@
 //! and mapped to SOC 2, and `docs/rules.md` generated from the rule files (bless with
 //! `DRIFTSCAN_BLESS=1 cargo test --test catalog`).
 
-
 use driftscan_core::VariantArray;
 use std::collections::BTreeSet;
 
@@ -23,7 +22,12 @@ fn every_category_has_rules_and_every_rule_is_documented() {
         assert!(categories.contains(c), "no rule in {c}");
     }
     for r in &rules {
-        for (what, text) in [("description", &r.description), ("rationale", &r.rationale), ("remediation", &r.remediation), ("help", &r.help)] {
+        for (what, text) in [
+            ("description", &r.description),
+            ("rationale", &r.rationale),
+            ("remediation", &r.remediation),
+            ("help", &r.help),
+        ] {
             assert!(text.trim().len() >= 20, "{}: {what} is too thin", r.id);
         }
         assert!(!r.soc2.is_empty(), "{}: no SOC 2 criterion", r.id);
@@ -48,7 +52,14 @@ fn render_docs(rules: &[Rule]) -> String {
          `driftscan rules explain ID` prints the same text.\n\n| Rule | Severity | SOC 2 | Title |\n|---|---|---|---|\n",
     );
     for r in rules {
-        out.push_str(&format!("| [{}](#{}) | {} | {} | {} |\n", r.id, r.id.to_lowercase(), r.severity.as_str(), r.soc2.join(", "), r.title));
+        out.push_str(&format!(
+            "| [{}](#{}) | {} | {} | {} |\n",
+            r.id,
+            r.id.to_lowercase(),
+            r.severity.as_str(),
+            r.soc2.join(", "),
+            r.title
+        ));
     }
     for &category in Category::VARIANTS {
         out.push_str(&format!("\n## {}\n", category.as_str()));

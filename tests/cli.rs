@@ -1,7 +1,6 @@
 //! The command line as cron jobs and engineers use it: exit codes, collection gaps,
 //! fingerprints that survive unrelated baseline edits, baseline acceptance, colors.
 
-
 use std::path::Path;
 
 use crate::common::*;
@@ -22,13 +21,18 @@ fn read_json(path: &Path) -> Value {
 #[test]
 fn exit_codes_follow_the_fail_on_threshold() {
     let today = path_str(&demo_today()).to_string();
-    let code = |fail_on: &str| driftscan(&["scan", "--snapshot", &today, "--fail-on", fail_on, "--format", "json"]).code;
+    let code =
+        |fail_on: &str| driftscan(&["scan", "--snapshot", &today, "--fail-on", fail_on, "--format", "json"]).code;
     assert_eq!(code("critical"), 1);
     assert_eq!(code("high"), 1);
     assert_eq!(code("none"), 0);
     // The approved state has only low and unchanged-high findings: open findings still count.
     let base = path_str(&demo_baseline_snapshot()).to_string();
-    assert_eq!(driftscan(&["scan", "--snapshot", &base, "--fail-on", "critical"]).code, 1, "known critical issues stay failing");
+    assert_eq!(
+        driftscan(&["scan", "--snapshot", &base, "--fail-on", "critical"]).code,
+        1,
+        "known critical issues stay failing"
+    );
     assert_eq!(driftscan(&["scan", "--snapshot", "fixtures/bad/snapshot/valid.json", "--no-baseline"]).code, 0);
 }
 
@@ -40,7 +44,16 @@ fn collection_gaps_exit_3_and_are_reported_in_every_format() {
     let path = tmp.path().join("gappy.json");
     write_json(&path, &snap);
     let (sarif, report) = (tmp.path().join("r.sarif"), tmp.path().join("r.json"));
-    let run = driftscan(&["scan", "--snapshot", path_str(&path), "--no-baseline", "--sarif", path_str(&sarif), "--json", path_str(&report)]);
+    let run = driftscan(&[
+        "scan",
+        "--snapshot",
+        path_str(&path),
+        "--no-baseline",
+        "--sarif",
+        path_str(&sarif),
+        "--json",
+        path_str(&report),
+    ]);
     assert_eq!(run.code, 3, "no finding, but data is missing: {}", run.stdout);
     assert!(run.stdout.contains("ListBuckets"), "the text report lists the gap: {}", run.stdout);
     let report = read_json(&report);
@@ -57,7 +70,8 @@ fn collection_gaps_exit_3_and_are_reported_in_every_format() {
     assert_eq!(driftscan(&["scan", "--snapshot", path_str(&gappy_demo)]).code, 1);
     assert_eq!(driftscan(&["scan", "--snapshot", path_str(&gappy_demo), "--fail-on", "none"]).code, 3);
     // A baseline must not be made from data that could not be read.
-    let init = driftscan(&["baseline", "init", "--snapshot", path_str(&path), "--baselines", path_str(&tmp.path().join("b"))]);
+    let init =
+        driftscan(&["baseline", "init", "--snapshot", path_str(&path), "--baselines", path_str(&tmp.path().join("b"))]);
     assert_eq!(init.code, 2);
     assert!(init.stderr.contains("collection gaps"), "{}", init.stderr);
 }
@@ -74,15 +88,31 @@ fn fingerprints_survive_unrelated_baseline_edits_while_lines_follow() {
     let base_path = tmp.path().join("base.json");
     write_json(&base_path, &base);
     let dir = tmp.path().join("baselines");
-    assert_eq!(driftscan(&["baseline", "init", "--snapshot", path_str(&base_path), "--baselines", path_str(&dir)]).code, 0);
+    assert_eq!(
+        driftscan(&["baseline", "init", "--snapshot", path_str(&base_path), "--baselines", path_str(&dir)]).code,
+        0
+    );
     let mut today = demo_json();
-    today["iam"]["users"].as_object_mut().unwrap().insert("arn:aws:iam::123456789012:user/aaron.abbott".into(), newcomer);
+    today["iam"]["users"]
+        .as_object_mut()
+        .unwrap()
+        .insert("arn:aws:iam::123456789012:user/aaron.abbott".into(), newcomer);
     let today_path = tmp.path().join("today.json");
     write_json(&today_path, &today);
 
     let scan = |snapshot: &Path, baselines: &Path| -> Vec<Value> {
         let out = tmp.path().join("out.json");
-        driftscan(&["scan", "--snapshot", path_str(snapshot), "--baselines", path_str(baselines), "--format", "json", "-o", path_str(&out)]);
+        driftscan(&[
+            "scan",
+            "--snapshot",
+            path_str(snapshot),
+            "--baselines",
+            path_str(baselines),
+            "--format",
+            "json",
+            "-o",
+            path_str(&out),
+        ]);
         read_json(&out)["findings"].as_array().unwrap().clone()
     };
     let before = scan(&demo_today(), &baselines());
@@ -90,7 +120,9 @@ fn fingerprints_survive_unrelated_baseline_edits_while_lines_follow() {
     let prints = |fs: &[Value]| fs.iter().map(|f| f["fingerprint"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(prints(&before), prints(&after), "the same drift keeps the same fingerprints");
     let iam_line = |fs: &[Value]| {
-        fs.iter().find(|f| f["rule_id"] == "DS-IAM-001" && f["resource_id"].as_str().unwrap().ends_with("dana.kim")).unwrap()["location"]["line"]
+        fs.iter()
+            .find(|f| f["rule_id"] == "DS-IAM-001" && f["resource_id"].as_str().unwrap().ends_with("dana.kim"))
+            .unwrap()["location"]["line"]
             .as_u64()
             .unwrap()
     };
@@ -106,16 +138,34 @@ fn baseline_accept_selective_then_full() {
     let dirs = path_str(&dir).to_string();
     let iam_before = std::fs::read_to_string(dir.join("123456789012/iam.json")).unwrap();
 
-    let run = driftscan(&["baseline", "accept", "--snapshot", &today, "--baselines", &dirs, "--resource", "arn:aws:s3:::acme-backups"]);
+    let run = driftscan(&[
+        "baseline",
+        "accept",
+        "--snapshot",
+        &today,
+        "--baselines",
+        &dirs,
+        "--resource",
+        "arn:aws:s3:::acme-backups",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("-        \"status\": \"Enabled\"") || run.stdout.contains("\"Suspended\""), "prints the diff: {}", run.stdout);
+    assert!(
+        run.stdout.contains("-        \"status\": \"Enabled\"") || run.stdout.contains("\"Suspended\""),
+        "prints the diff: {}",
+        run.stdout
+    );
     assert!(run.stdout.contains("accepted 1 drifted resources"), "{}", run.stdout);
-    assert_eq!(std::fs::read_to_string(dir.join("123456789012/iam.json")).unwrap(), iam_before, "unrelated files untouched");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("123456789012/iam.json")).unwrap(),
+        iam_before,
+        "unrelated files untouched"
+    );
     let after = driftscan(&["diff", "--snapshot", &today, "--baselines", &dirs]);
     assert!(!after.stdout.contains("acme-backups"), "accepted resource no longer drifts: {}", after.stdout);
     assert!(after.stdout.contains("acme-payroll-exports"), "other drift remains: {}", after.stdout);
 
-    let by_rule = driftscan(&["baseline", "accept", "--snapshot", &today, "--baselines", &dirs, "--rule", "DS-MFA-002"]);
+    let by_rule =
+        driftscan(&["baseline", "accept", "--snapshot", &today, "--baselines", &dirs, "--rule", "DS-MFA-002"]);
     assert_eq!(by_rule.code, 0, "{}", by_rule.stderr);
     assert!(by_rule.stdout.contains("accepted 1 drifted resources"), "only marco.rossi: {}", by_rule.stdout);
 
@@ -125,7 +175,8 @@ fn baseline_accept_selective_then_full() {
     assert_eq!(clean.code, 0, "everything accepted: {}", clean.stdout);
     let out = tmp.path().join("after.json");
     driftscan(&["scan", "--snapshot", &today, "--baselines", &dirs, "--format", "json", "-o", path_str(&out)]);
-    let states: Vec<Value> = read_json(&out)["findings"].as_array().unwrap().iter().map(|f| f["baseline_state"].clone()).collect();
+    let states: Vec<Value> =
+        read_json(&out)["findings"].as_array().unwrap().iter().map(|f| f["baseline_state"].clone()).collect();
     assert!(states.iter().all(|s| s == "unchanged"), "accepted drift is known, not new: {states:?}");
     // Accepting again changes nothing.
     let twice = driftscan(&["baseline", "accept", "--snapshot", &today, "--baselines", &dirs]);

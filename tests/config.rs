@@ -2,7 +2,6 @@
 //! flags; unknown keys and bad values are `file:line` errors. Plus the generated shell
 //! completions and manual page.
 
-
 use crate::common::*;
 
 fn project(config: &str) -> tempfile::TempDir {
@@ -15,13 +14,18 @@ fn project(config: &str) -> tempfile::TempDir {
 
 #[test]
 fn the_config_file_sets_defaults_and_flags_win() {
-    let tmp = project("baselines = \"approved\"\nfail_on = \"none\"\nformat = \"json\"\n\n[aws]\nregions = [\"eu-west-1\"]\n");
+    let tmp = project(
+        "baselines = \"approved\"\nfail_on = \"none\"\nformat = \"json\"\n\n[aws]\nregions = [\"eu-west-1\"]\n",
+    );
     let t = tmp.path();
     // From the file: the baselines directory, fail_on = none (exit 0), JSON on stdout.
     let run = driftscan_in(t, &["scan", "--snapshot", "today.json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON from the config's format");
-    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["baseline_state"] == "new"), "scanned against approved/");
+    assert!(
+        report["findings"].as_array().unwrap().iter().any(|f| f["baseline_state"] == "new"),
+        "scanned against approved/"
+    );
     // Flags win over the file.
     let run = driftscan_in(t, &["scan", "--snapshot", "today.json", "--fail-on", "high", "--format", "text"]);
     assert_eq!(run.code, 1);
@@ -61,7 +65,10 @@ fn completions_and_manual_page_come_from_the_command_line_definition() {
     for shell in ["bash", "zsh", "fish"] {
         let run = driftscan(&["completions", shell]);
         assert_eq!(run.code, 0);
-        assert!(run.stdout.contains("driftscan") && run.stdout.contains("baseline") && run.stdout.contains("fail-on"), "{shell}");
+        assert!(
+            run.stdout.contains("driftscan") && run.stdout.contains("baseline") && run.stdout.contains("fail-on"),
+            "{shell}"
+        );
     }
     let man = driftscan(&["man"]);
     assert_eq!(man.code, 0);

@@ -2,7 +2,6 @@
 //! the approved state itself shows no drift; outputs are deterministic; the committed
 //! baselines and snapshots are exactly what their generators make.
 
-
 use std::collections::BTreeSet;
 
 use crate::common::*;
@@ -27,25 +26,48 @@ fn every_planted_drift_is_found_as_new() {
         .map(|f| (f["rule_id"].as_str().unwrap().to_string(), short(f["resource_id"].as_str().unwrap()).to_string()))
         .collect();
     let expected = std::fs::read_to_string(repo().join("fixtures/demo/expected-findings.tsv")).unwrap();
-    let expected: Vec<(&str, &str)> =
-        expected.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).map(|l| l.split_once('\t').expect("rule<TAB>resource")).collect();
+    let expected: Vec<(&str, &str)> = expected
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split_once('\t').expect("rule<TAB>resource"))
+        .collect();
     assert_eq!(expected.len(), 26, "the demo plants 26 drifts");
     for (rule, resource) in expected {
-        assert!(new.contains(&(rule.to_string(), resource.to_string())), "{rule} on {resource} not found as new; new findings: {new:#?}");
+        assert!(
+            new.contains(&(rule.to_string(), resource.to_string())),
+            "{rule} on {resource} not found as new; new findings: {new:#?}"
+        );
     }
     // Nothing was planted on these: no new finding may name them.
     for quiet in ["alice.nguyen", "bob.smith", "acme-data-lake", "analytics-aurora", "acme-sessions"] {
         assert!(!new.iter().any(|(_, r)| r == quiet), "unexpected new finding on {quiet}: {new:#?}");
     }
-    let categories: BTreeSet<&str> = findings(&json).iter().filter(|f| f["baseline_state"] == "new").map(|f| f["category"].as_str().unwrap()).collect();
-    assert_eq!(categories, BTreeSet::from(["config-drift", "encryption-drift", "mfa-gap", "privilege-creep", "public-exposure"]));
+    let categories: BTreeSet<&str> = findings(&json)
+        .iter()
+        .filter(|f| f["baseline_state"] == "new")
+        .map(|f| f["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        categories,
+        BTreeSet::from(["config-drift", "encryption-drift", "mfa-gap", "privilege-creep", "public-exposure"])
+    );
 }
 
 #[test]
 fn the_approved_state_has_no_drift() {
     let tmp = tempfile::tempdir().unwrap();
     let json = tmp.path().join("r.json");
-    let run = driftscan(&["scan", "--snapshot", path_str(&demo_baseline_snapshot()), "--format", "json", "-o", path_str(&json), "--fail-on", "none"]);
+    let run = driftscan(&[
+        "scan",
+        "--snapshot",
+        path_str(&demo_baseline_snapshot()),
+        "--format",
+        "json",
+        "-o",
+        path_str(&json),
+        "--fail-on",
+        "none",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let states: BTreeSet<&str> = findings(&report).iter().map(|f| f["baseline_state"].as_str().unwrap()).collect();
@@ -97,15 +119,33 @@ fn outputs_are_byte_for_byte_deterministic() {
 #[test]
 fn committed_baselines_are_what_baseline_init_writes() {
     let tmp = tempfile::tempdir().unwrap();
-    let run = driftscan(&["baseline", "init", "--snapshot", path_str(&demo_baseline_snapshot()), "--baselines", path_str(tmp.path())]);
+    let run = driftscan(&[
+        "baseline",
+        "init",
+        "--snapshot",
+        path_str(&demo_baseline_snapshot()),
+        "--baselines",
+        path_str(tmp.path()),
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let dir = tmp.path().join(DEMO_ACCOUNT);
     for service in ["iam", "s3", "rds", "dynamodb", "kms", "config"] {
         let fresh = std::fs::read_to_string(dir.join(format!("{service}.json"))).unwrap();
-        let committed = std::fs::read_to_string(baselines().join(DEMO_ACCOUNT).join(format!("{service}.json"))).unwrap();
-        assert!(fresh == committed, "baselines/{DEMO_ACCOUNT}/{service}.json is stale: rerun `driftscan baseline init --force`");
+        let committed =
+            std::fs::read_to_string(baselines().join(DEMO_ACCOUNT).join(format!("{service}.json"))).unwrap();
+        assert!(
+            fresh == committed,
+            "baselines/{DEMO_ACCOUNT}/{service}.json is stale: rerun `driftscan baseline init --force`"
+        );
     }
-    let again = driftscan(&["baseline", "init", "--snapshot", path_str(&demo_baseline_snapshot()), "--baselines", path_str(tmp.path())]);
+    let again = driftscan(&[
+        "baseline",
+        "init",
+        "--snapshot",
+        path_str(&demo_baseline_snapshot()),
+        "--baselines",
+        path_str(tmp.path()),
+    ]);
     assert_eq!(again.code, 2, "init refuses to overwrite");
     assert!(again.stderr.contains("already exist"), "{}", again.stderr);
 }
@@ -114,10 +154,8 @@ fn committed_baselines_are_what_baseline_init_writes() {
 fn committed_snapshots_are_what_the_generator_writes() {
     let python = std::env::var("DRIFTSCAN_PYTHON").unwrap_or_else(|_| "python3".into());
     let tmp = tempfile::tempdir().unwrap();
-    let status = std::process::Command::new(&python)
-        .arg(repo().join("fixtures/demo/generate.py"))
-        .arg(tmp.path())
-        .status();
+    let status =
+        std::process::Command::new(&python).arg(repo().join("fixtures/demo/generate.py")).arg(tmp.path()).status();
     match status {
         Ok(s) => assert!(s.success()),
         Err(e) if std::env::var_os("DRIFTSCAN_REQUIRE_TOOLS").is_none() => {

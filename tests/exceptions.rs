@@ -2,7 +2,6 @@
 //! every report, SARIF `suppressions`, no longer failing the run), an expired one is a
 //! finding at its line, an unmatched one is stale, a bad one is a `file:line` error.
 
-
 use std::path::Path;
 
 use crate::common::*;
@@ -21,7 +20,25 @@ fn with_exceptions(text: &str) -> tempfile::TempDir {
 fn scan(dir: &Path, extra: &[&str]) -> (Run, Value, Value, String) {
     let b = dir.join("baselines");
     let (j, s, t) = (dir.join("r.json"), dir.join("r.sarif"), dir.join("r.txt"));
-    let run = driftscan(&[&["scan", "--snapshot", path_str(&demo_today()), "--baselines", path_str(&b), "--json", path_str(&j), "--sarif", path_str(&s), "-o", path_str(&t)][..], extra].concat());
+    let run = driftscan(
+        &[
+            &[
+                "scan",
+                "--snapshot",
+                path_str(&demo_today()),
+                "--baselines",
+                path_str(&b),
+                "--json",
+                path_str(&j),
+                "--sarif",
+                path_str(&s),
+                "-o",
+                path_str(&t),
+            ][..],
+            extra,
+        ]
+        .concat(),
+    );
     let read = |p: &Path| serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|_| "null".into())).unwrap();
     (run, read(&j), read(&s), std::fs::read_to_string(&t).unwrap_or_default())
 }
@@ -52,7 +69,9 @@ reason = "Old public demo database"
     let (run, json, sarif, text) = scan(tmp.path(), &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let findings = json["findings"].as_array().unwrap();
-    let of = |rule: &str, resource: &str| findings.iter().filter(|f| f["rule_id"] == rule && f["resource_id"] == resource).collect::<Vec<_>>();
+    let of = |rule: &str, resource: &str| {
+        findings.iter().filter(|f| f["rule_id"] == rule && f["resource_id"] == resource).collect::<Vec<_>>()
+    };
 
     // Matched: still reported, marked, not counted.
     let admin = of("DS-IAM-001", DANA);
@@ -60,7 +79,12 @@ reason = "Old public demo database"
     assert_eq!(admin[0]["suppression"]["reason"], "Interim admin during the data-platform migration");
     assert_eq!(admin[0]["suppression"]["location"]["line"], 2);
     assert!(of("DS-IAM-003", DANA)[0]["suppression"].is_object(), "the `?` glob covers DS-IAM-003 too");
-    let result = sarif["runs"][0]["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "DS-IAM-001" && r["properties"]["resource_id"] == DANA).unwrap();
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "DS-IAM-001" && r["properties"]["resource_id"] == DANA)
+        .unwrap();
     assert_eq!(result["suppressions"][0]["kind"], "external");
     assert_eq!(result["suppressions"][0]["justification"], "Interim admin during the data-platform migration");
     assert!(text.contains("SUPPRESSED by exceptions (2)"), "{text}");
@@ -69,25 +93,43 @@ reason = "Old public demo database"
     assert!(of("DS-MFA-002", MARCO)[0].get("suppression").is_none());
     let expired: Vec<&Value> = findings.iter().filter(|f| f["rule_id"] == "DS-CFG-008").collect();
     assert_eq!(expired.len(), 1, "{expired:?}");
-    assert!(expired[0]["location"]["path"].as_str().unwrap().ends_with("baselines/123456789012/exceptions.toml"), "{}", expired[0]["location"]);
+    assert!(
+        expired[0]["location"]["path"].as_str().unwrap().ends_with("baselines/123456789012/exceptions.toml"),
+        "{}",
+        expired[0]["location"]
+    );
     assert_eq!(expired[0]["location"]["line"], 9);
     assert!(expired[0]["message"].as_str().unwrap().contains("expired on 2026-11-01"));
 
     // Stale: listed in JSON, as a SARIF warning notification, and in the text report.
     assert_eq!(json["stale_exceptions"][0]["location"]["line"], 15);
     let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
-    assert!(notes.iter().any(|n| n["level"] == "warning" && n["message"]["text"].as_str().unwrap().contains("stale exception: DS-PUB-004")));
-    assert_eq!(sarif["runs"][0]["invocations"][0]["executionSuccessful"], true, "stale entries are warnings, not failures");
+    assert!(
+        notes.iter().any(|n| n["level"] == "warning"
+            && n["message"]["text"].as_str().unwrap().contains("stale exception: DS-PUB-004"))
+    );
+    assert_eq!(
+        sarif["runs"][0]["invocations"][0]["executionSuccessful"], true,
+        "stale entries are warnings, not failures"
+    );
     assert!(text.contains("STALE EXCEPTIONS (1)"), "{text}");
 }
 
 #[test]
 fn accepting_every_open_risk_makes_the_run_pass() {
-    let tmp = with_exceptions("[[exception]]\nrule = \"*\"\nresource = \"*\"\nreason = \"Drill: everything accepted\"\nexpires = 2099-12-31\n");
+    let tmp = with_exceptions(
+        "[[exception]]\nrule = \"*\"\nresource = \"*\"\nreason = \"Drill: everything accepted\"\nexpires = 2099-12-31\n",
+    );
     let (run, json, _, _) = scan(tmp.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(json["summary"].as_object().unwrap().values().all(|n| n == 0), "{}", json["summary"]);
-    assert!(json["findings"].as_array().unwrap().iter().all(|f| f["baseline_state"] == "absent" || f["suppression"].is_object()));
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["baseline_state"] == "absent" || f["suppression"].is_object())
+    );
 }
 
 #[test]
@@ -95,8 +137,16 @@ fn invalid_exceptions_are_file_line_errors() {
     for (text, line, says) in [
         ("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\n", 1, "exception without a `reason`"),
         ("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = 2027-02-30\n", 5, ""),
-        ("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = \"soon\"\n", 5, "`expires` must be a date"),
-        ("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"re:[\"\nreason = \"r\"\n", 3, "invalid regular expression"),
+        (
+            "[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = \"soon\"\n",
+            5,
+            "`expires` must be a date",
+        ),
+        (
+            "[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"re:[\"\nreason = \"r\"\n",
+            3,
+            "invalid regular expression",
+        ),
         ("[[exception]]\nrule = \"DS-TYPO-1\"\nresource = \"*\"\nreason = \"r\"\n", 2, "matches no rule"),
     ] {
         let tmp = with_exceptions(text);

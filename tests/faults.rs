@@ -3,14 +3,13 @@
 //! data, a service that always fails becomes a collection gap that leaves every other
 //! service intact, and a hung endpoint ends within the timeout.
 
-
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use crate::common::Run;
 use crate::common::fault_proxy::{Fault, FaultProxy};
 use crate::common::moto::*;
-use crate::common::Run;
 use serde_json::Value;
 
 fn read(path: &Path) -> Value {
@@ -35,7 +34,11 @@ fn assert_survives(dir: &Path, proxy: &FaultProxy, out: &str, extra: &[&str], mi
     let injected = proxy.injected.load(Ordering::SeqCst);
     assert!(injected >= min_injected, "only {injected} faults injected");
     eprintln!("{what} {injected} of {} requests", proxy.requests.load(Ordering::SeqCst));
-    assert_eq!(comparable(read(&dir.join(out))), comparable(read(&dir.join("clean.json"))), "same facts as the clean run");
+    assert_eq!(
+        comparable(read(&dir.join(out))),
+        comparable(read(&dir.join("clean.json"))),
+        "same facts as the clean run"
+    );
 }
 
 #[test]
@@ -53,7 +56,8 @@ fn throttling_on_every_service_loses_nothing_and_a_denied_service_is_a_gap() {
     assert_survives(t, &throttled, "throttled.json", &["--max-attempts", "6"], 10, "throttled");
 
     // Every RDS call is denied: RDS is a gap, the rest is intact, the exit code says so.
-    let denied = FaultProxy::start(&moto.url, |r| if r.service == "rds" { Fault::AccessDenied } else { Fault::Forward });
+    let denied =
+        FaultProxy::start(&moto.url, |r| if r.service == "rds" { Fault::AccessDenied } else { Fault::Forward });
     let run = snapshot(t, &denied.url, "denied.json", &[]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(run.stderr.contains("collection gap: rds us-east-1"), "{}", run.stderr);
@@ -70,10 +74,33 @@ fn throttling_on_every_service_loses_nothing_and_a_denied_service_is_a_gap() {
     // "removed"; the report says so and the exit code is 3.
     let init = live(t, &["baseline", "init", "--snapshot", "clean.json", "--baselines", "b"]);
     assert_eq!(init.code, 0, "{}", init.stderr);
-    let scan = live(t, &["scan", "--baselines", "b", "--endpoint-url", &denied.url, "--region", "us-east-1", "--json", "r.json", "--sarif", "r.sarif", "--fail-on", "none", "-q"]);
+    let scan = live(
+        t,
+        &[
+            "scan",
+            "--baselines",
+            "b",
+            "--endpoint-url",
+            &denied.url,
+            "--region",
+            "us-east-1",
+            "--json",
+            "r.json",
+            "--sarif",
+            "r.sarif",
+            "--fail-on",
+            "none",
+            "-q",
+        ],
+    );
     assert_eq!(scan.code, 3, "{}{}", scan.stdout, scan.stderr);
     let report = read(&t.join("r.json"));
-    let about_rds: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["resource_id"].as_str().unwrap().contains(":rds:")).collect();
+    let about_rds: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["resource_id"].as_str().unwrap().contains(":rds:"))
+        .collect();
     assert!(about_rds.is_empty(), "no finding about uncollected RDS data: {about_rds:?}");
     assert!(!report["collection_gaps"].as_array().unwrap().is_empty());
     assert_eq!(read(&t.join("r.sarif"))["runs"][0]["invocations"][0]["executionSuccessful"], false);
@@ -104,8 +131,19 @@ fn calls_answered_after_the_timeout_are_retried() {
     let clean = snapshot(tmp.path(), &moto.url, "clean.json", &[]);
     assert_eq!(clean.code, 0, "{}", clean.stderr);
     // Every seventh request answers 3 s late, past a 1 s per-call timeout.
-    let proxy = FaultProxy::start(&moto.url, |r| if r.n % 7 == 6 { Fault::Delay(Duration::from_secs(3)) } else { Fault::Forward });
-    assert_survives(tmp.path(), &proxy, "late.json", &["--call-timeout", "1", "--max-attempts", "6"], 5, "delayed past the timeout");
+    let proxy =
+        FaultProxy::start(
+            &moto.url,
+            |r| if r.n % 7 == 6 { Fault::Delay(Duration::from_secs(3)) } else { Fault::Forward },
+        );
+    assert_survives(
+        tmp.path(),
+        &proxy,
+        "late.json",
+        &["--call-timeout", "1", "--max-attempts", "6"],
+        5,
+        "delayed past the timeout",
+    );
 }
 
 #[test]

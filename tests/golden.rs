@@ -2,7 +2,6 @@
 //! emitter or a rule shows up here as a reviewable diff; update with
 //! `INSTA_UPDATE=always cargo test --test golden` and review the result.
 
-
 use crate::common::*;
 
 #[test]
@@ -10,7 +9,9 @@ fn demo_reports_match_their_golden_files() {
     let tmp = tempfile::tempdir().unwrap();
     scan_demo(tmp.path());
     // The tool version is redacted so that a release does not rewrite every golden file.
-    let read = |name: &str| std::fs::read_to_string(tmp.path().join(name)).unwrap().replace(env!("CARGO_PKG_VERSION"), "[version]");
+    let read = |name: &str| {
+        std::fs::read_to_string(tmp.path().join(name)).unwrap().replace(env!("CARGO_PKG_VERSION"), "[version]")
+    };
     insta::assert_snapshot!("demo.sarif", read("demo.sarif"));
     insta::assert_snapshot!("demo.json", read("demo.json"));
     insta::assert_snapshot!("demo.txt", read("demo.txt"));

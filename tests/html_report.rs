@@ -2,7 +2,6 @@
 //! network and no sandbox): it loads, shows the findings count, and its filter works,
 //! both from the URL fragment and as the same function the controls call.
 
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -24,7 +23,14 @@ fn chromium() -> Option<PathBuf> {
 /// The DOM after the page's scripts ran.
 fn rendered(browser: &Path, url: &str, profile: &Path) -> String {
     let out = Command::new(browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-dev-shm-usage"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-dev-shm-usage",
+        ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(["--virtual-time-budget=2000", "--dump-dom", url])
         .output()

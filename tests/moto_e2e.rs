@@ -3,7 +3,6 @@
 //! installs (moto); without it the test is skipped, unless DRIFTSCAN_REQUIRE_TOOLS is set
 //! (as `make test` does), where it fails.
 
-
 use std::net::TcpListener;
 use std::path::Path;
 
@@ -44,20 +43,45 @@ fn live_collection_finds_drift_in_every_category() {
     let db = &snap["rds"]["instances"]["arn:aws:rds:us-east-1:123456789012:db:prod-db"];
     assert_eq!(db["storage_encrypted"], true);
     assert_eq!(db["backup_retention_days"], 14);
-    assert_eq!(snap["dynamodb"]["tables"]["arn:aws:dynamodb:us-east-1:123456789012:table/acme-orders"]["pitr_enabled"], true);
-    assert!(snap["kms"]["keys"].as_object().unwrap().values().any(|k| k["aliases"][0] == "alias/acme-payroll" && k["rotation_enabled"] == true));
-    assert_eq!(snap["config"]["recorders"]["arn:aws:config:us-east-1:123456789012:configuration-recorder"]["recording"], true);
+    assert_eq!(
+        snap["dynamodb"]["tables"]["arn:aws:dynamodb:us-east-1:123456789012:table/acme-orders"]["pitr_enabled"],
+        true
+    );
+    assert!(
+        snap["kms"]["keys"]
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|k| k["aliases"][0] == "alias/acme-payroll" && k["rotation_enabled"] == true)
+    );
+    assert_eq!(
+        snap["config"]["recorders"]["arn:aws:config:us-east-1:123456789012:configuration-recorder"]["recording"],
+        true
+    );
 
     let init = live(t, &["baseline", "init", "--snapshot", "base.json", "--baselines", "baselines"]);
     assert_eq!(init.code, 0, "{}", init.stderr);
     // Nothing changed yet: a live scan against the fresh baseline has nothing new.
-    let clean = live(t, &[&["scan", "--baselines", "baselines", "--format", "json", "-o", "clean.json", "--fail-on", "none"][..], &aws].concat());
+    let clean = live(
+        t,
+        &[&["scan", "--baselines", "baselines", "--format", "json", "-o", "clean.json", "--fail-on", "none"][..], &aws]
+            .concat(),
+    );
     assert_eq!(clean.code, 0, "{}", clean.stderr);
-    let new_now = read(&t.join("clean.json"))["findings"].as_array().unwrap().iter().filter(|f| f["baseline_state"] == "new").count();
+    let new_now = read(&t.join("clean.json"))["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["baseline_state"] == "new")
+        .count();
     assert_eq!(new_now, 0, "an unchanged account shows no new finding");
 
     seed(&bin, &moto, "drift");
-    let scan = live(t, &[&["scan", "--baselines", "baselines", "--sarif", "drift.sarif", "--json", "drift.json", "-q"][..], &aws].concat());
+    let scan = live(
+        t,
+        &[&["scan", "--baselines", "baselines", "--sarif", "drift.sarif", "--json", "drift.json", "-q"][..], &aws]
+            .concat(),
+    );
     assert_eq!(scan.code, 1, "drifted account: {}{}", scan.stdout, scan.stderr);
     let report = read(&t.join("drift.json"));
     let new: Vec<(String, String)> = report["findings"]
@@ -65,7 +89,12 @@ fn live_collection_finds_drift_in_every_category() {
         .unwrap()
         .iter()
         .filter(|f| f["baseline_state"] == "new")
-        .map(|f| (f["rule_id"].as_str().unwrap().to_string(), f["resource_id"].as_str().unwrap().rsplit(['/', ':']).next().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["resource_id"].as_str().unwrap().rsplit(['/', ':']).next().unwrap().to_string(),
+            )
+        })
         .collect();
     for (rule, resource) in [
         ("DS-IAM-001", "bob"),
@@ -93,7 +122,21 @@ fn an_unreachable_endpoint_is_an_incomplete_collection_not_a_clean_report() {
     // A port nothing listens on: bind, note, release.
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}");
-    let run = live(tmp.path(), &["scan", "--no-baseline", "--endpoint-url", &url, "--region", "us-east-1", "--max-attempts", "1", "--call-timeout", "2"]);
+    let run = live(
+        tmp.path(),
+        &[
+            "scan",
+            "--no-baseline",
+            "--endpoint-url",
+            &url,
+            "--region",
+            "us-east-1",
+            "--max-attempts",
+            "1",
+            "--call-timeout",
+            "2",
+        ],
+    );
     assert_eq!(run.code, 3, "{}{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("sts:GetCallerIdentity"), "{}", run.stderr);
     assert!(run.stdout.is_empty(), "no report without data: {}", run.stdout);
@@ -106,9 +149,25 @@ fn role_assumption_and_named_profiles_reach_the_emulator() {
     seed(&bin, &moto, "baseline");
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
-    let run = live(t, &["snapshot", "-o", "s.json", "--endpoint-url", &moto.url, "--region", "us-east-1", "--role-arn", "arn:aws:iam::123456789012:role/app-role"]);
+    let run = live(
+        t,
+        &[
+            "snapshot",
+            "-o",
+            "s.json",
+            "--endpoint-url",
+            &moto.url,
+            "--region",
+            "us-east-1",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/app-role",
+        ],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(read(&t.join("s.json"))["meta"]["caller_arn"].as_str().unwrap().contains("assumed-role/app-role"), "collected as the assumed role");
+    assert!(
+        read(&t.join("s.json"))["meta"]["caller_arn"].as_str().unwrap().contains("assumed-role/app-role"),
+        "collected as the assumed role"
+    );
     // A profile that does not exist is bad input (exit 2), even with credentials in the environment.
     let missing = live(t, &["snapshot", "-o", "p.json", "--endpoint-url", &moto.url, "--profile", "nope"]);
     assert_eq!(missing.code, 2, "{}", missing.stderr);

@@ -42,10 +42,24 @@ fn scan(dir: &Path, today: &Path, baselines: &Path) -> (Run, Value) {
     let json = dir.join("r.json");
     let sarif = dir.join("r.sarif");
     let run = driftscan(&[
-        "scan", "--snapshot", path_str(today), "--baselines", path_str(baselines), "--json", path_str(&json),
-        "--sarif", path_str(&sarif), "--format", "text", "-o", path_str(&dir.join("r.txt")), "--source-root", path_str(dir),
+        "scan",
+        "--snapshot",
+        path_str(today),
+        "--baselines",
+        path_str(baselines),
+        "--json",
+        path_str(&json),
+        "--sarif",
+        path_str(&sarif),
+        "--format",
+        "text",
+        "-o",
+        path_str(&dir.join("r.txt")),
+        "--source-root",
+        path_str(dir),
     ]);
-    let report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_else(|_| panic!("{}", run.stderr))).unwrap();
+    let report =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_else(|_| panic!("{}", run.stderr))).unwrap();
     (run, report)
 }
 
@@ -69,7 +83,8 @@ fn govcloud_and_china_accounts_scan_like_commercial_ones() {
         let (run, report) = scan(dir.path(), &today, &baselines);
         assert_eq!(run.code, 1, "{partition}: {}", run.stderr);
         assert_eq!(shape(&report), expected, "{partition}: findings differ from the aws partition");
-        let arns: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["resource_id"].as_str().unwrap()).collect();
+        let arns: Vec<&str> =
+            report["findings"].as_array().unwrap().iter().map(|f| f["resource_id"].as_str().unwrap()).collect();
         assert!(arns.iter().all(|a| a.starts_with(&format!("arn:{partition}:"))), "{partition}: {arns:?}");
 
         // An exception written for the partition suppresses; its expiry names the partition's root.
@@ -85,7 +100,10 @@ fn govcloud_and_china_accounts_scan_like_commercial_ones() {
         let (run, report) = scan(dir.path(), &today, &baselines);
         assert_eq!(run.code, 1, "{partition}: {}", run.stderr);
         let findings = report["findings"].as_array().unwrap();
-        let dana = findings.iter().find(|f| f["rule_id"] == "DS-IAM-001" && f["resource_id"].as_str().unwrap().ends_with("user/dana.kim")).unwrap();
+        let dana = findings
+            .iter()
+            .find(|f| f["rule_id"] == "DS-IAM-001" && f["resource_id"].as_str().unwrap().ends_with("user/dana.kim"))
+            .unwrap();
         assert!(dana["suppression"].is_object(), "{partition}: {dana}");
         let expired = findings.iter().find(|f| f["rule_id"] == "DS-CFG-008").expect("expired exception finding");
         assert_eq!(expired["resource_id"], format!("arn:{partition}:iam::{DEMO_ACCOUNT}:root"));

@@ -2,7 +2,6 @@
 //! least-privilege policy (docs/iam-policy.json), the policy holds nothing else, and none
 //! of the actions can change the account.
 
-
 use std::collections::BTreeSet;
 
 use crate::common::*;
@@ -28,7 +27,8 @@ fn actions_in_collectors() -> BTreeSet<String> {
 }
 
 fn actions_in_policy() -> BTreeSet<String> {
-    let policy: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(repo().join("docs/iam-policy.json")).unwrap()).unwrap();
+    let policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("docs/iam-policy.json")).unwrap()).unwrap();
     policy["Statement"]
         .as_array()
         .unwrap()
@@ -49,7 +49,10 @@ fn the_documented_policy_lists_exactly_the_actions_called() {
 
 #[test]
 fn no_action_can_change_the_account() {
-    const WRITES: [&str; 14] = ["Create", "Put", "Update", "Delete", "Attach", "Detach", "Add", "Remove", "Set", "Tag", "Untag", "Enable", "Disable", "Modify"];
+    const WRITES: [&str; 14] = [
+        "Create", "Put", "Update", "Delete", "Attach", "Detach", "Add", "Remove", "Set", "Tag", "Untag", "Enable",
+        "Disable", "Modify",
+    ];
     for action in actions_in_policy() {
         let verb = action.split(':').nth(1).unwrap();
         // Generating the credential report builds a read-only CSV; it changes nothing.

@@ -2,7 +2,6 @@
 //! A case patches the demo account's approved snapshot (JSON merge patch, RFC 7386) into
 //! a baseline and a current state, runs the whole engine, and checks the rule's findings.
 
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -72,7 +71,8 @@ fn run_case(rule_id: &str, base: &Value, baseline: &Value, current: &Value) -> B
     let before = patched(base, baseline);
     let now = patched(base, current);
     driftscan_core::baseline::write(tmp.path(), &before.meta.account_id, before.resources()).unwrap();
-    let rules: Vec<_> = driftscan_core::rules::load_catalog(&[]).unwrap().into_iter().filter(|r| r.id == rule_id).collect();
+    let rules: Vec<_> =
+        driftscan_core::rules::load_catalog(&[]).unwrap().into_iter().filter(|r| r.id == rule_id).collect();
     assert_eq!(rules.len(), 1, "no rule {rule_id}");
     let settings = driftscan_core::pipeline::Settings {
         baselines_dir: tmp.path().to_path_buf(),
@@ -80,11 +80,7 @@ fn run_case(rule_id: &str, base: &Value, baseline: &Value, current: &Value) -> B
         use_baseline: true,
     };
     let scan = driftscan_core::pipeline::AccountScan::run(now, &settings, &rules).unwrap();
-    scan.result
-        .findings
-        .iter()
-        .map(|f| (f.resource_id.clone(), f.baseline_state.as_str().to_string()))
-        .collect()
+    scan.result.findings.iter().map(|f| (f.resource_id.clone(), f.baseline_state.as_str().to_string())).collect()
 }
 
 fn case_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -112,7 +108,10 @@ fn every_rule_passes_and_fails_its_cases() {
         assert!(rule_file.exists(), "{} has no rule beside it", file.display());
         let cases: Cases = serde_json::from_str(&std::fs::read_to_string(file).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        assert!(!cases.fail.is_empty() && !cases.pass.is_empty(), "{rule_id}: needs at least one fail and one pass case");
+        assert!(
+            !cases.fail.is_empty() && !cases.pass.is_empty(),
+            "{rule_id}: needs at least one fail and one pass case"
+        );
         covered.insert(rule_id.clone());
         for case in &cases.fail {
             let got = run_case(&rule_id, &base, &case.baseline, &case.current);

@@ -2,7 +2,6 @@
 //! SARIF 2.1.0 schema and the GitHub limits the multitool misses (scripts/check_sarif.py);
 //! and the checker itself rejects broken files (scripts/test_check_sarif.py).
 
-
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -17,9 +16,14 @@ struct Tools {
 fn tools() -> Option<Tools> {
     let var = |name: &str| std::env::var_os(name).map(PathBuf::from);
     match (var("DRIFTSCAN_PYTHON"), var("DRIFTSCAN_MULTITOOL"), var("DRIFTSCAN_SARIF_SCHEMA")) {
-        (Some(python), Some(multitool), Some(schema)) if multitool.exists() && schema.exists() => Some(Tools { python, multitool, schema }),
+        (Some(python), Some(multitool), Some(schema)) if multitool.exists() && schema.exists() => {
+            Some(Tools { python, multitool, schema })
+        }
         _ => {
-            assert!(std::env::var_os("DRIFTSCAN_REQUIRE_TOOLS").is_none(), "SARIF tools missing: run `make sarif-tools`");
+            assert!(
+                std::env::var_os("DRIFTSCAN_REQUIRE_TOOLS").is_none(),
+                "SARIF tools missing: run `make sarif-tools`"
+            );
             eprintln!("skipped: SARIF tools not installed (`make test` installs them)");
             None
         }
@@ -36,7 +40,11 @@ fn check(tools: &Tools, script: &str, files: &[&str]) -> Run {
         .args(files)
         .output()
         .unwrap();
-    Run { code: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
 }
 
 #[test]
@@ -71,24 +79,54 @@ fn locations_are_repository_relative_however_baselines_are_given() {
     std::os::unix::fs::symlink(work.join("baselines"), tmp.path().join("linked")).unwrap();
     let absolute = work.join("baselines");
     let linked = tmp.path().join("linked");
-    let mut cases = vec![(work.clone(), path_str(&absolute).to_string()), (work.clone(), "./baselines".into()), (work.join("sub"), "../baselines".into())];
+    let mut cases = vec![
+        (work.clone(), path_str(&absolute).to_string()),
+        (work.clone(), "./baselines".into()),
+        (work.join("sub"), "../baselines".into()),
+    ];
     if cfg!(unix) {
         cases.push((tmp.path().to_path_buf(), path_str(&linked).to_string()));
     }
     let mut files = Vec::new();
     for (i, (dir, given)) in cases.iter().enumerate() {
         let sarif = tmp.path().join(format!("case{i}.sarif"));
-        let run = driftscan_in(dir, &["scan", "--snapshot", path_str(&demo_today()), "--baselines", given, "--sarif", path_str(&sarif), "--format", "json", "-o", path_str(&tmp.path().join(format!("case{i}.json")))]);
+        let run = driftscan_in(
+            dir,
+            &[
+                "scan",
+                "--snapshot",
+                path_str(&demo_today()),
+                "--baselines",
+                given,
+                "--sarif",
+                path_str(&sarif),
+                "--format",
+                "json",
+                "-o",
+                path_str(&tmp.path().join(format!("case{i}.json"))),
+            ],
+        );
         assert_eq!(run.code, 1, "--baselines {given}: {}", run.stderr);
         let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
         for r in log["runs"][0]["results"].as_array().unwrap() {
             let artifact = &r["locations"][0]["physicalLocation"]["artifactLocation"];
             assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
             let uri = artifact["uri"].as_str().unwrap();
-            assert!(uri.starts_with(&format!("baselines/{DEMO_ACCOUNT}/")), "--baselines {given} from {}: uri {uri}", dir.display());
+            assert!(
+                uri.starts_with(&format!("baselines/{DEMO_ACCOUNT}/")),
+                "--baselines {given} from {}: uri {uri}",
+                dir.display()
+            );
         }
-        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join(format!("case{i}.json"))).unwrap()).unwrap();
-        assert!(json["findings"].as_array().unwrap().iter().all(|f| f["location"]["path"].as_str().unwrap().starts_with("baselines/")));
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(tmp.path().join(format!("case{i}.json"))).unwrap()).unwrap();
+        assert!(
+            json["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["location"]["path"].as_str().unwrap().starts_with("baselines/"))
+        );
         files.push(sarif);
     }
     let Some(tools) = tools() else { return };
@@ -106,7 +144,8 @@ fn baselines_outside_git_and_outside_the_source_root() {
     std::fs::create_dir_all(tmp.path().join("elsewhere")).unwrap();
     let today = demo_today();
     let run_with = |extra: &[&str]| {
-        let mut args = vec!["scan", "--snapshot", path_str(&today), "--baselines", "../data/baselines", "--format", "json"];
+        let mut args =
+            vec!["scan", "--snapshot", path_str(&today), "--baselines", "../data/baselines", "--format", "json"];
         args.extend_from_slice(extra);
         driftscan_in(&tmp.path().join("elsewhere"), &args)
     };

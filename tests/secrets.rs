@@ -3,7 +3,6 @@
 //! access key or session token reaches a snapshot or a report, key ids are masked in the
 //! text, Markdown and HTML reports, and a killed run leaves the previous output intact.
 
-
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -41,7 +40,10 @@ fn actions_on_the_wire_are_the_documented_read_only_ones_and_no_secret_leaks() {
     );
     assert_eq!(snap.code, 0, "{}", snap.stderr);
     assert!(!snap.stderr.contains(session_token) && !snap.stdout.contains(session_token));
-    let scan = live(t, &["scan", "--snapshot", "s.json", "--no-baseline", "--json", "r.json", "--sarif", "r.sarif", "-o", "r.txt"]);
+    let scan = live(
+        t,
+        &["scan", "--snapshot", "s.json", "--no-baseline", "--json", "r.json", "--sarif", "r.sarif", "-o", "r.txt"],
+    );
     assert!(scan.code == 0 || scan.code == 1, "{}", scan.stderr);
     for (format, file) in [("markdown", "r.md"), ("html", "r.html")] {
         let run = live(t, &["scan", "--snapshot", "s.json", "--no-baseline", "--format", format, "-o", file]);
@@ -49,8 +51,10 @@ fn actions_on_the_wire_are_the_documented_read_only_ones_and_no_secret_leaks() {
     }
 
     let called: BTreeSet<String> = actions.lock().unwrap().iter().cloned().collect();
-    let policy: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(repo().join("docs/iam-policy.json")).unwrap()).unwrap();
-    let allowed: BTreeSet<String> = policy["Statement"][0]["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    let policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("docs/iam-policy.json")).unwrap()).unwrap();
+    let allowed: BTreeSet<String> =
+        policy["Statement"][0]["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
     let undocumented: Vec<&String> = called.difference(&allowed).collect();
     assert!(undocumented.is_empty(), "called but not in docs/iam-policy.json: {undocumented:?}");
     assert!(called.len() >= 20, "the recorder saw {called:?}");
@@ -59,7 +63,9 @@ fn actions_on_the_wire_are_the_documented_read_only_ones_and_no_secret_leaks() {
         let content = std::fs::read_to_string(t.join(file)).unwrap();
         assert!(!content.contains(secret) && !content.contains(second_secret), "{file} contains a secret access key");
         assert!(!content.contains(session_token), "{file} contains the session token");
-        for word in ["SecretAccessKey", "SessionToken", "secret_access_key", "session_token", "qr_code", "Base32StringSeed"] {
+        for word in
+            ["SecretAccessKey", "SessionToken", "secret_access_key", "session_token", "qr_code", "Base32StringSeed"]
+        {
             assert!(!content.contains(word), "{file} mentions {word}");
         }
     }

@@ -6,15 +6,18 @@ use std::io::{IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
 
+use crate::cli::{
+    AwsArgs, BaselineAcceptArgs, BaselineCommand, BaselineInitArgs, Cli, ColorWhen, Command, DiffArgs, RulesCommand,
+    ScanArgs, SnapshotArgs, SourceArgs,
+};
 use driftscan_core::baseline;
-use crate::cli::{AwsArgs, BaselineAcceptArgs, BaselineCommand, BaselineInitArgs, Cli, ColorWhen, Command, DiffArgs, RulesCommand, ScanArgs, SnapshotArgs, SourceArgs};
 use driftscan_core::diff::{self, Change};
 use driftscan_core::error::{Error, Result};
 use driftscan_core::findings::ScanResult;
 use driftscan_core::output::write_atomic;
+use driftscan_core::pipeline::AccountScan;
 use driftscan_core::report::{self, Format};
 use driftscan_core::rules::{self, Rule};
-use driftscan_core::pipeline::AccountScan;
 use driftscan_core::snapshot::{ResourceType, Service, Snapshot};
 
 /// Exit codes (README § Exit codes).
@@ -46,7 +49,12 @@ pub fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
     let color = color_enabled(cli.color);
     if cli.verbose > 0 {
         let level = if cli.verbose > 1 { tracing::Level::DEBUG } else { tracing::Level::INFO };
-        let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(level).with_ansi(color).without_time().try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(level)
+            .with_ansi(color)
+            .without_time()
+            .try_init();
     }
     let ui = Ui { quiet: cli.quiet, progress: !cli.quiet && cli.verbose == 0 && std::io::stderr().is_terminal() };
     match cli.command {
@@ -63,7 +71,9 @@ pub fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
         }
         Command::Man => {
             let mut out = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out).map_err(|e| Error::io("<stdout>", e))?;
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| Error::io("<stdout>", e))?;
             print(&String::from_utf8_lossy(&out))?;
             Ok(exit::OK)
         }
@@ -74,9 +84,10 @@ pub fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
         }
         Command::Rules(RulesCommand::Explain { id, rules_dirs }) => {
             let rules = rules::load_catalog(&rules_dirs)?;
-            let rule = rules.iter().find(|r| r.id.eq_ignore_ascii_case(&id)).ok_or_else(|| {
-                Error::Usage(format!("no rule `{id}`; `driftscan rules list` shows them all"))
-            })?;
+            let rule = rules
+                .iter()
+                .find(|r| r.id.eq_ignore_ascii_case(&id))
+                .ok_or_else(|| Error::Usage(format!("no rule `{id}`; `driftscan rules list` shows them all")))?;
             print(&explain_rule(rule))?;
             Ok(exit::OK)
         }
@@ -111,7 +122,9 @@ fn load_current(source: &SourceArgs, ui: Ui) -> Result<Snapshot> {
     match &source.snapshot {
         Some(path) => {
             if let Some(flag) = aws_flag_given(aws) {
-                return Err(Error::Usage(format!("{flag} reads the live account; it cannot be combined with --snapshot")));
+                return Err(Error::Usage(format!(
+                    "{flag} reads the live account; it cannot be combined with --snapshot"
+                )));
             }
             Snapshot::load(path)
         }
@@ -294,8 +307,10 @@ fn run_diff(args: DiffArgs, color: bool, ui: Ui) -> Result<u8> {
         "{total} resources drifted from the baseline ({added} added, {removed} removed, {changed} changed)\n"
     ));
     for g in &current.meta.collection_gaps {
-        out.push_str(&format!("collection gap: {g}
-"));
+        out.push_str(&format!(
+            "collection gap: {g}
+"
+        ));
     }
     if uncollected > 0 {
         out.push_str(&format!("{uncollected} baseline resources could not be compared (not collected)\n"));
@@ -346,7 +361,10 @@ fn run_accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
     let mut services = BTreeSet::new();
     for s in &args.services {
         services.insert(s.parse::<Service>().ok().ok_or_else(|| {
-            Error::Usage(format!("unknown service `{s}` (expected one of: {})", Service::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")))
+            Error::Usage(format!(
+                "unknown service `{s}` (expected one of: {})",
+                Service::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            ))
         })?);
     }
     for r in &args.resources {
@@ -364,7 +382,14 @@ fn run_accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
             }
         }
         scan.evaluate(&settings, &rules)?;
-        Some(scan.result.findings.iter().filter(|f| f.is_open() && args.rules.contains(&f.rule_id)).map(|f| f.resource_id.clone()).collect())
+        Some(
+            scan.result
+                .findings
+                .iter()
+                .filter(|f| f.is_open() && args.rules.contains(&f.rule_id))
+                .map(|f| f.resource_id.clone())
+                .collect(),
+        )
     };
     let selected = |kind: ResourceType, id: &str| {
         (args.resources.is_empty() || args.resources.iter().any(|r| r == id))
@@ -374,12 +399,8 @@ fn run_accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
 
     // Start from the baseline as it is; replace only the selected, collected resources.
     let AccountScan { current, baselines, diffs, .. } = scan;
-    let mut accepted: BTreeMap<(ResourceType, String), serde_json::Value> = baselines
-        .snapshot
-        .resources()
-        .into_iter()
-        .map(|(k, id, v)| ((k, id.to_string()), v))
-        .collect();
+    let mut accepted: BTreeMap<(ResourceType, String), serde_json::Value> =
+        baselines.snapshot.resources().into_iter().map(|(k, id, v)| ((k, id.to_string()), v)).collect();
     let mut current_values: BTreeMap<(ResourceType, &str), serde_json::Value> =
         current.resources().into_iter().map(|(k, id, v)| ((k, id), v)).collect();
     let mut count = 0;
@@ -394,7 +415,11 @@ fn run_accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
             None => accepted.remove(&key),
         };
     }
-    let written = baseline::write(dir, &current.meta.account_id, accepted.iter().map(|((k, id), v)| (*k, id.as_str(), v.clone())))?;
+    let written = baseline::write(
+        dir,
+        &current.meta.account_id,
+        accepted.iter().map(|((k, id), v)| (*k, id.as_str(), v.clone())),
+    )?;
     let mut out = String::new();
     for w in &written {
         let name = baseline::display_path(&w.path);

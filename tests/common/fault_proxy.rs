@@ -36,7 +36,11 @@ impl Request {
         let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         // The SDK adds `x-id=Operation` to some S3 requests; the sub-resource is the other key.
-        let sub = query.split('&').map(|kv| kv.split('=').next().unwrap_or("")).find(|k| *k != "x-id" && !k.is_empty()).unwrap_or("");
+        let sub = query
+            .split('&')
+            .map(|kv| kv.split('=').next().unwrap_or(""))
+            .find(|k| *k != "x-id" && !k.is_empty())
+            .unwrap_or("");
         let action = match (method, sub) {
             ("GET", _) if path.contains("/configuration/publicAccessBlock") => "GetAccountPublicAccessBlock",
             ("GET", "") if path == "/" => "ListAllMyBuckets",
@@ -103,7 +107,13 @@ impl FaultProxy {
     }
 }
 
-fn handle(mut client: TcpStream, upstream: &str, rule: &dyn Fn(&Request) -> Fault, count: &AtomicUsize, hits: &AtomicUsize) -> std::io::Result<()> {
+fn handle(
+    mut client: TcpStream,
+    upstream: &str,
+    rule: &dyn Fn(&Request) -> Fault,
+    count: &AtomicUsize,
+    hits: &AtomicUsize,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut head = Vec::new();
     let mut length = 0usize;
@@ -142,7 +152,13 @@ fn handle(mut client: TcpStream, upstream: &str, rule: &dyn Fn(&Request) -> Faul
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     let n = count.fetch_add(1, Ordering::SeqCst);
-    let request = Request { service: service.clone(), n, request_line, amz_target, body: String::from_utf8_lossy(&body).into_owned() };
+    let request = Request {
+        service: service.clone(),
+        n,
+        request_line,
+        amz_target,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
     let fault = rule(&request);
     if !matches!(fault, Fault::Forward) {
         hits.fetch_add(1, Ordering::SeqCst);
@@ -180,7 +196,10 @@ fn handle(mut client: TcpStream, upstream: &str, rule: &dyn Fn(&Request) -> Faul
             _ => ("403 Forbidden", "text/xml", format!("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform {service} calls</Message></Error><RequestId>fault</RequestId></ErrorResponse>")),
         },
     };
-    let response = format!("HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len());
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    );
     client.write_all(response.as_bytes())?;
     client.shutdown(Shutdown::Both)
 }

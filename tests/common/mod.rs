@@ -61,8 +61,19 @@ pub fn scan_demo(tmp: &Path) -> (i32, serde_json::Value, serde_json::Value) {
     let json = tmp.join("demo.json");
     let sarif = tmp.join("demo.sarif");
     let run = driftscan(&[
-        "scan", "--snapshot", path_str(&demo_today()), "--baselines", "baselines",
-        "--json", path_str(&json), "--sarif", path_str(&sarif), "--format", "text", "-o", path_str(&tmp.join("demo.txt")),
+        "scan",
+        "--snapshot",
+        path_str(&demo_today()),
+        "--baselines",
+        "baselines",
+        "--json",
+        path_str(&json),
+        "--sarif",
+        path_str(&sarif),
+        "--format",
+        "text",
+        "-o",
+        path_str(&tmp.join("demo.txt")),
     ]);
     assert!(run.stderr.is_empty(), "unexpected stderr: {}", run.stderr);
     let read = |p: &Path| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();

@@ -21,12 +21,17 @@ impl Drop for Moto {
 }
 
 pub fn venv_bin() -> Option<PathBuf> {
-    let python = std::env::var("DRIFTSCAN_PYTHON").map(PathBuf::from).unwrap_or_else(|_| repo().join(".venv/bin/python"));
+    let python =
+        std::env::var("DRIFTSCAN_PYTHON").map(PathBuf::from).unwrap_or_else(|_| repo().join(".venv/bin/python"));
     let bin = python.parent()?.to_path_buf();
     if bin.join("moto_server").exists() {
         Some(bin)
     } else {
-        assert!(std::env::var_os("DRIFTSCAN_REQUIRE_TOOLS").is_none(), "moto_server not found next to {}", python.display());
+        assert!(
+            std::env::var_os("DRIFTSCAN_REQUIRE_TOOLS").is_none(),
+            "moto_server not found next to {}",
+            python.display()
+        );
         eprintln!("skipped: no moto_server in {} (run `make venv`)", bin.display());
         None
     }
@@ -86,4 +91,3 @@ pub fn live_with_env(tmp: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> R
         stderr: String::from_utf8(out.stderr).unwrap(),
     }
 }
-

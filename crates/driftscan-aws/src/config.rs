@@ -45,7 +45,11 @@ async fn region(ctx: &Ctx, region: &str) -> Option<ConfigRecorder> {
         }
     };
     // A region has at most one customer recorder; service-linked ones do not replace it.
-    let Some(recorder) = recorders.iter().find(|r| !r.name().unwrap_or_default().starts_with("AWSConfigurationRecorderFor")).or(recorders.first()) else {
+    let Some(recorder) = recorders
+        .iter()
+        .find(|r| !r.name().unwrap_or_default().starts_with("AWSConfigurationRecorderFor"))
+        .or(recorders.first())
+    else {
         return Some(ConfigRecorder { region: region.to_string(), ..ConfigRecorder::default() });
     };
     let name = recorder.name().unwrap_or("default").to_string();

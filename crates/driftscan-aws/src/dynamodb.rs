@@ -71,12 +71,18 @@ async fn table(ctx: &Ctx, client: &Client, region: &str, name: &str) -> Option<(
     // No SSEDescription (or a disabled one) means the AWS-owned key.
     let sse = table.sse_description().filter(|d| d.status() != Some(&SseStatus::Disabled) && d.sse_type().is_some());
     let arn = table.table_arn()?.to_string();
-    Some((arn, DynamoDbTable {
-        name: name.to_string(),
-        region: region.to_string(),
-        sse_type: sse.and_then(|d| d.sse_type()).map(|t| t.as_str().to_string()).unwrap_or_else(|| "AWS_OWNED".into()),
-        kms_key_arn: sse.and_then(|d| d.kms_master_key_arn()).map(str::to_string),
-        pitr_enabled,
-        deletion_protection: table.deletion_protection_enabled().unwrap_or(false),
-    }))
+    Some((
+        arn,
+        DynamoDbTable {
+            name: name.to_string(),
+            region: region.to_string(),
+            sse_type: sse
+                .and_then(|d| d.sse_type())
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_else(|| "AWS_OWNED".into()),
+            kms_key_arn: sse.and_then(|d| d.kms_master_key_arn()).map(str::to_string),
+            pitr_enabled,
+            deletion_protection: table.deletion_protection_enabled().unwrap_or(false),
+        },
+    ))
 }

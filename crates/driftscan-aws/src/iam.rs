@@ -9,13 +9,17 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use aws_sdk_iam::Client;
-use aws_sdk_iam::types::{AssignmentStatusType, AttachedPolicy, EntityType, PolicyDetail, ReportStateType, SummaryKeyType};
+use aws_sdk_iam::types::{
+    AssignmentStatusType, AttachedPolicy, EntityType, PolicyDetail, ReportStateType, SummaryKeyType,
+};
 use futures::future::join_all;
 
-use driftscan_core::snapshot::credential_report::{self, ROOT_USER};
 use super::{Ctx, code, describe, to_chrono};
+use driftscan_core::snapshot::credential_report::{self, ROOT_USER};
 use driftscan_core::snapshot::policy::PolicyDocument;
-use driftscan_core::snapshot::{AccessKey, IamAccount, IamFacts, IamGroup, IamRole, IamUser, ManagedPolicy, MfaKind, PasswordPolicy, Service};
+use driftscan_core::snapshot::{
+    AccessKey, IamAccount, IamFacts, IamGroup, IamRole, IamUser, ManagedPolicy, MfaKind, PasswordPolicy, Service,
+};
 
 const S: Service = Service::Iam;
 
@@ -45,13 +49,23 @@ pub async fn collect(ctx: &Ctx) -> IamFacts {
 
     if let (Some(report), Some(virtual_mfa)) = (report, virtual_mfa) {
         let rows: HashMap<&str, &credential_report::Row> = report.iter().map(|r| (r.arn.as_str(), r)).collect();
-        let key_holders: Vec<&IamUser> =
-            details.users.values().filter(|u| rows.get(arn_of(ctx, u).as_str()).is_some_and(|r| r.keys.iter().any(|k| k.last_rotated.is_some()))).collect();
+        let key_holders: Vec<&IamUser> = details
+            .users
+            .values()
+            .filter(|u| {
+                rows.get(arn_of(ctx, u).as_str()).is_some_and(|r| r.keys.iter().any(|k| k.last_rotated.is_some()))
+            })
+            .collect();
         let keys = access_keys(ctx, &client, &key_holders).await;
         for (arn, mut user) in details.users {
             // A user created after the report was generated is left out, not guessed.
             let Some(row) = rows.get(arn.as_str()) else {
-                ctx.gap(S, None, "GetCredentialReport", format!("user {} is not in the credential report yet", user.name));
+                ctx.gap(
+                    S,
+                    None,
+                    "GetCredentialReport",
+                    format!("user {} is not in the credential report yet", user.name),
+                );
                 continue;
             };
             let holds_keys = row.keys.iter().any(|k| k.last_rotated.is_some());
@@ -78,7 +92,10 @@ pub async fn collect(ctx: &Ctx) -> IamFacts {
                     last_used: row
                         .keys
                         .iter()
-                        .find(|slot| slot.last_rotated.is_some() && slot.last_rotated.map(|t| t.timestamp()) == k.created.map(|t| t.timestamp()))
+                        .find(|slot| {
+                            slot.last_rotated.is_some()
+                                && slot.last_rotated.map(|t| t.timestamp()) == k.created.map(|t| t.timestamp())
+                        })
                         .and_then(|slot| slot.last_used),
                     ..k
                 })
@@ -139,7 +156,8 @@ fn attached(list: &[AttachedPolicy]) -> Vec<String> {
 }
 
 async fn authorization_details(ctx: &Ctx, client: &Client) -> Option<Details> {
-    let mut out = Details { users: BTreeMap::new(), groups: BTreeMap::new(), roles: BTreeMap::new(), policies: BTreeMap::new() };
+    let mut out =
+        Details { users: BTreeMap::new(), groups: BTreeMap::new(), roles: BTreeMap::new(), policies: BTreeMap::new() };
     let mut pages = client
         .get_account_authorization_details()
         .filter(EntityType::User)
@@ -166,53 +184,81 @@ async fn authorization_details(ctx: &Ctx, client: &Client) -> Option<Details> {
             let Some(inline_policies) = inline(ctx, name, u.user_policy_list()) else { continue };
             let mut groups: Vec<String> = u.group_list().to_vec();
             groups.sort();
-            out.users.insert(arn.to_string(), IamUser {
-                name: name.to_string(),
-                path: u.path().unwrap_or("/").to_string(),
-                created: u.create_date().and_then(to_chrono),
-                groups,
-                attached_policies: attached(u.attached_managed_policies()),
-                inline_policies,
-                permissions_boundary: u.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
-                ..IamUser::default()
-            });
+            out.users.insert(
+                arn.to_string(),
+                IamUser {
+                    name: name.to_string(),
+                    path: u.path().unwrap_or("/").to_string(),
+                    created: u.create_date().and_then(to_chrono),
+                    groups,
+                    attached_policies: attached(u.attached_managed_policies()),
+                    inline_policies,
+                    permissions_boundary: u
+                        .permissions_boundary()
+                        .and_then(|b| b.permissions_boundary_arn())
+                        .map(str::to_string),
+                    ..IamUser::default()
+                },
+            );
         }
         for g in page.group_detail_list() {
             let (Some(arn), Some(name)) = (g.arn(), g.group_name()) else { continue };
             let Some(inline_policies) = inline(ctx, name, g.group_policy_list()) else { continue };
-            out.groups.insert(arn.to_string(), IamGroup {
-                name: name.to_string(),
-                path: g.path().unwrap_or("/").to_string(),
-                attached_policies: attached(g.attached_managed_policies()),
-                inline_policies,
-            });
+            out.groups.insert(
+                arn.to_string(),
+                IamGroup {
+                    name: name.to_string(),
+                    path: g.path().unwrap_or("/").to_string(),
+                    attached_policies: attached(g.attached_managed_policies()),
+                    inline_policies,
+                },
+            );
         }
         for r in page.role_detail_list() {
             let (Some(arn), Some(name)) = (r.arn(), r.role_name()) else { continue };
             let Some(inline_policies) = inline(ctx, name, r.role_policy_list()) else { continue };
-            let Some(trust_policy) = document(ctx, &format!("trust policy of role {name}"), r.assume_role_policy_document()) else { continue };
-            out.roles.insert(arn.to_string(), IamRole {
-                name: name.to_string(),
-                path: r.path().unwrap_or("/").to_string(),
-                created: r.create_date().and_then(to_chrono),
-                trust_policy,
-                attached_policies: attached(r.attached_managed_policies()),
-                inline_policies,
-                permissions_boundary: r.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
-            });
+            let Some(trust_policy) =
+                document(ctx, &format!("trust policy of role {name}"), r.assume_role_policy_document())
+            else {
+                continue;
+            };
+            out.roles.insert(
+                arn.to_string(),
+                IamRole {
+                    name: name.to_string(),
+                    path: r.path().unwrap_or("/").to_string(),
+                    created: r.create_date().and_then(to_chrono),
+                    trust_policy,
+                    attached_policies: attached(r.attached_managed_policies()),
+                    inline_policies,
+                    permissions_boundary: r
+                        .permissions_boundary()
+                        .and_then(|b| b.permissions_boundary_arn())
+                        .map(str::to_string),
+                },
+            );
         }
         for p in page.policies() {
             let Some(arn) = p.arn() else { continue };
             let name = p.policy_name().unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn)).to_string();
             let default = p.policy_version_list().iter().find(|v| v.is_default_version);
-            let Some(doc) = document(ctx, &format!("policy {name}"), default.and_then(|v| v.document())) else { continue };
-            out.policies.insert(arn.to_string(), ManagedPolicy {
-                name,
-                path: p.path().unwrap_or("/").to_string(),
-                aws_managed: false,
-                default_version: p.default_version_id().or(default.and_then(|v| v.version_id())).unwrap_or_default().to_string(),
-                document: doc,
-            });
+            let Some(doc) = document(ctx, &format!("policy {name}"), default.and_then(|v| v.document())) else {
+                continue;
+            };
+            out.policies.insert(
+                arn.to_string(),
+                ManagedPolicy {
+                    name,
+                    path: p.path().unwrap_or("/").to_string(),
+                    aws_managed: false,
+                    default_version: p
+                        .default_version_id()
+                        .or(default.and_then(|v| v.version_id()))
+                        .unwrap_or_default()
+                        .to_string(),
+                    document: doc,
+                },
+            );
         }
     }
     Some(out)
@@ -301,7 +347,11 @@ async fn account(ctx: &Ctx, client: &Client) -> Option<IamAccount> {
             return None;
         }
     };
-    let root_mfa = if summary.get(&SummaryKeyType::AccountMfaEnabled).copied().unwrap_or(0) > 0 { MfaKind::Hardware } else { MfaKind::None };
+    let root_mfa = if summary.get(&SummaryKeyType::AccountMfaEnabled).copied().unwrap_or(0) > 0 {
+        MfaKind::Hardware
+    } else {
+        MfaKind::None
+    };
     Some(IamAccount {
         root_mfa,
         root_access_keys_present: summary.get(&SummaryKeyType::AccountAccessKeysPresent).copied().unwrap_or(0) > 0,
@@ -312,7 +362,8 @@ async fn account(ctx: &Ctx, client: &Client) -> Option<IamAccount> {
 /// ARNs of the principals (users and root) whose MFA device is virtual.
 async fn virtual_mfa_users(ctx: &Ctx, client: &Client) -> Option<HashSet<String>> {
     let mut out = HashSet::new();
-    let mut pages = client.list_virtual_mfa_devices().assignment_status(AssignmentStatusType::Assigned).into_paginator().send();
+    let mut pages =
+        client.list_virtual_mfa_devices().assignment_status(AssignmentStatusType::Assigned).into_paginator().send();
     loop {
         let page = {
             let _permit = ctx.permit(S, "iam:ListVirtualMFADevices").await;
@@ -394,14 +445,20 @@ async fn aws_managed(ctx: &Ctx, client: &Client, arns: BTreeSet<String>) -> BTre
             }
         };
         let doc = document(ctx, &format!("policy {arn}"), text.as_deref())?;
-        let name = policy.policy_name().map(str::to_string).unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(&arn).to_string());
-        Some((arn.clone(), ManagedPolicy {
-            name,
-            path: policy.path().unwrap_or("/").to_string(),
-            aws_managed: arn.contains(":iam::aws:policy/"),
-            default_version: version_id,
-            document: doc,
-        }))
+        let name = policy
+            .policy_name()
+            .map(str::to_string)
+            .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(&arn).to_string());
+        Some((
+            arn.clone(),
+            ManagedPolicy {
+                name,
+                path: policy.path().unwrap_or("/").to_string(),
+                aws_managed: arn.contains(":iam::aws:policy/"),
+                default_version: version_id,
+                document: doc,
+            },
+        ))
     });
     join_all(calls).await.into_iter().flatten().collect()
 }

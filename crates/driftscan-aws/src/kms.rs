@@ -68,7 +68,11 @@ async fn region(ctx: &Ctx, region: &str) -> Vec<(String, KmsKey)> {
         },
     );
     let (Some(ids), Some(aliases)) = (ids, aliases) else { return Vec::new() };
-    join_all(ids.iter().map(|id| key(ctx, &client, region, id, aliases.get(id).cloned().unwrap_or_default()))).await.into_iter().flatten().collect()
+    join_all(ids.iter().map(|id| key(ctx, &client, region, id, aliases.get(id).cloned().unwrap_or_default())))
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 async fn key(ctx: &Ctx, client: &Client, region: &str, id: &str, mut aliases: Vec<String>) -> Option<(String, KmsKey)> {
@@ -122,19 +126,22 @@ async fn key(ctx: &Ctx, client: &Client, region: &str, id: &str, mut aliases: Ve
         false
     };
     aliases.sort();
-    Some((meta.arn().map(str::to_string).unwrap_or_else(|| ctx.arn("kms", region, &format!("key/{id}"))), KmsKey {
-        key_id: id.to_string(),
-        region: region.to_string(),
-        aliases,
-        description: meta.description().unwrap_or_default().to_string(),
-        manager: match meta.key_manager() {
-            Some(KeyManagerType::Aws) => "AWS".into(),
-            _ => "CUSTOMER".into(),
+    Some((
+        meta.arn().map(str::to_string).unwrap_or_else(|| ctx.arn("kms", region, &format!("key/{id}"))),
+        KmsKey {
+            key_id: id.to_string(),
+            region: region.to_string(),
+            aliases,
+            description: meta.description().unwrap_or_default().to_string(),
+            manager: match meta.key_manager() {
+                Some(KeyManagerType::Aws) => "AWS".into(),
+                _ => "CUSTOMER".into(),
+            },
+            state: state.map(|s| s.as_str().to_string()).unwrap_or_else(|| KeyState::Enabled.as_str().to_string()),
+            key_spec: meta.key_spec().map(|s| s.as_str().to_string()).unwrap_or_else(|| "SYMMETRIC_DEFAULT".into()),
+            rotation_enabled,
+            deletion_date: meta.deletion_date().and_then(to_chrono),
+            policy,
         },
-        state: state.map(|s| s.as_str().to_string()).unwrap_or_else(|| KeyState::Enabled.as_str().to_string()),
-        key_spec: meta.key_spec().map(|s| s.as_str().to_string()).unwrap_or_else(|| "SYMMETRIC_DEFAULT".into()),
-        rotation_enabled,
-        deletion_date: meta.deletion_date().and_then(to_chrono),
-        policy,
-    }))
+    ))
 }

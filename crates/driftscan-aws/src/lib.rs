@@ -133,7 +133,9 @@ pub async fn collect(opts: &Options) -> Result<Snapshot> {
         Err(e) => return Err(identity_error(&sdk, &e).await),
     };
     let account_id = identity.account().filter(|a| !a.is_empty()).map(str::to_string).ok_or_else(|| {
-        Error::Collection(format!("{IDENTITY_ACTION} answered without an account id; nothing can be attributed to an account"))
+        Error::Collection(format!(
+            "{IDENTITY_ACTION} answered without an account id; nothing can be attributed to an account"
+        ))
     })?;
     let caller_arn = identity.arn().unwrap_or_default().to_string();
     let partition = caller_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
@@ -195,7 +197,9 @@ async fn identity_error<E: std::error::Error>(sdk: &SdkConfig, err: &E) -> Error
     };
     match credentials {
         Err(CredentialsError::CredentialsNotLoaded(_)) => Error::Collection(NO_CREDENTIALS.to_string()),
-        Err(other) => Error::Collection(format!("the AWS credentials could not be loaded: {}", first_line(&describe(&other)))),
+        Err(other) => {
+            Error::Collection(format!("the AWS credentials could not be loaded: {}", first_line(&describe(&other))))
+        }
         Ok(()) => Error::Collection(format!("cannot identify the account ({IDENTITY_ACTION}): {}", describe(err))),
     }
 }
@@ -241,7 +245,9 @@ async fn load_sdk(opts: &Options) -> SdkConfig {
                 .configure(&base)
                 .build()
                 .await;
-            base.to_builder().credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider)).build()
+            base.to_builder()
+                .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+                .build()
         }
     }
 }
@@ -260,9 +266,14 @@ async fn resolve_regions(ctx: &Ctx, opts: &Options) -> Result<Vec<String>> {
             let _permit = ctx.permit(Service::Iam, "account:ListRegions").await;
             match pages.next().await {
                 None => break,
-                Some(Ok(page)) => found.extend(page.regions().iter().filter_map(|r| r.region_name().map(str::to_string))),
+                Some(Ok(page)) => {
+                    found.extend(page.regions().iter().filter_map(|r| r.region_name().map(str::to_string)))
+                }
                 Some(Err(e)) => {
-                    return Err(Error::Collection(format!("cannot list the enabled regions (account:ListRegions): {}", describe(&e))));
+                    return Err(Error::Collection(format!(
+                        "cannot list the enabled regions (account:ListRegions): {}",
+                        describe(&e)
+                    )));
                 }
             }
         }
@@ -285,7 +296,8 @@ struct Progress {
 
 impl Progress {
     fn new(enabled: bool) -> Progress {
-        let multi = enabled.then(|| indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr()));
+        let multi =
+            enabled.then(|| indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr()));
         Progress { multi, bars: Mutex::new(Vec::new()) }
     }
 

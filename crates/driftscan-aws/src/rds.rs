@@ -52,35 +52,49 @@ async fn region(ctx: &Ctx, region: &str) -> RdsFacts {
         async { all_pages!(ctx, region, "rds:DescribeDBInstances", client.describe_db_instances(), db_instances) },
         async { all_pages!(ctx, region, "rds:DescribeDBClusters", client.describe_db_clusters(), db_clusters) },
         async { all_pages!(ctx, region, "rds:DescribeDBSnapshots", client.describe_db_snapshots(), db_snapshots) },
-        async { all_pages!(ctx, region, "rds:DescribeDBClusterSnapshots", client.describe_db_cluster_snapshots(), db_cluster_snapshots) },
+        async {
+            all_pages!(
+                ctx,
+                region,
+                "rds:DescribeDBClusterSnapshots",
+                client.describe_db_cluster_snapshots(),
+                db_cluster_snapshots
+            )
+        },
     );
     for i in instances.unwrap_or_default() {
         let (Some(arn), Some(id)) = (i.db_instance_arn(), i.db_instance_identifier()) else { continue };
-        facts.instances.insert(arn.to_string(), RdsInstance {
-            identifier: id.to_string(),
-            region: region.to_string(),
-            engine: i.engine().unwrap_or_default().to_string(),
-            cluster: i.db_cluster_identifier().map(str::to_string),
-            storage_encrypted: i.storage_encrypted().unwrap_or(false),
-            kms_key_id: i.kms_key_id().map(str::to_string),
-            publicly_accessible: i.publicly_accessible().unwrap_or(false),
-            iam_auth_enabled: i.iam_database_authentication_enabled().unwrap_or(false),
-            backup_retention_days: i.backup_retention_period().unwrap_or(0).max(0) as u32,
-            deletion_protection: i.deletion_protection().unwrap_or(false),
-        });
+        facts.instances.insert(
+            arn.to_string(),
+            RdsInstance {
+                identifier: id.to_string(),
+                region: region.to_string(),
+                engine: i.engine().unwrap_or_default().to_string(),
+                cluster: i.db_cluster_identifier().map(str::to_string),
+                storage_encrypted: i.storage_encrypted().unwrap_or(false),
+                kms_key_id: i.kms_key_id().map(str::to_string),
+                publicly_accessible: i.publicly_accessible().unwrap_or(false),
+                iam_auth_enabled: i.iam_database_authentication_enabled().unwrap_or(false),
+                backup_retention_days: i.backup_retention_period().unwrap_or(0).max(0) as u32,
+                deletion_protection: i.deletion_protection().unwrap_or(false),
+            },
+        );
     }
     for c in clusters.unwrap_or_default() {
         let (Some(arn), Some(id)) = (c.db_cluster_arn(), c.db_cluster_identifier()) else { continue };
-        facts.clusters.insert(arn.to_string(), RdsCluster {
-            identifier: id.to_string(),
-            region: region.to_string(),
-            engine: c.engine().unwrap_or_default().to_string(),
-            storage_encrypted: c.storage_encrypted().unwrap_or(false),
-            kms_key_id: c.kms_key_id().map(str::to_string),
-            iam_auth_enabled: c.iam_database_authentication_enabled().unwrap_or(false),
-            backup_retention_days: c.backup_retention_period().unwrap_or(0).max(0) as u32,
-            deletion_protection: c.deletion_protection().unwrap_or(false),
-        });
+        facts.clusters.insert(
+            arn.to_string(),
+            RdsCluster {
+                identifier: id.to_string(),
+                region: region.to_string(),
+                engine: c.engine().unwrap_or_default().to_string(),
+                storage_encrypted: c.storage_encrypted().unwrap_or(false),
+                kms_key_id: c.kms_key_id().map(str::to_string),
+                iam_auth_enabled: c.iam_database_authentication_enabled().unwrap_or(false),
+                backup_retention_days: c.backup_retention_period().unwrap_or(0).max(0) as u32,
+                deletion_protection: c.deletion_protection().unwrap_or(false),
+            },
+        );
     }
     let instance_snapshots = snapshots.unwrap_or_default().into_iter().filter_map(|s| {
         Some(RdsSnapshot {
@@ -117,19 +131,41 @@ async fn region(ctx: &Ctx, region: &str) -> RdsFacts {
 }
 
 /// Fills `public` and `shared_with` from the snapshot's `restore` attribute.
-async fn sharing(ctx: &Ctx, client: &Client, region: &str, mut snap: RdsSnapshot, arn: String) -> Option<(String, RdsSnapshot)> {
+async fn sharing(
+    ctx: &Ctx,
+    client: &Client,
+    region: &str,
+    mut snap: RdsSnapshot,
+    arn: String,
+) -> Option<(String, RdsSnapshot)> {
     if snap.snapshot_type != "manual" {
         return Some((arn, snap));
     }
     let restore: Vec<String> = if snap.source_kind == "cluster" {
         let _permit = ctx.permit(S, "rds:DescribeDBClusterSnapshotAttributes").await;
-        match client.describe_db_cluster_snapshot_attributes().db_cluster_snapshot_identifier(&snap.identifier).send().await {
+        match client
+            .describe_db_cluster_snapshot_attributes()
+            .db_cluster_snapshot_identifier(&snap.identifier)
+            .send()
+            .await
+        {
             Ok(out) => out
                 .db_cluster_snapshot_attributes_result()
-                .map(|r| r.db_cluster_snapshot_attributes().iter().filter(|a| a.attribute_name() == Some("restore")).flat_map(|a| a.attribute_values().to_vec()).collect())
+                .map(|r| {
+                    r.db_cluster_snapshot_attributes()
+                        .iter()
+                        .filter(|a| a.attribute_name() == Some("restore"))
+                        .flat_map(|a| a.attribute_values().to_vec())
+                        .collect()
+                })
                 .unwrap_or_default(),
             Err(e) => {
-                ctx.gap(S, Some(region), "DescribeDBClusterSnapshotAttributes", format!("snapshot {}: {}", snap.identifier, describe(&e)));
+                ctx.gap(
+                    S,
+                    Some(region),
+                    "DescribeDBClusterSnapshotAttributes",
+                    format!("snapshot {}: {}", snap.identifier, describe(&e)),
+                );
                 return None;
             }
         }
@@ -138,10 +174,21 @@ async fn sharing(ctx: &Ctx, client: &Client, region: &str, mut snap: RdsSnapshot
         match client.describe_db_snapshot_attributes().db_snapshot_identifier(&snap.identifier).send().await {
             Ok(out) => out
                 .db_snapshot_attributes_result()
-                .map(|r| r.db_snapshot_attributes().iter().filter(|a| a.attribute_name() == Some("restore")).flat_map(|a| a.attribute_values().to_vec()).collect())
+                .map(|r| {
+                    r.db_snapshot_attributes()
+                        .iter()
+                        .filter(|a| a.attribute_name() == Some("restore"))
+                        .flat_map(|a| a.attribute_values().to_vec())
+                        .collect()
+                })
                 .unwrap_or_default(),
             Err(e) => {
-                ctx.gap(S, Some(region), "DescribeDBSnapshotAttributes", format!("snapshot {}: {}", snap.identifier, describe(&e)));
+                ctx.gap(
+                    S,
+                    Some(region),
+                    "DescribeDBSnapshotAttributes",
+                    format!("snapshot {}: {}", snap.identifier, describe(&e)),
+                );
                 return None;
             }
         }

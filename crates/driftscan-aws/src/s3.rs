@@ -11,7 +11,9 @@ use futures::future::join_all;
 
 use super::{Ctx, code, describe};
 use driftscan_core::snapshot::policy::PolicyDocument;
-use driftscan_core::snapshot::{BucketEncryption, Logging, PublicAccessBlock, S3Account, S3Bucket, S3Facts, Service, Versioning};
+use driftscan_core::snapshot::{
+    BucketEncryption, Logging, PublicAccessBlock, S3Account, S3Bucket, S3Facts, Service, Versioning,
+};
 
 const S: Service = Service::S3;
 const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
@@ -48,7 +50,10 @@ impl aws_sdk_s3::config::Intercept for EmulatorVersioningRoot {
             return Ok(());
         }
         let element = |name: &str| {
-            text.split(&format!("<{name}>")).nth(1).and_then(|rest| rest.split(&format!("</{name}>")).next()).map(str::to_string)
+            text.split(&format!("<{name}>"))
+                .nth(1)
+                .and_then(|rest| rest.split(&format!("</{name}>")).next())
+                .map(str::to_string)
         };
         let output = aws_sdk_s3::operation::get_bucket_versioning::GetBucketVersioningOutput::builder()
             .set_status(element("Status").map(|s| aws_sdk_s3::types::BucketVersioningStatus::from(s.as_str())))
@@ -67,7 +72,10 @@ pub async fn collect(ctx: &Ctx) -> S3Facts {
     let mut facts = S3Facts::default();
     let (names, account) = tokio::join!(list_buckets(ctx), account_block(ctx));
     if let Some(block) = account {
-        facts.account.insert(format!("arn:{}:s3::{}:account", ctx.partition, ctx.account_id), S3Account { public_access_block: block });
+        facts.account.insert(
+            format!("arn:{}:s3::{}:account", ctx.partition, ctx.account_id),
+            S3Account { public_access_block: block },
+        );
     }
     let Some(names) = names else { return facts };
     let buckets = join_all(names.iter().map(|name| bucket(ctx, name))).await;
@@ -109,12 +117,16 @@ async fn account_block(ctx: &Ctx) -> Option<PublicAccessBlock> {
     let client = aws_sdk_s3control::Client::from_conf(conf.build());
     let _permit = ctx.permit(S, "s3:GetAccountPublicAccessBlock").await;
     match client.get_public_access_block().account_id(&ctx.account_id).send().await {
-        Ok(out) => Some(out.public_access_block_configuration.map(|c| PublicAccessBlock {
-            block_public_acls: c.block_public_acls.unwrap_or(false),
-            ignore_public_acls: c.ignore_public_acls.unwrap_or(false),
-            block_public_policy: c.block_public_policy.unwrap_or(false),
-            restrict_public_buckets: c.restrict_public_buckets.unwrap_or(false),
-        }).unwrap_or_default()),
+        Ok(out) => Some(
+            out.public_access_block_configuration
+                .map(|c| PublicAccessBlock {
+                    block_public_acls: c.block_public_acls.unwrap_or(false),
+                    ignore_public_acls: c.ignore_public_acls.unwrap_or(false),
+                    block_public_policy: c.block_public_policy.unwrap_or(false),
+                    restrict_public_buckets: c.restrict_public_buckets.unwrap_or(false),
+                })
+                .unwrap_or_default(),
+        ),
         Err(e) if code(&e) == Some("NoSuchPublicAccessBlockConfiguration") => Some(PublicAccessBlock::default()),
         Err(e) => {
             ctx.gap(S, None, "GetPublicAccessBlock (account)", describe(&e));
@@ -127,7 +139,10 @@ async fn account_block(ctx: &Ctx) -> Option<PublicAccessBlock> {
 struct FixedEndpoint(String);
 
 impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for FixedEndpoint {
-    fn resolve_endpoint<'a>(&'a self, _: &'a aws_sdk_s3control::config::endpoint::Params) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
         let endpoint = aws_smithy_types::endpoint::Endpoint::builder().url(self.0.clone()).build();
         aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(endpoint))
     }
@@ -209,9 +224,9 @@ async fn bucket(ctx: &Ctx, name: &str) -> Option<S3Bucket> {
             Some(text) => match PolicyDocument::parse(text) {
                 Ok(doc) => Some(doc),
                 Err(e) => {
-            fail("GetBucketPolicy", e.to_string());
-            return None;
-        }
+                    fail("GetBucketPolicy", e.to_string());
+                    return None;
+                }
             },
         },
         Err(e) if code(&e) == Some("NoSuchBucketPolicy") => None,
@@ -273,7 +288,9 @@ async fn bucket(ctx: &Ctx, name: &str) -> Option<S3Bucket> {
         }
     };
     let object_ownership = match ownership {
-        Ok(out) => out.ownership_controls().and_then(|c| c.rules().first()).map(|r| r.object_ownership().as_str().to_string()),
+        Ok(out) => {
+            out.ownership_controls().and_then(|c| c.rules().first()).map(|r| r.object_ownership().as_str().to_string())
+        }
         Err(e) if code(&e) == Some("OwnershipControlsNotFoundError") => None,
         Err(e) => {
             fail("GetBucketOwnershipControls", describe(&e));

@@ -2,17 +2,17 @@
 //! resource per top-level key (`{"<arn>": {"<kind>": {fields}}}`), sorted, so a reviewed
 //! git diff of a baseline change is line by line and every field has a stable line.
 
-use strum::VariantArray;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use strum::VariantArray;
 
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::findings::Location;
-use crate::source_root::SourceRoot;
 use crate::json_lines;
 use crate::snapshot::{self, Meta, Resource, ResourceType, Service, Snapshot};
+use crate::source_root::SourceRoot;
 
 /// The approved state of one account, as facts, with the line of every field.
 #[derive(Debug)]
@@ -87,8 +87,14 @@ impl Baselines {
             if path.extension().is_some_and(|e| e == "json") {
                 let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
                 let service = stem.parse::<Service>().ok().ok_or_else(|| {
-                    Error::invalid(&path, 0, format!("`{stem}.json` is not a baseline file (expected one of: {})",
-                        Service::VARIANTS.iter().map(|s| format!("{s}.json")).collect::<Vec<_>>().join(", ")))
+                    Error::invalid(
+                        &path,
+                        0,
+                        format!(
+                            "`{stem}.json` is not a baseline file (expected one of: {})",
+                            Service::VARIANTS.iter().map(|s| format!("{s}.json")).collect::<Vec<_>>().join(", ")
+                        ),
+                    )
                 })?;
                 files.push((path, service));
             }
@@ -174,7 +180,11 @@ fn parse_text(path: &Path, file: String, text: &str, service: Service, account_i
         let kind = resource.resource_type();
         let line = entries.get(id).map_or(0, |e| e.line);
         if kind.service() != service {
-            return Err(Error::invalid(path, line, format!("{kind} `{id}` belongs in {}.json, not in {service}.json", kind.service())));
+            return Err(Error::invalid(
+                path,
+                line,
+                format!("{kind} `{id}` belongs in {}.json, not in {service}.json", kind.service()),
+            ));
         }
         if let Some(message) = snapshot::check_resource_id(kind, id, account_id) {
             return Err(Error::invalid(path, line, message));

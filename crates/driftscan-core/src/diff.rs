@@ -68,9 +68,8 @@ pub fn diff(baseline: &Snapshot, current: &Snapshot) -> Vec<ResourceDiff> {
 /// A resource missing today is only "removed" when its service and region were read.
 fn uncollected(gaps: &[CollectionGap], service: Service, baseline: &Value) -> bool {
     let region = baseline.get("region").and_then(Value::as_str);
-    gaps.iter().any(|g| {
-        g.service == service && (g.region.is_none() || region.is_none() || g.region.as_deref() == region)
-    })
+    gaps.iter()
+        .any(|g| g.service == service && (g.region.is_none() || region.is_none() || g.region.as_deref() == region))
 }
 
 /// Objects are compared key by key; lists and scalars as a whole (a list's items have
@@ -107,7 +106,8 @@ pub fn unified(d: &ResourceDiff) -> String {
     let (old, new) = (render(&d.baseline), render(&d.current));
     let old_name = if d.baseline.is_some() { format!("baseline {}", d.id) } else { "/dev/null".into() };
     let new_name = if d.current.is_some() { format!("current {}", d.id) } else { "/dev/null".into() };
-    let text = TextDiff::from_lines(&old, &new).unified_diff().context_radius(3).header(&old_name, &new_name).to_string();
+    let text =
+        TextDiff::from_lines(&old, &new).unified_diff().context_radius(3).header(&old_name, &new_name).to_string();
     crate::redact::mask_key_ids_in(&text).into_owned()
 }
 

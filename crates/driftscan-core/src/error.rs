@@ -12,12 +12,7 @@ pub enum Error {
     },
     /// Bad content in an input file, at a known position (line 0 = position unknown).
     #[error("{}", fmt_at(path, *line, *column, message))]
-    Invalid {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Invalid { path: PathBuf, line: usize, column: usize, message: String },
     /// Bad input that is not tied to a file (a command-line value, say).
     #[error("{0}")]
     Usage(String),

@@ -119,30 +119,40 @@ pub fn parse(path: &Path, report_path: &str, text: &str, rules: &[Rule]) -> Resu
             return Err(at(e.rule.span().start, format!("rule pattern `{}` matches no rule", e.rule.get_ref())));
         }
         let resource = match e.resource.get_ref().strip_prefix("re:") {
-            Some(re) => Pattern::Regex(
-                regex::Regex::new(&format!("^(?:{re})$"))
-                    .map_err(|err| {
-                        // The regex crate draws a multi-line caret diagram; its last line says what is wrong.
-                        let text = err.to_string();
-                        let why = text.lines().last().unwrap_or("").trim_start_matches("error: ").to_string();
-                        at(e.resource.span().start, format!("invalid regular expression `{re}`: {why}"))
-                    })?,
-            ),
-            None if e.resource.get_ref().is_empty() => return Err(at(e.resource.span().start, "`resource` is empty; use `*` for every resource".into())),
+            Some(re) => Pattern::Regex(regex::Regex::new(&format!("^(?:{re})$")).map_err(|err| {
+                // The regex crate draws a multi-line caret diagram; its last line says what is wrong.
+                let text = err.to_string();
+                let why = text.lines().last().unwrap_or("").trim_start_matches("error: ").to_string();
+                at(e.resource.span().start, format!("invalid regular expression `{re}`: {why}"))
+            })?),
+            None if e.resource.get_ref().is_empty() => {
+                return Err(at(e.resource.span().start, "`resource` is empty; use `*` for every resource".into()));
+            }
             None => Pattern::Glob(e.resource.get_ref().clone()),
         };
         let expires = match e.expires {
             None => None,
             Some(v) => {
                 let date = match v.get_ref() {
-                    toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.date.and_then(|d| NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)),
+                    toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => {
+                        d.date.and_then(|d| NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32))
+                    }
                     toml::Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").ok(),
                     _ => None,
                 };
-                Some(date.ok_or_else(|| at(v.span().start, format!("`expires` must be a date like 2027-03-31, not `{}`", v.get_ref())))?)
+                Some(date.ok_or_else(|| {
+                    at(v.span().start, format!("`expires` must be a date like 2027-03-31, not `{}`", v.get_ref()))
+                })?)
             }
         };
-        out.push(Exception { rule, resource, reason, owner: e.owner, expires, location: Location { path: report_path.to_string(), line: line_at(text, start) } });
+        out.push(Exception {
+            rule,
+            resource,
+            reason,
+            owner: e.owner,
+            expires,
+            location: Location { path: report_path.to_string(), line: line_at(text, start) },
+        });
     }
     Ok(out)
 }
@@ -165,12 +175,24 @@ pub fn apply(
             continue;
         }
         let mut matched = false;
-        for f in findings.iter_mut().filter(|f| f.baseline_state != BaselineState::Absent && f.suppression.is_none() && covers(f)) {
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.baseline_state != BaselineState::Absent && f.suppression.is_none() && covers(f))
+        {
             matched = true;
-            f.suppression = Some(Suppression { reason: ex.reason.clone(), owner: ex.owner.clone(), expires: ex.expires, location: ex.location.clone() });
+            f.suppression = Some(Suppression {
+                reason: ex.reason.clone(),
+                owner: ex.owner.clone(),
+                expires: ex.expires,
+                location: ex.location.clone(),
+            });
         }
         if !matched {
-            stale.push(StaleException { rule: ex.rule.shown(), resource: ex.resource.shown(), location: ex.location.clone() });
+            stale.push(StaleException {
+                rule: ex.rule.shown(),
+                resource: ex.resource.shown(),
+                location: ex.location.clone(),
+            });
         }
     }
     (expired, stale)
@@ -197,7 +219,17 @@ fn expired_finding(ex: &Exception, date: NaiveDate, rule: &Rule, account: &Meta)
         field: None,
         baseline: None,
         current: Some(serde_json::Value::from(date.to_string())),
-        message: crate::rules::render_message(&rule.message, &[("detail", &detail), ("name", ""), ("id", ""), ("field", ""), ("baseline", ""), ("current", &date.to_string())]),
+        message: crate::rules::render_message(
+            &rule.message,
+            &[
+                ("detail", &detail),
+                ("name", ""),
+                ("id", ""),
+                ("field", ""),
+                ("baseline", ""),
+                ("current", &date.to_string()),
+            ],
+        ),
         location: ex.location.clone(),
         suppression: None,
     }
@@ -215,14 +247,35 @@ mod tests {
     fn entries_need_a_reason_a_real_date_a_valid_pattern_and_a_known_rule() {
         let p = Path::new("baselines/1/exceptions.toml");
         let err = |text: &str| parse(p, "baselines/1/exceptions.toml", text, &rules()).unwrap_err().to_string();
-        assert!(err("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\n").contains("exceptions.toml:1: exception without a `reason`"));
-        assert!(err("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\nreason = \" \"\n").contains(":4: `reason` is empty"));
-        assert!(err("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = \"next year\"\n").contains(":5: `expires` must be a date"));
-        assert!(err("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"re:(\"\nreason = \"r\"\n").contains(":3: invalid regular expression"));
-        assert!(err("[[exception]]\nrule = \"DS-NOPE-*\"\nresource = \"*\"\nreason = \"r\"\n").contains(":2: rule pattern `DS-NOPE-*` matches no rule"));
-        assert!(err("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\nreason = \"r\"\nticket = 1\n").contains("unknown field `ticket`"));
+        assert!(
+            err("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\n")
+                .contains("exceptions.toml:1: exception without a `reason`")
+        );
+        assert!(
+            err("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\nreason = \" \"\n")
+                .contains(":4: `reason` is empty")
+        );
+        assert!(
+            err("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = \"next year\"\n")
+                .contains(":5: `expires` must be a date")
+        );
+        assert!(
+            err("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"re:(\"\nreason = \"r\"\n")
+                .contains(":3: invalid regular expression")
+        );
+        assert!(
+            err("[[exception]]\nrule = \"DS-NOPE-*\"\nresource = \"*\"\nreason = \"r\"\n")
+                .contains(":2: rule pattern `DS-NOPE-*` matches no rule")
+        );
+        assert!(
+            err("[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\nreason = \"r\"\nticket = 1\n")
+                .contains("unknown field `ticket`")
+        );
         let ok = parse(p, "baselines/1/exceptions.toml", "[[exception]]\nrule = \"DS-IAM-*\"\nresource = \"re:arn:aws:iam::\\\\d+:role/.*\"\nreason = \"r\"\nexpires = 2027-03-31\n", &rules()).unwrap();
         assert_eq!(ok[0].expires, NaiveDate::from_ymd_opt(2027, 3, 31));
-        assert!(ok[0].resource.matches("arn:aws:iam::123456789012:role/x") && !ok[0].resource.matches("arn:aws:iam::abc:role/x"));
+        assert!(
+            ok[0].resource.matches("arn:aws:iam::123456789012:role/x")
+                && !ok[0].resource.matches("arn:aws:iam::abc:role/x")
+        );
     }
 }

@@ -1,17 +1,22 @@
 //! The one finding model every emitter reads.
 
-use strum::VariantArray;
-use serde::Serialize;
 use chrono::NaiveDate;
+use serde::Serialize;
 use serde_json::Value;
+use strum::VariantArray;
 
 use crate::snapshot::{CollectionGap, ResourceType};
 
 /// Puts the worst first, then by rule and resource: the order of every report.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (a.severity, &a.rule_id, &a.resource_id, &a.field, &a.fingerprint)
-            .cmp(&(b.severity, &b.rule_id, &b.resource_id, &b.field, &b.fingerprint))
+        (a.severity, &a.rule_id, &a.resource_id, &a.field, &a.fingerprint).cmp(&(
+            b.severity,
+            &b.rule_id,
+            &b.resource_id,
+            &b.field,
+            &b.fingerprint,
+        ))
     });
 }
 
@@ -40,7 +45,22 @@ pub struct StaleException {
     pub location: Location,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum Severity {
@@ -56,7 +76,6 @@ impl Severity {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
-
 
     /// At least as severe as `threshold`.
     pub fn at_least(self, threshold: Severity) -> bool {
@@ -74,7 +93,21 @@ impl Severity {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
 pub enum Category {
@@ -89,11 +122,24 @@ impl Category {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
-
 }
 
 /// How a finding relates to the baseline (SARIF `baselineState`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum BaselineState {
@@ -156,7 +202,9 @@ pub struct ScanResult {
 impl ScanResult {
     /// Open findings per severity, every severity present.
     pub fn summary(&self) -> Vec<(Severity, usize)> {
-        Severity::VARIANTS.iter().copied()
+        Severity::VARIANTS
+            .iter()
+            .copied()
             .into_iter()
             .map(|s| (s, self.findings.iter().filter(|f| f.is_open() && f.severity == s).count()))
             .collect()

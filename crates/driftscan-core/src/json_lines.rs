@@ -162,8 +162,7 @@ impl Scanner<'_> {
                 b'\\' => self.i += 2,
                 b'"' => {
                     self.i += 1;
-                    return serde_json::from_str(&self.text[start..self.i])
-                        .or_else(|_| self.fail("invalid string"));
+                    return serde_json::from_str(&self.text[start..self.i]).or_else(|_| self.fail("invalid string"));
                 }
                 b'\n' => return self.fail("unterminated string"),
                 _ => self.i += 1,

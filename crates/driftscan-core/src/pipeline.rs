@@ -80,8 +80,9 @@ impl AccountScan {
             let expired_rule = match rules.iter().find(|r| r.id == exceptions::EXPIRED_RULE) {
                 Some(rule) => rule,
                 None => {
-                    builtin = rules::builtin(exceptions::EXPIRED_RULE)
-                        .ok_or_else(|| Error::Usage(format!("the built-in catalog lacks {}", exceptions::EXPIRED_RULE)))?;
+                    builtin = rules::builtin(exceptions::EXPIRED_RULE).ok_or_else(|| {
+                        Error::Usage(format!("the built-in catalog lacks {}", exceptions::EXPIRED_RULE))
+                    })?;
                     &builtin
                 }
             };

@@ -38,7 +38,9 @@ mod tests {
 
     #[test]
     fn other_identifiers_are_left_alone() {
-        for text in ["AIDAJQABLZS4A3QDU576Q", "arn:aws:iam::123456789012:user/AKIA", "XAKIAIOSFODNN7EXAMPLE", "AKIASHORT"] {
+        for text in
+            ["AIDAJQABLZS4A3QDU576Q", "arn:aws:iam::123456789012:user/AKIA", "XAKIAIOSFODNN7EXAMPLE", "AKIASHORT"]
+        {
             assert_eq!(mask_key_ids_in(text), text);
         }
     }

@@ -32,7 +32,8 @@ impl SourceRoot {
             return Ok(SourceRoot::at(dir));
         }
         let candidates = [real(baselines), absolute(baselines)];
-        let git = candidates.iter().find_map(|p| p.ancestors().find(|a| a.join(".git").exists()).map(Path::to_path_buf));
+        let git =
+            candidates.iter().find_map(|p| p.ancestors().find(|a| a.join(".git").exists()).map(Path::to_path_buf));
         let parent = || candidates[1].parent().map_or_else(|| candidates[1].clone(), Path::to_path_buf);
         Ok(SourceRoot::at(&git.unwrap_or_else(parent)))
     }
@@ -65,7 +66,8 @@ impl SourceRoot {
 
 /// `path` made absolute and `.`/`..` removed lexically (symbolic links kept).
 fn absolute(path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
+    let joined =
+        if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
     let mut out = PathBuf::new();
     for c in joined.components() {
         match c {
@@ -122,7 +124,10 @@ mod tests {
         {
             std::os::unix::fs::symlink(&baselines, repo.join("baselines")).unwrap();
             let root = SourceRoot::find(&repo.join("baselines"), None).unwrap();
-            assert_eq!(root.relative(&repo.join("baselines/111122223333/iam.json")).unwrap(), "config/baselines/111122223333/iam.json");
+            assert_eq!(
+                root.relative(&repo.join("baselines/111122223333/iam.json")).unwrap(),
+                "config/baselines/111122223333/iam.json"
+            );
         }
         // Outside git: the directory holding the baselines.
         let loose = tmp.path().join("loose/baselines");

@@ -3,9 +3,9 @@
 //! severity, category and state, the SOC 2 criteria of each finding, and the drift diff
 //! per resource. Filters can be preset with the URL fragment, e.g. `#severity=critical`.
 
-use strum::VariantArray;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use strum::VariantArray;
 
 use crate::diff::{Change, ResourceDiff};
 use crate::findings::{BaselineState, Category, Finding, ScanResult, Severity};
@@ -126,7 +126,11 @@ pub fn render(result: &ScanResult, rules: &[Rule], diffs: &[ResourceDiff]) -> St
     }
     out.push_str("</div>\n");
     if !result.collection_gaps.is_empty() {
-        let _ = write!(out, "<div class=\"gaps\"><strong>Collection incomplete</strong>: {} gaps; findings about data that could not be read are missing.<ul>", result.collection_gaps.len());
+        let _ = write!(
+            out,
+            "<div class=\"gaps\"><strong>Collection incomplete</strong>: {} gaps; findings about data that could not be read are missing.<ul>",
+            result.collection_gaps.len()
+        );
         for g in &result.collection_gaps {
             let _ = write!(out, "<li>{}</li>", esc(&g.to_string()));
         }
@@ -141,11 +145,8 @@ pub fn render(result: &ScanResult, rules: &[Rule], diffs: &[ResourceDiff]) -> St
     out.push_str("<table id=\"findings\"><thead><tr><th>Severity</th><th>State</th><th>Rule</th><th>Resource</th><th>Finding</th><th>SOC 2</th><th>Baseline line</th></tr></thead><tbody>\n");
     for f in &result.findings {
         let state = state_of(f);
-        let suppressed = f
-            .suppression
-            .as_ref()
-            .map(|s| format!("<br><em>Accepted: {}</em>", esc(&s.reason)))
-            .unwrap_or_default();
+        let suppressed =
+            f.suppression.as_ref().map(|s| format!("<br><em>Accepted: {}</em>", esc(&s.reason))).unwrap_or_default();
         let _ = writeln!(
             out,
             "<tr data-severity=\"{sev}\" data-category=\"{cat}\" data-state=\"{state}\" class=\"state-{state}\">\
@@ -166,7 +167,8 @@ pub fn render(result: &ScanResult, rules: &[Rule], diffs: &[ResourceDiff]) -> St
     }
     out.push_str("</tbody></table>\n");
 
-    let drifted: Vec<&ResourceDiff> = diffs.iter().filter(|d| matches!(d.change, Change::Added | Change::Removed | Change::Changed(_))).collect();
+    let drifted: Vec<&ResourceDiff> =
+        diffs.iter().filter(|d| matches!(d.change, Change::Added | Change::Removed | Change::Changed(_))).collect();
     let _ = writeln!(out, "<h2>Drift since the baseline ({} resources)</h2>", drifted.len());
     for d in drifted {
         let what = match d.change {
@@ -174,7 +176,13 @@ pub fn render(result: &ScanResult, rules: &[Rule], diffs: &[ResourceDiff]) -> St
             Change::Removed => "removed",
             _ => "changed",
         };
-        let _ = writeln!(out, "<details><summary>{} <code>{}</code> ({what})</summary><pre>{}</pre></details>", d.resource_type, esc(&d.id), diff_html(d));
+        let _ = writeln!(
+            out,
+            "<details><summary>{} <code>{}</code> ({what})</summary><pre>{}</pre></details>",
+            d.resource_type,
+            esc(&d.id),
+            diff_html(d)
+        );
     }
     out.push_str("</body></html>\n");
     out

@@ -26,11 +26,8 @@ struct Tool {
 }
 
 pub fn render(result: &ScanResult) -> String {
-    let summary = result
-        .summary()
-        .into_iter()
-        .map(|(s, n)| (s.as_str().to_string(), serde_json::Value::from(n)))
-        .collect();
+    let summary =
+        result.summary().into_iter().map(|(s, n)| (s.as_str().to_string(), serde_json::Value::from(n))).collect();
     let doc = Document {
         schema_version: 1,
         tool: Tool { name: "driftscan", version: crate::VERSION },

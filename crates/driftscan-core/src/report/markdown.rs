@@ -1,8 +1,8 @@
 //! A Markdown summary for `$GITHUB_STEP_SUMMARY` and pull-request comments: counts by
 //! severity and category, the top findings, collection gaps, and the drift folded away.
 
-use strum::VariantArray;
 use std::fmt::Write;
+use strum::VariantArray;
 
 use crate::diff::{Change, ResourceDiff};
 use crate::findings::{BaselineState, Category, Finding, ScanResult, Severity};
@@ -32,7 +32,11 @@ pub fn render(result: &ScanResult, diffs: &[ResourceDiff]) -> String {
         open.len(),
     );
     if !result.collection_gaps.is_empty() {
-        let _ = writeln!(out, "> [!WARNING]\n> **Collection incomplete**: {} gaps; findings about data that could not be read are missing.\n>", result.collection_gaps.len());
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> **Collection incomplete**: {} gaps; findings about data that could not be read are missing.\n>",
+            result.collection_gaps.len()
+        );
         for g in &result.collection_gaps {
             let _ = writeln!(out, "> - {}", cell(&g.to_string()));
         }
@@ -52,14 +56,22 @@ pub fn render(result: &ScanResult, diffs: &[ResourceDiff]) -> String {
         for &c in Category::VARIANTS {
             let _ = write!(out, " {} |", of.iter().filter(|f| f.category == c).count());
         }
-        let _ = writeln!(out, " **{}** | {} |", of.len(), of.iter().filter(|f| f.baseline_state == BaselineState::New).count());
+        let _ = writeln!(
+            out,
+            " **{}** | {} |",
+            of.len(),
+            of.iter().filter(|f| f.baseline_state == BaselineState::New).count()
+        );
     }
 
     if !open.is_empty() {
         let mut top = open.clone();
         // Worst first, and within a severity what is new since the baseline first.
         top.sort_by_key(|f| (f.severity, f.baseline_state != BaselineState::New));
-        let _ = writeln!(out, "\n### Top findings\n\n| Severity | State | Rule | Resource | Finding | Baseline line |\n|---|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "\n### Top findings\n\n| Severity | State | Rule | Resource | Finding | Baseline line |\n|---|---|---|---|---|---|"
+        );
         for f in top.iter().take(TOP) {
             let _ = writeln!(
                 out,
@@ -84,8 +96,10 @@ pub fn render(result: &ScanResult, diffs: &[ResourceDiff]) -> String {
         }
     }
 
-    let drifted: Vec<&ResourceDiff> = diffs.iter().filter(|d| matches!(d.change, Change::Added | Change::Removed | Change::Changed(_))).collect();
-    let _ = writeln!(out, "\n<details><summary>Drift: {} resources changed since the baseline</summary>\n", drifted.len());
+    let drifted: Vec<&ResourceDiff> =
+        diffs.iter().filter(|d| matches!(d.change, Change::Added | Change::Removed | Change::Changed(_))).collect();
+    let _ =
+        writeln!(out, "\n<details><summary>Drift: {} resources changed since the baseline</summary>\n", drifted.len());
     if !drifted.is_empty() {
         out.push_str("```diff\n");
         let mut used = 0;

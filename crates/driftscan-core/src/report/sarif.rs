@@ -66,7 +66,8 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
     extra.insert("security-severity".to_string(), json!(format!("{:.1}", rule.security_severity)));
     extra.insert("precision".to_string(), json!("very-high"));
     extra.insert("soc2".to_string(), json!(rule.soc2));
-    let help_text = format!("{}\n\nRationale: {}\n\nRemediation:\n{}", rule.description, rule.rationale, rule.remediation);
+    let help_text =
+        format!("{}\n\nRationale: {}\n\nRemediation:\n{}", rule.description, rule.rationale, rule.remediation);
     let help_md = format!(
         "{}\n\n**SOC 2:** {}\n\n## Rationale\n\n{}\n\n## Remediation\n\n{}",
         rule.help,
@@ -90,10 +91,7 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
         .artifact_location(ArtifactLocation::builder().uri(&f.location.path).uri_base_id(URI_BASE_ID).build())
         .region(Region::builder().start_line(f.location.line as i64).build())
         .build();
-    let logical = LogicalLocation::builder()
-        .fully_qualified_name(&f.resource_id)
-        .kind("resource")
-        .build();
+    let logical = LogicalLocation::builder().fully_qualified_name(&f.resource_id).kind("resource").build();
     let location = Location::builder().physical_location(physical).logical_locations(vec![logical]).build();
     // GitHub fingerprints with this key only; ":1" is the occurrence index it expects.
     let fingerprints = BTreeMap::from([("primaryLocationLineHash".to_string(), format!("{}:1", f.fingerprint))]);
@@ -208,7 +206,14 @@ fn render_run(scan: &ScanResult, rules: &[Rule], findings: &[&Finding], left_out
         .chain(scan.stale_exceptions.iter().map(|e| {
             Notification::builder()
                 .level(json!("warning"))
-                .message(Message::builder().text(format!("stale exception: {} on {} matches no finding ({}:{})", e.rule, e.resource, e.location.path, e.location.line)).build())
+                .message(
+                    Message::builder()
+                        .text(format!(
+                            "stale exception: {} on {} matches no finding ({}:{})",
+                            e.rule, e.resource, e.location.path, e.location.line
+                        ))
+                        .build(),
+                )
                 .build()
         }))
         .collect();
@@ -220,7 +225,9 @@ fn render_run(scan: &ScanResult, rules: &[Rule], findings: &[&Finding], left_out
             limits::RESULTS_PER_RUN,
             limits::GZIP_BYTES / (1024 * 1024),
         );
-        notifications.push(Notification::builder().level(json!("warning")).message(Message::builder().text(text).build()).build());
+        notifications.push(
+            Notification::builder().level(json!("warning")).message(Message::builder().text(text).build()).build(),
+        );
     }
     let mut invocation = Invocation::builder().execution_successful(scan.collection_gaps.is_empty()).build();
     if !notifications.is_empty() {
@@ -233,7 +240,11 @@ fn render_run(scan: &ScanResult, rules: &[Rule], findings: &[&Finding], left_out
         .rules(descriptors)
         .build();
     let root = ArtifactLocation::builder()
-        .description(Message::builder().text("The root of the git work tree that holds the baselines (or --source-root).").build())
+        .description(
+            Message::builder()
+                .text("The root of the git work tree that holds the baselines (or --source-root).")
+                .build(),
+        )
         .build();
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
@@ -344,9 +355,13 @@ mod tests {
         ];
         let log = parse(&render(&scan(findings), &[]));
         let run = &log["runs"][0];
-        let ids: Vec<&str> = run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        let ids: Vec<&str> =
+            run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
         assert_eq!(ids, ["DS-CFG-008", "X-LOCAL-1"]);
-        assert!(run["tool"]["driver"]["rules"][0]["properties"]["security-severity"].is_string(), "the built-in rule in full");
+        assert!(
+            run["tool"]["driver"]["rules"][0]["properties"]["security-severity"].is_string(),
+            "the built-in rule in full"
+        );
         assert_eq!(run["results"][1]["ruleIndex"], 1);
     }
 

@@ -1,7 +1,7 @@
 //! The human report: findings grouped by severity, one line each, then a summary line.
 
-use strum::VariantArray;
 use std::fmt::Write;
+use strum::VariantArray;
 
 use anstyle::{AnsiColor, Style};
 
@@ -52,7 +52,8 @@ pub fn render(result: &ScanResult, color: bool) -> String {
         if group.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "\n{} ({})", paint(&severity.as_str().to_uppercase(), style(severity), color), group.len());
+        let _ =
+            writeln!(out, "\n{} ({})", paint(&severity.as_str().to_uppercase(), style(severity), color), group.len());
         group.into_iter().for_each(|f| line(&mut out, f));
     }
     let suppressed: Vec<&Finding> = result.findings.iter().filter(|f| f.suppression.is_some()).collect();
@@ -63,17 +64,23 @@ pub fn render(result: &ScanResult, color: bool) -> String {
             if let Some(s) = &f.suppression {
                 let until = s.expires.map(|d| format!(" until {d}")).unwrap_or_default();
                 let owner = s.owner.as_deref().map(|o| format!(", owner {o}")).unwrap_or_default();
-                let _ = writeln!(out, "            accepted{until}{owner}: {}  ({}:{})", s.reason, s.location.path, s.location.line);
+                let _ = writeln!(
+                    out,
+                    "            accepted{until}{owner}: {}  ({}:{})",
+                    s.reason, s.location.path, s.location.line
+                );
             }
         }
     }
-    let resolved: Vec<&Finding> = result.findings.iter().filter(|f| f.baseline_state == BaselineState::Absent).collect();
+    let resolved: Vec<&Finding> =
+        result.findings.iter().filter(|f| f.baseline_state == BaselineState::Absent).collect();
     if !resolved.is_empty() {
         let _ = writeln!(out, "\nRESOLVED since the baseline ({})", resolved.len());
         resolved.iter().for_each(|f| line(&mut out, f));
     }
     if !result.stale_exceptions.is_empty() {
-        let _ = writeln!(out, "\nSTALE EXCEPTIONS ({}): they match no finding; remove them", result.stale_exceptions.len());
+        let _ =
+            writeln!(out, "\nSTALE EXCEPTIONS ({}): they match no finding; remove them", result.stale_exceptions.len());
         for e in &result.stale_exceptions {
             let _ = writeln!(out, "  {} on {}  ({}:{})", e.rule, e.resource, e.location.path, e.location.line);
         }
@@ -93,7 +100,11 @@ pub fn render(result: &ScanResult, color: bool) -> String {
         counts.join(", "),
         resolved.len(),
         if suppressed.is_empty() { String::new() } else { format!(" · {} suppressed", suppressed.len()) },
-        if result.collection_gaps.is_empty() { String::new() } else { format!(" · {} collection gaps", result.collection_gaps.len()) }
+        if result.collection_gaps.is_empty() {
+            String::new()
+        } else {
+            format!(" · {} collection gaps", result.collection_gaps.len())
+        }
     );
     out
 }

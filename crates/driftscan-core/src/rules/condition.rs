@@ -75,13 +75,18 @@ impl Condition {
         if raw.all.is_empty() && raw.any.is_empty() {
             return Err((None, "a condition needs at least one predicate in `all` or `any`".into()));
         }
-        let convert = |list: Vec<RawPredicate>| list.into_iter().map(|p| Predicate::validate(p, kinds)).collect::<Result<Vec<_>, _>>();
+        let convert = |list: Vec<RawPredicate>| {
+            list.into_iter().map(|p| Predicate::validate(p, kinds)).collect::<Result<Vec<_>, _>>()
+        };
         Ok(Condition { all: convert(raw.all)?, any: convert(raw.any)? })
     }
 
     /// Reads the baseline, so it can only hold as drift.
     pub fn is_drift(&self) -> bool {
-        self.all.iter().chain(&self.any).any(|p| p.side == Side::Baseline || matches!(p.test, Test::Changed | Test::Decreased))
+        self.all
+            .iter()
+            .chain(&self.any)
+            .any(|p| p.side == Side::Baseline || matches!(p.test, Test::Changed | Test::Decreased))
     }
 
     /// The first path named: the field a finding points at by default.
@@ -90,7 +95,8 @@ impl Condition {
     }
 
     pub fn holds(&self, baseline: Option<&Value>, current: Option<&Value>) -> bool {
-        self.all.iter().all(|p| p.holds(baseline, current)) && (self.any.is_empty() || self.any.iter().any(|p| p.holds(baseline, current)))
+        self.all.iter().all(|p| p.holds(baseline, current))
+            && (self.any.is_empty() || self.any.iter().any(|p| p.holds(baseline, current)))
     }
 }
 
@@ -112,26 +118,47 @@ impl Predicate {
             },
         };
         let mut tests = Vec::new();
-        if let Some(v) = raw.equals { tests.push(Test::Equals(json(v))) }
-        if let Some(v) = raw.not_equals { tests.push(Test::NotEquals(json(v))) }
-        if let Some(v) = raw.in_ { tests.push(Test::In(v.into_iter().map(json).collect())) }
-        if let Some(v) = raw.not_in { tests.push(Test::NotIn(v.into_iter().map(json).collect())) }
-        if let Some(v) = raw.empty { tests.push(Test::Empty(v)) }
-        if let Some(v) = raw.less_than { tests.push(Test::LessThan(v)) }
-        if let Some(v) = raw.greater_than { tests.push(Test::GreaterThan(v)) }
+        if let Some(v) = raw.equals {
+            tests.push(Test::Equals(json(v)))
+        }
+        if let Some(v) = raw.not_equals {
+            tests.push(Test::NotEquals(json(v)))
+        }
+        if let Some(v) = raw.in_ {
+            tests.push(Test::In(v.into_iter().map(json).collect()))
+        }
+        if let Some(v) = raw.not_in {
+            tests.push(Test::NotIn(v.into_iter().map(json).collect()))
+        }
+        if let Some(v) = raw.empty {
+            tests.push(Test::Empty(v))
+        }
+        if let Some(v) = raw.less_than {
+            tests.push(Test::LessThan(v))
+        }
+        if let Some(v) = raw.greater_than {
+            tests.push(Test::GreaterThan(v))
+        }
         if let Some(v) = raw.changed {
-            if !v { return Err((Some(span), "`changed = false` is not a test; leave it out".into())) }
+            if !v {
+                return Err((Some(span), "`changed = false` is not a test; leave it out".into()));
+            }
             tests.push(Test::Changed)
         }
         if let Some(v) = raw.decreased {
-            if !v { return Err((Some(span), "`decreased = false` is not a test; leave it out".into())) }
+            if !v {
+                return Err((Some(span), "`decreased = false` is not a test; leave it out".into()));
+            }
             tests.push(Test::Decreased)
         }
         if tests.len() != 1 {
-            return Err((Some(span), format!(
-                "predicate on `{path}` needs exactly one test (equals, not_equals, in, not_in, empty, less_than, greater_than, changed, decreased), found {}",
-                tests.len()
-            )));
+            return Err((
+                Some(span),
+                format!(
+                    "predicate on `{path}` needs exactly one test (equals, not_equals, in, not_in, empty, less_than, greater_than, changed, decreased), found {}",
+                    tests.len()
+                ),
+            ));
         }
         let test = tests.pop().expect("one test");
         if matches!(test, Test::Changed | Test::Decreased) && side == Side::Baseline {
@@ -205,11 +232,14 @@ mod tests {
 
     #[test]
     fn all_and_any_combine() {
-        let c = cond(r#"
+        let c = cond(
+            r#"
             all = [{ path = "versioning.status", equals = "Enabled" }]
             any = [{ path = "public_access_block.block_public_acls", equals = false },
                    { path = "public_access_block.block_public_policy", equals = false }]
-        "#).unwrap();
+        "#,
+        )
+        .unwrap();
         let v = |acls: bool, policy: bool| json!({"versioning": {"status": "Enabled"}, "public_access_block": {"block_public_acls": acls, "block_public_policy": policy}});
         assert!(c.holds(None, Some(&v(false, true))));
         assert!(!c.holds(None, Some(&v(true, true))));
@@ -228,9 +258,13 @@ mod tests {
     #[test]
     fn changed_and_decreased_need_both_sides() {
         let c = cond(r#"all = [{ path = "encryption.kms_key_id", changed = true }]"#).unwrap();
-        assert!(c.holds(Some(&json!({"encryption": {"kms_key_id": "a"}})), Some(&json!({"encryption": {"kms_key_id": "b"}}))));
+        assert!(c.holds(
+            Some(&json!({"encryption": {"kms_key_id": "a"}})),
+            Some(&json!({"encryption": {"kms_key_id": "b"}}))
+        ));
         assert!(!c.holds(None, Some(&json!({"encryption": {"kms_key_id": "b"}}))));
-        let raw: RawCondition = toml::from_str(r#"all = [{ path = "backup_retention_days", decreased = true }]"#).unwrap();
+        let raw: RawCondition =
+            toml::from_str(r#"all = [{ path = "backup_retention_days", decreased = true }]"#).unwrap();
         let d = Condition::validate(raw, &[ResourceType::RdsInstance]).unwrap();
         assert!(d.holds(Some(&json!({"backup_retention_days": 7})), Some(&json!({"backup_retention_days": 1}))));
         assert!(!d.holds(Some(&json!({"backup_retention_days": 1})), Some(&json!({"backup_retention_days": 7}))));
@@ -238,10 +272,25 @@ mod tests {
 
     #[test]
     fn invalid_predicates_are_rejected() {
-        assert!(cond(r#"all = [{ path = "encryption.algo", equals = "x" }]"#).unwrap_err().1.contains("unknown field path `encryption.algo`"));
-        assert!(cond(r#"all = [{ path = "name", equals = "x", not_equals = "y" }]"#).unwrap_err().1.contains("exactly one test"));
+        assert!(
+            cond(r#"all = [{ path = "encryption.algo", equals = "x" }]"#)
+                .unwrap_err()
+                .1
+                .contains("unknown field path `encryption.algo`")
+        );
+        assert!(
+            cond(r#"all = [{ path = "name", equals = "x", not_equals = "y" }]"#)
+                .unwrap_err()
+                .1
+                .contains("exactly one test")
+        );
         assert!(cond(r#"all = [{ path = "name" }]"#).unwrap_err().1.contains("exactly one test"));
-        assert!(cond(r#"all = [{ path = "name", of = "yesterday", equals = "x" }]"#).unwrap_err().1.contains("`of` must be"));
+        assert!(
+            cond(r#"all = [{ path = "name", of = "yesterday", equals = "x" }]"#)
+                .unwrap_err()
+                .1
+                .contains("`of` must be")
+        );
         assert!(cond("").unwrap_err().1.contains("at least one predicate"));
     }
 }

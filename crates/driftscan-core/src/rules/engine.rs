@@ -31,7 +31,8 @@ pub fn evaluate(rules: &[Rule], baselines: &Baselines, current: &Snapshot, diffs
 }
 
 fn evaluate_rule(rule: &Rule, baselines: &Baselines, current: &Snapshot, d: &ResourceDiff) -> Vec<Finding> {
-    let base_view = d.baseline.as_ref().map(|value| View { facts: &baselines.snapshot, kind: d.resource_type, id: &d.id, value });
+    let base_view =
+        d.baseline.as_ref().map(|value| View { facts: &baselines.snapshot, kind: d.resource_type, id: &d.id, value });
     let cur_view = d.current.as_ref().map(|value| View { facts: current, kind: d.resource_type, id: &d.id, value });
     if rule.is_drift() {
         let hits = match &rule.check {
@@ -76,7 +77,9 @@ fn evaluate_rule(rule: &Rule, baselines: &Baselines, current: &Snapshot, d: &Res
 /// What a state rule finds on one side.
 fn state_hits(rule: &Rule, view: &View) -> Vec<Hit> {
     match &rule.check {
-        Check::Condition(c) if c.holds(None, Some(view.value)) => vec![condition_hit(rule, c.first_path(), None, Some(view.value))],
+        Check::Condition(c) if c.holds(None, Some(view.value)) => {
+            vec![condition_hit(rule, c.first_path(), None, Some(view.value))]
+        }
         Check::Condition(_) => vec![],
         Check::Analyzer(a) => a.check(view),
     }

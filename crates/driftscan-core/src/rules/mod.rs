@@ -8,9 +8,9 @@ pub mod analyzers;
 pub mod condition;
 pub mod engine;
 
-use strum::VariantArray;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use strum::VariantArray;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -150,7 +150,10 @@ pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
 
     let id = raw.id.get_ref();
     if !is_rule_id(id) {
-        return Err(at(raw.id.span(), format!("rule id `{id}` must be upper-case letters, digits and dashes, like DS-IAM-001")));
+        return Err(at(
+            raw.id.span(),
+            format!("rule id `{id}` must be upper-case letters, digits and dashes, like DS-IAM-001"),
+        ));
     }
     if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
         if stem != id {
@@ -158,26 +161,36 @@ pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
         }
     }
     let category = raw.category.get_ref().parse::<Category>().ok().ok_or_else(|| {
-        at(raw.category.span(), format!(
-            "unknown category `{}` (expected one of: {})",
-            raw.category.get_ref(),
-            Category::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-        ))
+        at(
+            raw.category.span(),
+            format!(
+                "unknown category `{}` (expected one of: {})",
+                raw.category.get_ref(),
+                Category::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )
     })?;
     let severity = raw.severity.get_ref().parse::<Severity>().ok().ok_or_else(|| {
-        at(raw.severity.span(), format!(
-            "unknown severity `{}` (expected one of: {})",
-            raw.severity.get_ref(),
-            Severity::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-        ))
+        at(
+            raw.severity.span(),
+            format!(
+                "unknown severity `{}` (expected one of: {})",
+                raw.severity.get_ref(),
+                Severity::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )
     })?;
     let security_severity = *raw.security_severity.get_ref();
     let band = severity.security_severity_band();
     if !band.contains(&security_severity) {
-        return Err(at(raw.security_severity.span(), format!(
-            "security_severity {security_severity} does not match severity `{severity}` (expected {} to {})",
-            band.start(), band.end()
-        )));
+        return Err(at(
+            raw.security_severity.span(),
+            format!(
+                "security_severity {security_severity} does not match severity `{severity}` (expected {} to {})",
+                band.start(),
+                band.end()
+            ),
+        ));
     }
     if raw.soc2.get_ref().is_empty() {
         return Err(at(raw.soc2.span(), "soc2 must name at least one Trust Services Criterion".into()));
@@ -190,10 +203,13 @@ pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
     let mut resource_types = Vec::new();
     for t in raw.resource_types.get_ref() {
         resource_types.push(ResourceType::parse(t).ok_or_else(|| {
-            at(raw.resource_types.span(), format!(
-                "unknown resource type `{t}` (expected one of: {})",
-                ResourceType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
-            ))
+            at(
+                raw.resource_types.span(),
+                format!(
+                    "unknown resource type `{t}` (expected one of: {})",
+                    ResourceType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            )
         })?);
     }
     if resource_types.is_empty() {
@@ -237,11 +253,13 @@ pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
         }
         (None, Some(name)) => {
             let params = raw.params.map(|p| p.into_inner()).unwrap_or_default();
-            let analyzer = analyzers::build(name.get_ref(), &params, &resource_types)
-                .map_err(|m| at(name.span(), m))?;
+            let analyzer =
+                analyzers::build(name.get_ref(), &params, &resource_types).map_err(|m| at(name.span(), m))?;
             Check::Analyzer(analyzer)
         }
-        (Some(c), Some(_)) => return Err(at(c.span(), "a rule has either a `condition` or an `analyzer`, not both".into())),
+        (Some(c), Some(_)) => {
+            return Err(at(c.span(), "a rule has either a `condition` or an `analyzer`, not both".into()));
+        }
         (None, None) => return Err(Error::invalid(&shown, 1, "a rule needs a `condition` or an `analyzer`")),
     };
 

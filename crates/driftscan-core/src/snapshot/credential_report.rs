@@ -32,7 +32,9 @@ pub const ROOT_USER: &str = "<root_account>";
 pub fn parse(text: &str) -> Result<Vec<Row>, String> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| format!("credential report header: {e}"))?.clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| format!("credential report has no column `{name}`"));
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| format!("credential report has no column `{name}`"))
+    };
     let user = column("user")?;
     let arn = column("arn")?;
     let password_enabled = column("password_enabled")?;
@@ -63,7 +65,8 @@ pub fn parse(text: &str) -> Result<Vec<Row>, String> {
             user: field(user).to_string(),
             arn: field(arn).to_string(),
             // Root's password_enabled is `not_supported`: root always has a password.
-            password_enabled: field(password_enabled) == "not_supported" || flag(field(password_enabled)).map_err(|e| at("password_enabled", e))?,
+            password_enabled: field(password_enabled) == "not_supported"
+                || flag(field(password_enabled)).map_err(|e| at("password_enabled", e))?,
             password_last_used: time(field(password_last_used)).map_err(|e| at("password_last_used", e))?,
             password_last_changed: time(field(password_last_changed)).map_err(|e| at("password_last_changed", e))?,
             mfa_active: flag(field(mfa_active)).map_err(|e| at("mfa_active", e))?,
@@ -85,7 +88,9 @@ fn flag(s: &str) -> Result<bool, String> {
 fn time(s: &str) -> Result<Option<DateTime<Utc>>, String> {
     match s {
         "" | "N/A" | "no_information" | "not_supported" => Ok(None),
-        t => DateTime::parse_from_rfc3339(t).map(|d| Some(d.with_timezone(&Utc))).map_err(|e| format!("`{t}` is not a date-time: {e}")),
+        t => DateTime::parse_from_rfc3339(t)
+            .map(|d| Some(d.with_timezone(&Utc)))
+            .map_err(|e| format!("`{t}` is not a date-time: {e}")),
     }
 }
 
@@ -132,7 +137,9 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_line_and_column() {
-        let csv = format!("{HEADER}\nbob,arn:aws:iam::1:user/bob,x,maybe,N/A,N/A,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n");
+        let csv = format!(
+            "{HEADER}\nbob,arn:aws:iam::1:user/bob,x,maybe,N/A,N/A,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
+        );
         let err = parse(&csv).unwrap_err();
         assert!(err.contains("line 2") && err.contains("password_enabled") && err.contains("maybe"), "{err}");
         assert!(parse("user,arn\nx,y\n").unwrap_err().contains("no column `password_enabled`"));

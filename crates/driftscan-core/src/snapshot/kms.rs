@@ -38,8 +38,6 @@ impl KmsFacts {
             return Some(found);
         }
         let alias = reference.rsplit_once(':').map_or(reference, |(_, tail)| tail);
-        self.keys.iter().find(|(_, k)| {
-            k.key_id == reference || k.aliases.iter().any(|a| a == reference || a == alias)
-        })
+        self.keys.iter().find(|(_, k)| k.key_id == reference || k.aliases.iter().any(|a| a == reference || a == alias))
     }
 }

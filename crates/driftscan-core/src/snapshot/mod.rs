@@ -73,8 +73,22 @@ impl std::fmt::Display for CollectionGap {
 }
 
 /// A service, which is also the name of its baseline file (`<service>.json`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum Service {
@@ -180,7 +194,9 @@ impl ResourceType {
     /// written to baselines nor diffed, so a nightly scan does not drift by itself.
     pub fn volatile_fields(self) -> &'static [&'static [&'static str]] {
         match self {
-            ResourceType::IamUser => &[&["password_last_used"], &["password_last_changed"], &["access_keys", "*", "last_used"]],
+            ResourceType::IamUser => {
+                &[&["password_last_used"], &["password_last_changed"], &["access_keys", "*", "last_used"]]
+            }
             _ => &[],
         }
     }
@@ -266,7 +282,11 @@ impl Snapshot {
     pub fn parse(path: &Path, text: &str) -> Result<Snapshot> {
         if let Some(first) = text.trim_start().chars().next().filter(|c| *c != '{') {
             let line = text.lines().take_while(|l| l.trim().is_empty()).count() + 1;
-            return Err(Error::invalid(path, line, format!("a snapshot is a JSON object (`{{…}}`), but this file starts with `{first}`")));
+            return Err(Error::invalid(
+                path,
+                line,
+                format!("a snapshot is a JSON object (`{{…}}`), but this file starts with `{first}`"),
+            ));
         }
         crate::json_lines::check_duplicate_keys(path, text)?;
         let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
@@ -322,13 +342,10 @@ pub fn check_resource_id(kind: ResourceType, id: &str, account_id: &str) -> Opti
     }
     let account = parts[4];
     if !account.is_empty() && account != "aws" && account != account_id {
-        return Some(format!(
-            "{kind} `{id}` belongs to account {account}, not to account {account_id}"
-        ));
+        return Some(format!("{kind} `{id}` belongs to account {account}, not to account {account_id}"));
     }
     None
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -337,7 +354,13 @@ mod tests {
     #[test]
     fn field_paths_expand_nested_structs_and_stop_at_collections() {
         let paths = ResourceType::S3Bucket.field_paths();
-        for p in ["encryption.algorithm", "public_access_block.block_public_acls", "policy", "versioning.status", "public_acl_grants"] {
+        for p in [
+            "encryption.algorithm",
+            "public_access_block.block_public_acls",
+            "policy",
+            "versioning.status",
+            "public_acl_grants",
+        ] {
             assert!(paths.iter().any(|x| x == p), "{p} missing from {paths:?}");
         }
         assert!(paths.iter().any(|x| x == "encryption"));
@@ -363,8 +386,15 @@ mod tests {
     fn resource_ids_of_another_account_are_rejected() {
         assert!(check_resource_id(ResourceType::IamUser, "arn:aws:iam::111111111111:user/a", "111111111111").is_none());
         assert!(check_resource_id(ResourceType::S3Bucket, "arn:aws:s3:::bucket", "111111111111").is_none());
-        assert!(check_resource_id(ResourceType::IamPolicy, "arn:aws:iam::aws:policy/AdministratorAccess", "111111111111").is_none());
-        assert!(check_resource_id(ResourceType::IamUser, "arn:aws:iam::222222222222:user/a", "111111111111").unwrap().contains("222222222222"));
+        assert!(
+            check_resource_id(ResourceType::IamPolicy, "arn:aws:iam::aws:policy/AdministratorAccess", "111111111111")
+                .is_none()
+        );
+        assert!(
+            check_resource_id(ResourceType::IamUser, "arn:aws:iam::222222222222:user/a", "111111111111")
+                .unwrap()
+                .contains("222222222222")
+        );
         assert!(check_resource_id(ResourceType::IamUser, "alice", "111111111111").unwrap().contains("not an ARN"));
     }
 }

@@ -98,15 +98,10 @@ impl PolicyDocument {
                 "Id" => doc.id = Some(string(v, "Id")?),
                 "Statement" => {
                     doc.statements = match v {
-                        Value::Array(items) => {
-                            items.iter().map(Statement::from_value).collect::<Result<_, _>>()?
-                        }
+                        Value::Array(items) => items.iter().map(Statement::from_value).collect::<Result<_, _>>()?,
                         Value::Object(_) => vec![Statement::from_value(v)?],
                         other => {
-                            return err(format!(
-                                "Statement must be an object or a list, found {}",
-                                kind(other)
-                            ));
+                            return err(format!("Statement must be an object or a list, found {}", kind(other)));
                         }
                     }
                 }
@@ -127,8 +122,7 @@ impl Statement {
         let mut sid = None;
         let mut effect = None;
         let (mut principal, mut not_principal) = (None, None);
-        let (mut action, mut not_action, mut resource, mut not_resource) =
-            (vec![], vec![], vec![], vec![]);
+        let (mut action, mut not_action, mut resource, mut not_resource) = (vec![], vec![], vec![], vec![]);
         let mut condition = Conditions::new();
         for (key, v) in obj {
             match key.as_str() {
@@ -164,17 +158,7 @@ impl Statement {
         if principal.is_some() && not_principal.is_some() {
             return err("a statement has both Principal and NotPrincipal");
         }
-        Ok(Statement {
-            sid,
-            effect,
-            principal,
-            not_principal,
-            action,
-            not_action,
-            resource,
-            not_resource,
-            condition,
-        })
+        Ok(Statement { sid, effect, principal, not_principal, action, not_action, resource, not_resource, condition })
     }
 
     /// The actions this statement names (`Action` or, for `NotAction`, the exclusions).
@@ -313,7 +297,8 @@ mod tests {
     #[test]
     fn single_statement_object_equals_list() {
         let a = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#;
-        let b = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["*"]}]}"#;
+        let b =
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["*"]}]}"#;
         assert_eq!(canon(a), canon(b));
     }
 
@@ -334,10 +319,8 @@ mod tests {
 
     #[test]
     fn not_action_is_kept_apart_from_action() {
-        let doc = PolicyDocument::parse(
-            r#"{"Statement":{"Effect":"Allow","NotAction":"IAM:*","Resource":"*"}}"#,
-        )
-        .unwrap();
+        let doc =
+            PolicyDocument::parse(r#"{"Statement":{"Effect":"Allow","NotAction":"IAM:*","Resource":"*"}}"#).unwrap();
         assert_eq!(doc.statements[0].not_action, vec!["iam:*"]);
         assert!(doc.statements[0].action.is_empty());
         assert!(doc.statements[0].is_not_action());
@@ -370,10 +353,7 @@ mod tests {
     fn a_document_given_as_a_json_string_is_parsed() {
         let inner = r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
         let as_string = Value::String(inner.to_string());
-        assert_eq!(
-            PolicyDocument::from_value(&as_string).unwrap(),
-            PolicyDocument::parse(inner).unwrap()
-        );
+        assert_eq!(PolicyDocument::from_value(&as_string).unwrap(), PolicyDocument::parse(inner).unwrap());
     }
 
     #[test]

@@ -89,4 +89,3 @@ pub struct Logging {
     pub enabled: bool,
     pub target_bucket: Option<String>,
 }
-

@@ -32,7 +32,11 @@ impl AccessKeys {
             }
             Some("max_age") => Check::MaxAge(days()?),
             Some("unused") => Check::Unused(days()?),
-            _ => return Err("analyzer `access_keys` needs `params.check`: one of multiple_active, max_age, unused".into()),
+            _ => {
+                return Err(
+                    "analyzer `access_keys` needs `params.check`: one of multiple_active, max_age, unused".into()
+                );
+            }
         };
         Ok(AccessKeys { check })
     }
@@ -60,9 +64,14 @@ impl Analyzer for AccessKeys {
                     let created = k.created?;
                     let age = days_between(created, now);
                     (age > max).then(|| {
-                        let detail = format!("access key {} is {age} days old (created {}; rotate every {max} days)", mask_key_id(&k.id), created.date_naive());
+                        let detail = format!(
+                            "access key {} is {age} days old (created {}; rotate every {max} days)",
+                            mask_key_id(&k.id),
+                            created.date_naive()
+                        );
                         // The creation date, not the age, so the finding stays `unchanged` while the key does.
-                        Hit::new(k.id.clone(), "access_keys", detail).values(None, Some(Value::from(created.to_rfc3339())))
+                        Hit::new(k.id.clone(), "access_keys", detail)
+                            .values(None, Some(Value::from(created.to_rfc3339())))
                     })
                 })
                 .collect(),
@@ -72,8 +81,13 @@ impl Analyzer for AccessKeys {
                     let since = k.last_used.or(k.created)?;
                     let idle = days_between(since, now);
                     (idle > max).then(|| {
-                        let what = if k.last_used.is_some() { format!("last used {}", since.date_naive()) } else { format!("never used since its creation on {}", since.date_naive()) };
-                        let detail = format!("access key {} is active but unused for {idle} days ({what})", mask_key_id(&k.id));
+                        let what = if k.last_used.is_some() {
+                            format!("last used {}", since.date_naive())
+                        } else {
+                            format!("never used since its creation on {}", since.date_naive())
+                        };
+                        let detail =
+                            format!("access key {} is active but unused for {idle} days ({what})", mask_key_id(&k.id));
                         // Last use is volatile (not in baselines); the key's creation identifies it stably.
                         let created = k.created.map(|c| Value::from(c.to_rfc3339()));
                         Hit::new(k.id.clone(), "access_keys", detail).values(None, created)

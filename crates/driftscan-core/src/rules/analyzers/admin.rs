@@ -23,8 +23,14 @@ const IAM_CONTROL: [&str; 8] = [
 ];
 
 /// A spread of services; allowed all together with IAM control it means `*:*`.
-const EVERYTHING: [&str; 6] =
-    ["s3:DeleteBucket", "ec2:TerminateInstances", "kms:ScheduleKeyDeletion", "rds:DeleteDBInstance", "dynamodb:DeleteTable", "organizations:LeaveOrganization"];
+const EVERYTHING: [&str; 6] = [
+    "s3:DeleteBucket",
+    "ec2:TerminateInstances",
+    "kms:ScheduleKeyDeletion",
+    "rds:DeleteDBInstance",
+    "dynamodb:DeleteTable",
+    "organizations:LeaveOrganization",
+];
 
 /// Whether the policies give full control of IAM on every resource (conditions aside).
 pub fn is_admin(policies: &Policies) -> bool {
@@ -56,7 +62,11 @@ impl Analyzer for AdminAccess {
         sources.sort();
         sources.dedup();
         let full = EVERYTHING.iter().all(|a| policies.evaluate(a, EVERY_RESOURCE).0 != Decision::NotAllowed);
-        let mut detail = if full { "full administrator access (*:*)".to_string() } else { "full control of IAM (admin-equivalent)".to_string() };
+        let mut detail = if full {
+            "full administrator access (*:*)".to_string()
+        } else {
+            "full control of IAM (admin-equivalent)".to_string()
+        };
         if weakest == Decision::AllowedUnderCondition {
             detail.push_str(", allowed under a condition");
         }

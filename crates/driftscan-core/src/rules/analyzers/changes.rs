@@ -18,7 +18,13 @@ impl Analyzer for ChangedFields {
     }
 
     fn compare(&self, _baseline: Option<&View>, _current: Option<&View>, diff: &ResourceDiff) -> Vec<Hit> {
-        let hit = |key: &str, field: Option<String>, detail: String, b, c| Hit { key: key.into(), field, detail, baseline: b, current: c };
+        let hit = |key: &str, field: Option<String>, detail: String, b, c| Hit {
+            key: key.into(),
+            field,
+            detail,
+            baseline: b,
+            current: c,
+        };
         match &diff.change {
             Change::Added => vec![hit("added", None, "is not in the baseline (added since)".into(), None, None)],
             Change::Removed => vec![hit("removed", None, "was removed since the baseline".into(), None, None)],

@@ -30,7 +30,9 @@ impl Analyzer for ConsoleUnused {
             return Vec::new();
         }
         // Without any date the idle time is unknown; guessing "unused" would be noise.
-        let Some(since) = user.password_last_used.or(user.password_last_changed).or(user.created) else { return Vec::new() };
+        let Some(since) = user.password_last_used.or(user.password_last_changed).or(user.created) else {
+            return Vec::new();
+        };
         let idle = days_between(since, view.facts.meta.scanned_at);
         if idle <= self.days {
             return Vec::new();

@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::{Analyzer, Hit, View};
 use crate::diff::ResourceDiff;
-use crate::snapshot::policy::{Effect, PolicyDocument};
 use crate::snapshot::Snapshot;
+use crate::snapshot::policy::{Effect, PolicyDocument};
 
 /// A Deny for requests with `aws:SecureTransport = false` covering every principal and
 /// S3 action: the bucket refuses plain HTTP.
@@ -17,7 +17,10 @@ pub fn denies_insecure_transport(policy: &PolicyDocument) -> bool {
             && s.action.iter().any(|a| a == "*" || a == "s3:*")
             && s.condition.iter().any(|(op, keys)| {
                 op.to_ascii_lowercase().starts_with("bool")
-                    && keys.iter().any(|(k, v)| k.eq_ignore_ascii_case("aws:SecureTransport") && v.iter().any(|x| x.eq_ignore_ascii_case("false")))
+                    && keys.iter().any(|(k, v)| {
+                        k.eq_ignore_ascii_case("aws:SecureTransport")
+                            && v.iter().any(|x| x.eq_ignore_ascii_case("false"))
+                    })
             })
     })
 }
@@ -35,7 +38,11 @@ impl Analyzer for InsecureTransportAllowed {
         if bucket.policy.as_ref().is_some_and(denies_insecure_transport) {
             return Vec::new();
         }
-        let detail = if bucket.policy.is_some() { "its bucket policy does not deny requests without TLS" } else { "it has no bucket policy denying requests without TLS" };
+        let detail = if bucket.policy.is_some() {
+            "its bucket policy does not deny requests without TLS"
+        } else {
+            "it has no bucket policy denying requests without TLS"
+        };
         vec![Hit::new("", "policy", detail)]
     }
 }

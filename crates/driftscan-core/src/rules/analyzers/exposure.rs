@@ -33,8 +33,10 @@ impl Analyzer for PublicBucket {
         let s3 = &view.facts.s3;
         let Some(bucket) = s3.buckets.get(view.id) else { return Vec::new() };
         let account_pab = s3.account.values().next().map(|a| &a.public_access_block);
-        let restricts_policy = bucket.public_access_block.restrict_public_buckets || account_pab.is_some_and(|p| p.restrict_public_buckets);
-        let ignores_acls = bucket.public_access_block.ignore_public_acls || account_pab.is_some_and(|p| p.ignore_public_acls);
+        let restricts_policy = bucket.public_access_block.restrict_public_buckets
+            || account_pab.is_some_and(|p| p.restrict_public_buckets);
+        let ignores_acls =
+            bucket.public_access_block.ignore_public_acls || account_pab.is_some_and(|p| p.ignore_public_acls);
         let mut hits = Vec::new();
         let open: Vec<String> = bucket
             .policy
@@ -53,7 +55,10 @@ impl Analyzer for PublicBucket {
         }
         if !bucket.public_acl_grants.is_empty() && !ignores_acls {
             let detail = format!("its ACL grants {}", bucket.public_acl_grants.join(", "));
-            hits.push(Hit::new("acl", "public_acl_grants", detail).values(None, Some(Value::from(bucket.public_acl_grants.clone()))));
+            hits.push(
+                Hit::new("acl", "public_acl_grants", detail)
+                    .values(None, Some(Value::from(bucket.public_acl_grants.clone()))),
+            );
         }
         hits
     }
@@ -85,7 +90,14 @@ impl Analyzer for SnapshotSharedNewAccount {
         let known: BTreeSet<String> = baseline.map(|b| shared_accounts(b.value)).unwrap_or_default();
         shared_accounts(c.value)
             .difference(&known)
-            .map(|a| Hit::new(a.clone(), "shared_with", format!("is now shared with account {a}, which the baseline does not share with")).values(None, Some(Value::from(a.as_str()))))
+            .map(|a| {
+                Hit::new(
+                    a.clone(),
+                    "shared_with",
+                    format!("is now shared with account {a}, which the baseline does not share with"),
+                )
+                .values(None, Some(Value::from(a.as_str())))
+            })
             .collect()
     }
 }
@@ -113,7 +125,8 @@ impl Analyzer for KmsOpenKeyPolicy {
         if actions.is_empty() {
             return Vec::new();
         }
-        let detail = format!("its key policy allows {} to every principal (`*`) without a condition", actions.join(", "));
+        let detail =
+            format!("its key policy allows {} to every principal (`*`) without a condition", actions.join(", "));
         vec![Hit::new("", "policy", detail).values(None, Some(Value::from(actions)))]
     }
 }

@@ -217,14 +217,29 @@ mod tests {
     #[test]
     fn parameters_are_checked_by_name_and_value() {
         use ResourceType::*;
-        assert_eq!(error("console_unused", "days = 90\nmonths = 3", IamUser), "analyzer `console_unused` takes no parameter `months` (only `days`)");
-        assert_eq!(error("access_keys", "check = \"unused\"\nage = 1", IamUser), "analyzer `access_keys` takes no parameter `age` (only `check` and `days`)");
+        assert_eq!(
+            error("console_unused", "days = 90\nmonths = 3", IamUser),
+            "analyzer `console_unused` takes no parameter `months` (only `days`)"
+        );
+        assert_eq!(
+            error("access_keys", "check = \"unused\"\nage = 1", IamUser),
+            "analyzer `access_keys` takes no parameter `age` (only `check` and `days`)"
+        );
         assert_eq!(error("admin_access", "days = 1", IamUser), "analyzer `admin_access` takes no parameter `days`");
         for days in ["days = 0", "days = \"90\"", ""] {
-            assert_eq!(error("console_unused", days, IamUser), "analyzer `console_unused` needs `params.days`, a positive number of days");
+            assert_eq!(
+                error("console_unused", days, IamUser),
+                "analyzer `console_unused` needs `params.days`, a positive number of days"
+            );
         }
-        assert_eq!(error("access_keys", "check = \"max_age\"\ndays = -1", IamUser), "analyzer `access_keys` needs `params.days`, a positive number of days");
-        assert_eq!(error("console_unused", "days = 90", S3Bucket), "analyzer `console_unused` does not apply to resource type s3_bucket");
+        assert_eq!(
+            error("access_keys", "check = \"max_age\"\ndays = -1", IamUser),
+            "analyzer `access_keys` needs `params.days`, a positive number of days"
+        );
+        assert_eq!(
+            error("console_unused", "days = 90", S3Bucket),
+            "analyzer `console_unused` does not apply to resource type s3_bucket"
+        );
         assert!(build("console_unused", &params("days = 90"), &[IamUser]).is_ok());
     }
 }

@@ -33,15 +33,22 @@ impl Policies<'_> {
 /// Whether a principal's effective policies are the same in both snapshots.
 pub fn same_policies(baseline: &super::View, current: &super::View) -> bool {
     let (mut fb, mut fc) = (Fallbacks::new(), Fallbacks::new());
-    Policies::of(baseline.facts, baseline.kind, baseline.id, &mut fb).same_as(&Policies::of(current.facts, current.kind, current.id, &mut fc))
+    Policies::of(baseline.facts, baseline.kind, baseline.id, &mut fb).same_as(&Policies::of(
+        current.facts,
+        current.kind,
+        current.id,
+        &mut fc,
+    ))
 }
 
 /// AdministratorAccess is the one AWS-managed policy whose meaning is certain without its
 /// document; every other missing document is reported as such.
 fn known_managed(arn: &str) -> Option<PolicyDocument> {
     arn.ends_with(":policy/AdministratorAccess").then(|| {
-        PolicyDocument::parse(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
-            .expect("valid literal")
+        PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        )
+        .expect("valid literal")
     })
 }
 
@@ -62,7 +69,9 @@ impl<'a> Policies<'a> {
                     attached.extend(u.attached_policies.iter().map(|a| (String::new(), a)));
                     for g in &u.groups {
                         if let Some((_, group)) = iam.group_by_name(g) {
-                            out.identity.extend(group.inline_policies.iter().map(|(n, d)| (format!("group {g} inline policy {n}"), d)));
+                            out.identity.extend(
+                                group.inline_policies.iter().map(|(n, d)| (format!("group {g} inline policy {n}"), d)),
+                            );
                             attached.extend(group.attached_policies.iter().map(|a| (format!("group {g} "), a)));
                         }
                     }
@@ -93,7 +102,10 @@ impl<'a> Policies<'a> {
         }
         let fallbacks: &'a Fallbacks = fallbacks;
         let resolve = |arn: &str| -> Option<&'a PolicyDocument> {
-            iam.policies.get(arn).map(|p| &p.document).or_else(|| fallbacks.0.iter().find(|(a, _)| a == arn).map(|(_, d)| d))
+            iam.policies
+                .get(arn)
+                .map(|p| &p.document)
+                .or_else(|| fallbacks.0.iter().find(|(a, _)| a == arn).map(|(_, d)| d))
         };
         for (via, arn) in attached {
             let name = arn.rsplit('/').next().unwrap_or(arn);
@@ -211,7 +223,11 @@ impl Policies<'_> {
                     Effect::Deny => {}
                     Effect::Allow => {
                         allows = true;
-                        best = best.max(if s.condition.is_empty() { Decision::Allowed } else { Decision::AllowedUnderCondition });
+                        best = best.max(if s.condition.is_empty() {
+                            Decision::Allowed
+                        } else {
+                            Decision::AllowedUnderCondition
+                        });
                     }
                 }
             }
@@ -290,10 +306,14 @@ mod tests {
 
     #[test]
     fn conditions_are_kept_not_evaluated() {
-        let allow = doc(r#"{"Statement":{"Effect":"Allow","Action":"iam:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}}"#);
+        let allow = doc(
+            r#"{"Statement":{"Effect":"Allow","Action":"iam:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}}"#,
+        );
         assert_eq!(eval(&[&allow], None, "iam:CreateUser", "*"), Decision::AllowedUnderCondition);
         let full = doc(r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#);
-        let conditional_deny = doc(r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}}"#);
+        let conditional_deny = doc(
+            r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}}"#,
+        );
         assert_eq!(eval(&[&full, &conditional_deny], None, "iam:CreateUser", "*"), Decision::Allowed);
     }
 }

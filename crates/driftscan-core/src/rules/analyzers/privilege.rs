@@ -40,10 +40,16 @@ fn grants(policies: &Policies) -> Vec<Grant> {
     let mut out = Vec::new();
     for (source, doc) in &policies.identity {
         for s in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
-            let actions: Vec<String> =
-                if s.is_not_action() { vec![format!("* except {}", s.not_action.join(", "))] } else { s.action.clone() };
-            let resources: Vec<String> =
-                if s.resource.is_empty() { vec![format!("* except {}", s.not_resource.join(", "))] } else { s.resource.clone() };
+            let actions: Vec<String> = if s.is_not_action() {
+                vec![format!("* except {}", s.not_action.join(", "))]
+            } else {
+                s.action.clone()
+            };
+            let resources: Vec<String> = if s.resource.is_empty() {
+                vec![format!("* except {}", s.not_resource.join(", "))]
+            } else {
+                s.resource.clone()
+            };
             for a in &actions {
                 for r in &resources {
                     out.push(Grant { action: a.clone(), resource: r.clone(), source: source.clone() });
@@ -111,7 +117,8 @@ impl Analyzer for PermissionsGrew {
         let sources: Vec<String> = grown.iter().map(|g| g.source.clone()).collect();
         let field = if boundary_removed { "permissions_boundary" } else { source_field(&sources) };
         const SHOWN: usize = 8;
-        let mut listed: Vec<String> = grown.iter().take(SHOWN).map(|g| format!("{} (via {})", g.shown(), g.source)).collect();
+        let mut listed: Vec<String> =
+            grown.iter().take(SHOWN).map(|g| format!("{} (via {})", g.shown(), g.source)).collect();
         if grown.len() > SHOWN {
             listed.push(format!("and {} more", grown.len() - SHOWN));
         }
@@ -149,7 +156,10 @@ const ESCALATION_PATHS: &[(&str, &[&str])] = &[
     ("PassRole+GlueDevEndpoint", &["iam:PassRole", "glue:CreateDevEndpoint"]),
     ("UpdateGlueDevEndpoint", &["glue:UpdateDevEndpoint"]),
     ("PassRole+DataPipeline", &["iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"]),
-    ("PassRole+SageMakerNotebook", &["iam:PassRole", "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"]),
+    (
+        "PassRole+SageMakerNotebook",
+        &["iam:PassRole", "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"],
+    ),
     ("PassRole+CodeBuild", &["iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"]),
 ];
 

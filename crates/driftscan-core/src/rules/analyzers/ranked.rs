@@ -18,7 +18,10 @@ pub struct RankedDowngrade {
 impl RankedDowngrade {
     pub fn from_params(params: &toml::Table, kinds: &[ResourceType]) -> Result<Self, String> {
         only_params("ranked_downgrade", params, &["path", "order"])?;
-        let path = params.get("path").and_then(toml::Value::as_str).ok_or("analyzer `ranked_downgrade` needs `params.path` (a field path)")?;
+        let path = params
+            .get("path")
+            .and_then(toml::Value::as_str)
+            .ok_or("analyzer `ranked_downgrade` needs `params.path` (a field path)")?;
         for k in kinds {
             if !k.field_paths().iter().any(|p| p == path) {
                 return Err(format!("unknown field path `{path}` for resource type {k}"));

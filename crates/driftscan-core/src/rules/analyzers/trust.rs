@@ -6,12 +6,15 @@ use serde_json::Value;
 
 use super::{Analyzer, Hit, View};
 use crate::diff::ResourceDiff;
-use crate::snapshot::policy::{Conditions, Effect, Statement};
 use crate::snapshot::ResourceType;
+use crate::snapshot::policy::{Conditions, Effect, Statement};
 
 fn assumes_role(s: &Statement) -> bool {
     s.effect == Effect::Allow
-        && (s.is_not_action() || s.action.iter().any(|a| a == "*" || a.to_ascii_lowercase().starts_with("sts:assumerole") || a == "sts:*"))
+        && (s.is_not_action()
+            || s.action
+                .iter()
+                .any(|a| a == "*" || a.to_ascii_lowercase().starts_with("sts:assumerole") || a == "sts:*"))
 }
 
 fn has_condition_key(conditions: &Conditions, key: &str) -> bool {
@@ -55,9 +58,14 @@ impl Analyzer for RiskyTrust {
         let mut hits = Vec::new();
         for s in role.trust_policy.statements.iter().filter(|s| assumes_role(s)) {
             if s.not_principal.is_some() {
-                hits.push(Hit::new("NotPrincipal", "trust_policy", "trusts everyone except the listed principals (NotPrincipal with Allow)"));
+                hits.push(Hit::new(
+                    "NotPrincipal",
+                    "trust_policy",
+                    "trusts everyone except the listed principals (NotPrincipal with Allow)",
+                ));
             }
-            let guarded = has_condition_key(&s.condition, "sts:ExternalId") || has_condition_key(&s.condition, "aws:MultiFactorAuthPresent");
+            let guarded = has_condition_key(&s.condition, "sts:ExternalId")
+                || has_condition_key(&s.condition, "aws:MultiFactorAuthPresent");
             let scoped = guarded
                 || has_condition_key(&s.condition, "aws:PrincipalOrgID")
                 || has_condition_key(&s.condition, "aws:PrincipalArn")
@@ -77,7 +85,10 @@ impl Analyzer for RiskyTrust {
                         _ => None,
                     };
                     if let Some(reason) = reason {
-                        hits.push(Hit::new(format!("{kind}:{p}"), "trust_policy", reason).values(None, Some(Value::from(p.as_str()))));
+                        hits.push(
+                            Hit::new(format!("{kind}:{p}"), "trust_policy", reason)
+                                .values(None, Some(Value::from(p.as_str()))),
+                        );
                     }
                 }
             }
@@ -102,7 +113,8 @@ impl Analyzer for TrustNewPrincipal {
             .difference(&before)
             .map(|p| {
                 let shown = p.split_once(':').map_or(p.as_str(), |(_, v)| v);
-                Hit::new(p.clone(), "trust_policy", format!("now also trusts {shown}")).values(None, Some(Value::from(shown)))
+                Hit::new(p.clone(), "trust_policy", format!("now also trusts {shown}"))
+                    .values(None, Some(Value::from(shown)))
             })
             .collect()
     }

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::{Analyzer, Hit, View};
-use crate::snapshot::policy::{Effect, PolicyDocument};
 use crate::snapshot::ResourceType;
+use crate::snapshot::policy::{Effect, PolicyDocument};
 
 #[derive(Debug)]
 pub struct WildcardPolicy;
@@ -32,9 +32,15 @@ impl Analyzer for WildcardPolicy {
     fn check(&self, view: &View) -> Vec<Hit> {
         let iam = &view.facts.iam;
         let owned: Vec<(String, &PolicyDocument)> = match view.kind {
-            ResourceType::IamUser => iam.users.get(view.id).map(|u| u.inline_policies.iter().collect()).unwrap_or_default(),
-            ResourceType::IamGroup => iam.groups.get(view.id).map(|g| g.inline_policies.iter().collect()).unwrap_or_default(),
-            ResourceType::IamRole => iam.roles.get(view.id).map(|r| r.inline_policies.iter().collect()).unwrap_or_default(),
+            ResourceType::IamUser => {
+                iam.users.get(view.id).map(|u| u.inline_policies.iter().collect()).unwrap_or_default()
+            }
+            ResourceType::IamGroup => {
+                iam.groups.get(view.id).map(|g| g.inline_policies.iter().collect()).unwrap_or_default()
+            }
+            ResourceType::IamRole => {
+                iam.roles.get(view.id).map(|r| r.inline_policies.iter().collect()).unwrap_or_default()
+            }
             ResourceType::IamPolicy => match iam.policies.get(view.id) {
                 Some(p) if !p.aws_managed => vec![(&p.name, &p.document)],
                 _ => vec![],
