@@ -68,7 +68,7 @@ fn the_corpus_is_large_and_every_file_in_it_is_a_case() {
             if name.ends_with("/valid.json") {
                 continue;
             }
-            assert!(named.iter().any(|a| *a == name), "{name} is not used by any case in cases.toml");
+            assert!(named.contains(&name), "{name} is not used by any case in cases.toml");
         }
     }
 }

@@ -41,6 +41,8 @@ pub fn exit_code_of(err: &Error) -> u8 {
 struct Ui {
     quiet: bool,
     /// Progress bars: only when stderr is a terminal, never with --quiet or -v (logs).
+    /// Only live collection shows one.
+    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
     progress: bool,
 }
 
@@ -360,7 +362,7 @@ fn run_accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
 
     let mut services = BTreeSet::new();
     for s in &args.services {
-        services.insert(s.parse::<Service>().ok().ok_or_else(|| {
+        services.insert(s.parse::<Service>().map_err(|_| {
             Error::Usage(format!(
                 "unknown service `{s}` (expected one of: {})",
                 Service::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")

@@ -320,10 +320,10 @@ impl Progress {
     }
 
     fn tick(&self, service: Service) {
-        if self.multi.is_some() {
-            if let Some((_, bar)) = self.bars.lock().expect("bars lock").iter().find(|(s, _)| *s == service) {
-                bar.inc(1);
-            }
+        if self.multi.is_some()
+            && let Some((_, bar)) = self.bars.lock().expect("bars lock").iter().find(|(s, _)| *s == service)
+        {
+            bar.inc(1);
         }
     }
 

@@ -59,10 +59,10 @@ impl aws_sdk_s3::config::Intercept for EmulatorVersioningRoot {
             .set_status(element("Status").map(|s| aws_sdk_s3::types::BucketVersioningStatus::from(s.as_str())))
             .set_mfa_delete(element("MfaDelete").map(|s| aws_sdk_s3::types::MfaDeleteStatus::from(s.as_str())))
             .build();
-        if let Some(slot) = context.output_or_error_mut() {
-            if slot.is_err() {
-                *slot = Ok(aws_smithy_runtime_api::client::interceptors::context::Output::erase(output));
-            }
+        if let Some(slot) = context.output_or_error_mut()
+            && slot.is_err()
+        {
+            *slot = Ok(aws_smithy_runtime_api::client::interceptors::context::Output::erase(output));
         }
         Ok(())
     }

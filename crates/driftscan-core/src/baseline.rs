@@ -86,7 +86,7 @@ impl Baselines {
             let path = entry.map_err(|e| Error::io(&acct_dir, e))?.path();
             if path.extension().is_some_and(|e| e == "json") {
                 let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-                let service = stem.parse::<Service>().ok().ok_or_else(|| {
+                let service = stem.parse::<Service>().map_err(|_| {
                     Error::invalid(
                         &path,
                         0,

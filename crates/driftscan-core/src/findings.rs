@@ -205,7 +205,6 @@ impl ScanResult {
         Severity::VARIANTS
             .iter()
             .copied()
-            .into_iter()
             .map(|s| (s, self.findings.iter().filter(|f| f.is_open() && f.severity == s).count()))
             .collect()
     }

@@ -155,12 +155,12 @@ pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
             format!("rule id `{id}` must be upper-case letters, digits and dashes, like DS-IAM-001"),
         ));
     }
-    if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-        if stem != id {
-            return Err(at(raw.id.span(), format!("rule id `{id}` does not match the file name `{stem}.toml`")));
-        }
+    if let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+        && stem != id
+    {
+        return Err(at(raw.id.span(), format!("rule id `{id}` does not match the file name `{stem}.toml`")));
     }
-    let category = raw.category.get_ref().parse::<Category>().ok().ok_or_else(|| {
+    let category = raw.category.get_ref().parse::<Category>().map_err(|_| {
         at(
             raw.category.span(),
             format!(
@@ -170,7 +170,7 @@ pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
             ),
         )
     })?;
-    let severity = raw.severity.get_ref().parse::<Severity>().ok().ok_or_else(|| {
+    let severity = raw.severity.get_ref().parse::<Severity>().map_err(|_| {
         at(
             raw.severity.span(),
             format!(

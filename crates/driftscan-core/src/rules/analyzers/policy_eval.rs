@@ -44,7 +44,9 @@ pub fn same_policies(baseline: &super::View, current: &super::View) -> bool {
 /// AdministratorAccess is the one AWS-managed policy whose meaning is certain without its
 /// document; every other missing document is reported as such.
 fn known_managed(arn: &str) -> Option<PolicyDocument> {
-    arn.ends_with(":policy/AdministratorAccess").then(|| {
+    // `arn:<partition>:iam::aws:policy/…`: AWS's own, in any partition; a customer policy of
+    // the same name means nothing certain.
+    arn.ends_with(":iam::aws:policy/AdministratorAccess").then(|| {
         PolicyDocument::parse(
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
         )
@@ -94,10 +96,10 @@ impl<'a> Policies<'a> {
             _ => {}
         }
         for (_, arn) in &attached {
-            if !iam.policies.contains_key(*arn) {
-                if let Some(doc) = known_managed(arn) {
-                    fallbacks.0.push((arn.to_string(), doc));
-                }
+            if !iam.policies.contains_key(*arn)
+                && let Some(doc) = known_managed(arn)
+            {
+                fallbacks.0.push((arn.to_string(), doc));
             }
         }
         let fallbacks: &'a Fallbacks = fallbacks;
