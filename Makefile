@@ -33,12 +33,13 @@ $(MULTITOOL):
 sarif-tools: $(MULTITOOL) $(VENV)/.installed
 
 # The demo: the committed "today" snapshot of a fictional account against its committed
-# baseline. It needs no AWS SDK (it scans a snapshot file), so it builds without it: the
-# same scan pipeline, a fraction of the compile time. driftscan exits 1 because the account
+# baseline. It needs no AWS SDK (it scans a snapshot file), so it builds without it and
+# unoptimized (profile `demo`): the same scan pipeline, a fraction of the compile time. driftscan exits 1 because the account
 # has drifted; scripts/demo_check.py explains that and checks every planted drift was found.
+DEMO_BIN   := target/demo/driftscan
 demo:
-	$(CARGO) build --locked --no-default-features
-	@$(BIN) scan --snapshot fixtures/demo/today.json --baselines baselines \
+	$(CARGO) build --locked --no-default-features --profile demo
+	@$(DEMO_BIN) scan --snapshot fixtures/demo/today.json --baselines baselines \
 	  --sarif demo.sarif --json demo.json; rc=$$?; \
 	  echo; echo "wrote demo.sarif and demo.json"; \
 	  $(PYTHON) scripts/demo_check.py $$rc demo.json fixtures/demo/expected-findings.tsv
