@@ -20,22 +20,11 @@ pub async fn collect(ctx: &Ctx, regions: &[String]) -> DynamoDbFacts {
 
 async fn region(ctx: &Ctx, region: &str) -> Vec<(String, DynamoDbTable)> {
     let client = Client::new(&ctx.sdk(Some(region)));
-    let mut names = Vec::new();
-    let mut pages = client.list_tables().into_paginator().send();
-    loop {
-        let page = {
-            let _permit = ctx.permit(S, "dynamodb:ListTables").await;
-            pages.next().await
-        };
-        match page {
-            None => break,
-            Some(Ok(p)) => names.extend(p.table_names().iter().cloned()),
-            Some(Err(e)) => {
-                ctx.gap(S, Some(region), "ListTables", describe(&e));
-                return Vec::new();
-            }
-        }
-    }
+    let listing = client.list_tables().into_paginator().send();
+    let Some(pages) = ctx.all_pages((S, Some(region)), ("dynamodb:ListTables", "ListTables"), listing).await else {
+        return Vec::new();
+    };
+    let names: Vec<String> = pages.iter().flat_map(|p| p.table_names()).cloned().collect();
     join_all(names.iter().map(|n| table(ctx, &client, region, n))).await.into_iter().flatten().collect()
 }
 

@@ -158,7 +158,7 @@ fn attached(list: &[AttachedPolicy]) -> Vec<String> {
 async fn authorization_details(ctx: &Ctx, client: &Client) -> Option<Details> {
     let mut out =
         Details { users: BTreeMap::new(), groups: BTreeMap::new(), roles: BTreeMap::new(), policies: BTreeMap::new() };
-    let mut pages = client
+    let listing = client
         .get_account_authorization_details()
         .filter(EntityType::User)
         .filter(EntityType::Group)
@@ -166,19 +166,10 @@ async fn authorization_details(ctx: &Ctx, client: &Client) -> Option<Details> {
         .filter(EntityType::LocalManagedPolicy)
         .into_paginator()
         .send();
-    loop {
-        let page = {
-            let _permit = ctx.permit(S, "iam:GetAccountAuthorizationDetails").await;
-            pages.next().await
-        };
-        let page = match page {
-            None => break,
-            Some(Ok(p)) => p,
-            Some(Err(e)) => {
-                ctx.gap(S, None, "GetAccountAuthorizationDetails", describe(&e));
-                return None;
-            }
-        };
+    let pages = ctx
+        .all_pages((S, None), ("iam:GetAccountAuthorizationDetails", "GetAccountAuthorizationDetails"), listing)
+        .await?;
+    for page in pages {
         for u in page.user_detail_list() {
             let (Some(arn), Some(name)) = (u.arn(), u.user_name()) else { continue };
             let Some(inline_policies) = inline(ctx, name, u.user_policy_list()) else { continue };
@@ -361,31 +352,18 @@ async fn account(ctx: &Ctx, client: &Client) -> Option<IamAccount> {
 
 /// ARNs of the principals (users and root) whose MFA device is virtual.
 async fn virtual_mfa_users(ctx: &Ctx, client: &Client) -> Option<HashSet<String>> {
-    let mut out = HashSet::new();
-    let mut pages =
+    let listing =
         client.list_virtual_mfa_devices().assignment_status(AssignmentStatusType::Assigned).into_paginator().send();
-    loop {
-        let page = {
-            let _permit = ctx.permit(S, "iam:ListVirtualMFADevices").await;
-            pages.next().await
-        };
-        match page {
-            None => return Some(out),
-            Some(Ok(p)) => {
-                for d in p.virtual_mfa_devices() {
-                    if let Some(user) = d.user() {
-                        out.insert(user.arn().to_string());
-                    } else if d.serial_number().ends_with(":mfa/root-account-mfa-device") {
-                        out.insert(format!("arn:{}:iam::{}:root", ctx.partition, ctx.account_id));
-                    }
-                }
-            }
-            Some(Err(e)) => {
-                ctx.gap(S, None, "ListVirtualMFADevices", describe(&e));
-                return None;
-            }
+    let pages = ctx.all_pages((S, None), ("iam:ListVirtualMFADevices", "ListVirtualMFADevices"), listing).await?;
+    let mut out = HashSet::new();
+    for d in pages.iter().flat_map(|p| p.virtual_mfa_devices()) {
+        if let Some(user) = d.user() {
+            out.insert(user.arn().to_string());
+        } else if d.serial_number().ends_with(":mfa/root-account-mfa-device") {
+            out.insert(format!("arn:{}:iam::{}:root", ctx.partition, ctx.account_id));
         }
     }
+    Some(out)
 }
 
 /// Key id, status and creation per user name (last use is joined from the report).

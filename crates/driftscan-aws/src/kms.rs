@@ -25,46 +25,26 @@ async fn region(ctx: &Ctx, region: &str) -> Vec<(String, KmsKey)> {
     let client = Client::new(&ctx.sdk(Some(region)));
     let (ids, aliases) = tokio::join!(
         async {
-            let mut ids = Vec::new();
-            let mut pages = client.list_keys().into_paginator().send();
-            loop {
-                let page = {
-                    let _permit = ctx.permit(S, "kms:ListKeys").await;
-                    pages.next().await
-                };
-                match page {
-                    None => return Some(ids),
-                    Some(Ok(p)) => ids.extend(p.keys().iter().filter_map(|k| k.key_id().map(str::to_string))),
-                    Some(Err(e)) => {
-                        ctx.gap(S, Some(region), "ListKeys", describe(&e));
-                        return None;
-                    }
-                }
-            }
+            let pages = ctx
+                .all_pages((S, Some(region)), ("kms:ListKeys", "ListKeys"), client.list_keys().into_paginator().send())
+                .await?;
+            Some(pages.iter().flat_map(|p| p.keys()).filter_map(|k| k.key_id().map(str::to_string)).collect::<Vec<_>>())
         },
         async {
+            let pages = ctx
+                .all_pages(
+                    (S, Some(region)),
+                    ("kms:ListAliases", "ListAliases"),
+                    client.list_aliases().into_paginator().send(),
+                )
+                .await?;
             let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            let mut pages = client.list_aliases().into_paginator().send();
-            loop {
-                let page = {
-                    let _permit = ctx.permit(S, "kms:ListAliases").await;
-                    pages.next().await
-                };
-                match page {
-                    None => return Some(by_key),
-                    Some(Ok(p)) => {
-                        for a in p.aliases() {
-                            if let (Some(name), Some(target)) = (a.alias_name(), a.target_key_id()) {
-                                by_key.entry(target.to_string()).or_default().push(name.to_string());
-                            }
-                        }
-                    }
-                    Some(Err(e)) => {
-                        ctx.gap(S, Some(region), "ListAliases", describe(&e));
-                        return None;
-                    }
+            for a in pages.iter().flat_map(|p| p.aliases()) {
+                if let (Some(name), Some(target)) = (a.alias_name(), a.target_key_id()) {
+                    by_key.entry(target.to_string()).or_default().push(name.to_string());
                 }
             }
+            Some(by_key)
         },
     );
     let (Some(ids), Some(aliases)) = (ids, aliases) else { return Vec::new() };

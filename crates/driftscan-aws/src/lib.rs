@@ -22,6 +22,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_async::future::pagination_stream::PaginationStream;
 use chrono::{DateTime, Timelike, Utc};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -89,6 +90,32 @@ impl Ctx {
             operation: operation.to_string(),
             error,
         });
+    }
+
+    /// Every page of a listing, each fetched under a permit named by its IAM `action`; a
+    /// failed page is a gap named `operation` (the API's name) and gives `None`: half a
+    /// listing must never pass for the whole.
+    pub async fn all_pages<P, E: std::error::Error>(
+        &self,
+        (service, region): (Service, Option<&str>),
+        (action, operation): (&str, &str),
+        mut pages: PaginationStream<Result<P, E>>,
+    ) -> Option<Vec<P>> {
+        let mut out = Vec::new();
+        loop {
+            let page = {
+                let _permit = self.permit(service, action).await;
+                pages.next().await
+            };
+            match page {
+                None => return Some(out),
+                Some(Ok(p)) => out.push(p),
+                Some(Err(e)) => {
+                    self.gap(service, region, operation, describe(&e));
+                    return None;
+                }
+            }
+        }
     }
 
     pub fn arn(&self, service: &str, region: &str, resource: &str) -> String {

@@ -20,49 +20,38 @@ pub async fn collect(ctx: &Ctx, regions: &[String]) -> RdsFacts {
     facts
 }
 
-/// Drains a paginator into its items; a failed page is a gap for the whole region.
-macro_rules! all_pages {
-    ($ctx:expr, $region:expr, $op:literal, $paginator:expr, $items:ident) => {{
-        let mut items = Vec::new();
-        let mut pages = $paginator.into_paginator().send();
-        let mut ok = true;
-        loop {
-            let page = {
-                let _permit = $ctx.permit(S, $op).await;
-                pages.next().await
-            };
-            match page {
-                None => break,
-                Some(Ok(p)) => items.extend(p.$items().iter().cloned()),
-                Some(Err(e)) => {
-                    $ctx.gap(S, Some($region), $op, describe(&e));
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        ok.then_some(items)
-    }};
-}
-
 async fn region(ctx: &Ctx, region: &str) -> RdsFacts {
     let client = Client::new(&ctx.sdk(Some(region)));
     let mut facts = RdsFacts::default();
+    let at = (S, Some(region));
     let (instances, clusters, snapshots, cluster_snapshots) = tokio::join!(
-        async { all_pages!(ctx, region, "rds:DescribeDBInstances", client.describe_db_instances(), db_instances) },
-        async { all_pages!(ctx, region, "rds:DescribeDBClusters", client.describe_db_clusters(), db_clusters) },
-        async { all_pages!(ctx, region, "rds:DescribeDBSnapshots", client.describe_db_snapshots(), db_snapshots) },
-        async {
-            all_pages!(
-                ctx,
-                region,
-                "rds:DescribeDBClusterSnapshots",
-                client.describe_db_cluster_snapshots(),
-                db_cluster_snapshots
-            )
-        },
+        ctx.all_pages(
+            at,
+            ("rds:DescribeDBInstances", "DescribeDBInstances"),
+            client.describe_db_instances().into_paginator().send()
+        ),
+        ctx.all_pages(
+            at,
+            ("rds:DescribeDBClusters", "DescribeDBClusters"),
+            client.describe_db_clusters().into_paginator().send()
+        ),
+        ctx.all_pages(
+            at,
+            ("rds:DescribeDBSnapshots", "DescribeDBSnapshots"),
+            client.describe_db_snapshots().into_paginator().send()
+        ),
+        ctx.all_pages(
+            at,
+            ("rds:DescribeDBClusterSnapshots", "DescribeDBClusterSnapshots"),
+            client.describe_db_cluster_snapshots().into_paginator().send()
+        ),
     );
-    for i in instances.unwrap_or_default() {
+    let instances = instances.map(|pages| pages.into_iter().flat_map(|p| p.db_instances.unwrap_or_default()));
+    let clusters = clusters.map(|pages| pages.into_iter().flat_map(|p| p.db_clusters.unwrap_or_default()));
+    let snapshots = snapshots.map(|pages| pages.into_iter().flat_map(|p| p.db_snapshots.unwrap_or_default()));
+    let cluster_snapshots =
+        cluster_snapshots.map(|pages| pages.into_iter().flat_map(|p| p.db_cluster_snapshots.unwrap_or_default()));
+    for i in instances.into_iter().flatten() {
         let (Some(arn), Some(id)) = (i.db_instance_arn(), i.db_instance_identifier()) else { continue };
         facts.instances.insert(
             arn.to_string(),
@@ -80,7 +69,7 @@ async fn region(ctx: &Ctx, region: &str) -> RdsFacts {
             },
         );
     }
-    for c in clusters.unwrap_or_default() {
+    for c in clusters.into_iter().flatten() {
         let (Some(arn), Some(id)) = (c.db_cluster_arn(), c.db_cluster_identifier()) else { continue };
         facts.clusters.insert(
             arn.to_string(),
@@ -96,7 +85,7 @@ async fn region(ctx: &Ctx, region: &str) -> RdsFacts {
             },
         );
     }
-    let instance_snapshots = snapshots.unwrap_or_default().into_iter().filter_map(|s| {
+    let instance_snapshots = snapshots.into_iter().flatten().filter_map(|s| {
         Some(RdsSnapshot {
             identifier: s.db_snapshot_identifier()?.to_string(),
             region: region.to_string(),
@@ -110,7 +99,7 @@ async fn region(ctx: &Ctx, region: &str) -> RdsFacts {
         })
         .zip(s.db_snapshot_arn().map(str::to_string))
     });
-    let cluster_snapshots = cluster_snapshots.unwrap_or_default().into_iter().filter_map(|s| {
+    let cluster_snapshots = cluster_snapshots.into_iter().flatten().filter_map(|s| {
         Some(RdsSnapshot {
             identifier: s.db_cluster_snapshot_identifier()?.to_string(),
             region: region.to_string(),

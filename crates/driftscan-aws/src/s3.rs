@@ -6,6 +6,7 @@
 //! bucket with any other failed call is left out and its region recorded as a gap.
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::Type as GranteeType;
 use futures::future::join_all;
 
@@ -89,22 +90,10 @@ pub async fn collect(ctx: &Ctx) -> S3Facts {
 
 async fn list_buckets(ctx: &Ctx) -> Option<Vec<String>> {
     let client = client(ctx, None);
-    let mut names = Vec::new();
-    let mut pages = client.list_buckets().into_paginator().send();
-    loop {
-        let page = {
-            let _permit = ctx.permit(S, "s3:ListAllMyBuckets").await;
-            pages.next().await
-        };
-        match page {
-            None => return Some(names),
-            Some(Ok(p)) => names.extend(p.buckets().iter().filter_map(|b| b.name().map(str::to_string))),
-            Some(Err(e)) => {
-                ctx.gap(S, None, "ListBuckets", describe(&e));
-                return None;
-            }
-        }
-    }
+    let pages = ctx
+        .all_pages((S, None), ("s3:ListAllMyBuckets", "ListBuckets"), client.list_buckets().into_paginator().send())
+        .await?;
+    Some(pages.iter().flat_map(|p| p.buckets()).filter_map(|b| b.name().map(str::to_string)).collect())
 }
 
 /// The account-level block. Against an emulator, s3control's account-id host prefix
@@ -186,117 +175,76 @@ async fn bucket(ctx: &Ctx, name: &str) -> Option<S3Bucket> {
         async { call!("s3:GetBucketLogging", c.get_bucket_logging().bucket(name)) },
         async { call!("s3:GetBucketOwnershipControls", c.get_bucket_ownership_controls().bucket(name)) },
     );
-    let encryption = match encryption {
-        Ok(out) => {
+    let encryption = setting(
+        "GetBucketEncryption",
+        encryption,
+        Some("ServerSideEncryptionConfigurationNotFoundError"),
+        &fail,
+        |out| {
             let rule = out.server_side_encryption_configuration().and_then(|c| c.rules().first());
             let default = rule.and_then(|r| r.apply_server_side_encryption_by_default());
-            BucketEncryption {
+            Ok(BucketEncryption {
                 algorithm: default.map(|d| d.sse_algorithm().as_str().to_string()).unwrap_or_else(|| "none".into()),
                 kms_key_id: default.and_then(|d| d.kms_master_key_id()).map(str::to_string),
                 bucket_key_enabled: rule.and_then(|r| r.bucket_key_enabled()).unwrap_or(false),
-            }
-        }
-        Err(e) if code(&e) == Some("ServerSideEncryptionConfigurationNotFoundError") => BucketEncryption::default(),
-        Err(e) => {
-            fail("GetBucketEncryption", describe(&e));
-            return None;
-        }
-    };
-    let public_access_block = match block {
-        Ok(out) => out
-            .public_access_block_configuration()
-            .map(|c| PublicAccessBlock {
-                block_public_acls: c.block_public_acls().unwrap_or(false),
-                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                block_public_policy: c.block_public_policy().unwrap_or(false),
-                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
             })
-            .unwrap_or_default(),
-        Err(e) if code(&e) == Some("NoSuchPublicAccessBlockConfiguration") => PublicAccessBlock::default(),
-        Err(e) => {
-            fail("GetPublicAccessBlock", describe(&e));
-            return None;
-        }
-    };
-    let policy = match policy {
-        Ok(out) => match out.policy() {
-            None => None,
-            Some(text) => match PolicyDocument::parse(text) {
-                Ok(doc) => Some(doc),
-                Err(e) => {
-                    fail("GetBucketPolicy", e.to_string());
-                    return None;
-                }
-            },
         },
-        Err(e) if code(&e) == Some("NoSuchBucketPolicy") => None,
-        Err(e) => {
-            fail("GetBucketPolicy", describe(&e));
-            return None;
-        }
-    };
-    let policy_is_public = match status {
-        Ok(out) => out.policy_status().and_then(|s| s.is_public()).unwrap_or(false),
-        Err(e) if code(&e) == Some("NoSuchBucketPolicy") => false,
-        Err(e) => {
-            fail("GetBucketPolicyStatus", describe(&e));
-            return None;
-        }
-    };
-    let public_acl_grants = match acl {
-        Ok(out) => {
-            let mut grants: Vec<String> = out
-                .grants()
-                .iter()
-                .filter_map(|g| {
-                    let grantee = g.grantee()?;
-                    let who = match (grantee.r#type(), grantee.uri()) {
-                        (GranteeType::Group, Some(ALL_USERS)) => "AllUsers",
-                        (GranteeType::Group, Some(AUTHENTICATED_USERS)) => "AuthenticatedUsers",
-                        _ => return None,
-                    };
-                    Some(format!("{who}:{}", g.permission().map(|p| p.as_str()).unwrap_or("UNKNOWN")))
+    )?;
+    let public_access_block =
+        setting("GetPublicAccessBlock", block, Some("NoSuchPublicAccessBlockConfiguration"), &fail, |out| {
+            Ok(out
+                .public_access_block_configuration()
+                .map(|c| PublicAccessBlock {
+                    block_public_acls: c.block_public_acls().unwrap_or(false),
+                    ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                    block_public_policy: c.block_public_policy().unwrap_or(false),
+                    restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
                 })
-                .collect();
-            grants.sort();
-            grants.dedup();
-            grants
-        }
-        Err(e) => {
-            fail("GetBucketAcl", describe(&e));
-            return None;
-        }
-    };
-    let versioning = match versioning {
-        Ok(out) => Versioning {
+                .unwrap_or_default())
+        })?;
+    let policy = setting("GetBucketPolicy", policy, Some("NoSuchBucketPolicy"), &fail, |out| {
+        out.policy().map(PolicyDocument::parse).transpose().map_err(|e| e.to_string())
+    })?;
+    let policy_is_public = setting("GetBucketPolicyStatus", status, Some("NoSuchBucketPolicy"), &fail, |out| {
+        Ok(out.policy_status().and_then(|s| s.is_public()).unwrap_or(false))
+    })?;
+    let public_acl_grants = setting("GetBucketAcl", acl, None, &fail, |out| {
+        let mut grants: Vec<String> = out
+            .grants()
+            .iter()
+            .filter_map(|g| {
+                let grantee = g.grantee()?;
+                let who = match (grantee.r#type(), grantee.uri()) {
+                    (GranteeType::Group, Some(ALL_USERS)) => "AllUsers",
+                    (GranteeType::Group, Some(AUTHENTICATED_USERS)) => "AuthenticatedUsers",
+                    _ => return None,
+                };
+                Some(format!("{who}:{}", g.permission().map(|p| p.as_str()).unwrap_or("UNKNOWN")))
+            })
+            .collect();
+        grants.sort();
+        grants.dedup();
+        Ok(grants)
+    })?;
+    let versioning = setting("GetBucketVersioning", versioning, None, &fail, |out| {
+        Ok(Versioning {
             status: out.status().map(|s| s.as_str().to_string()).unwrap_or_else(|| "Disabled".into()),
             mfa_delete: out.mfa_delete().is_some_and(|m| m.as_str() == "Enabled"),
-        },
-        Err(e) => {
-            fail("GetBucketVersioning", describe(&e));
-            return None;
-        }
-    };
-    let logging = match logging {
-        Ok(out) => match out.logging_enabled() {
+        })
+    })?;
+    let logging = setting("GetBucketLogging", logging, None, &fail, |out| {
+        Ok(match out.logging_enabled() {
             Some(l) => Logging { enabled: true, target_bucket: Some(l.target_bucket().to_string()) },
             None => Logging::default(),
-        },
-        Err(e) => {
-            fail("GetBucketLogging", describe(&e));
-            return None;
-        }
-    };
-    let object_ownership = match ownership {
-        Ok(out) => {
-            out.ownership_controls().and_then(|c| c.rules().first()).map(|r| r.object_ownership().as_str().to_string())
-        }
-        Err(e) if code(&e) == Some("OwnershipControlsNotFoundError") => None,
-        Err(e) => {
-            fail("GetBucketOwnershipControls", describe(&e));
-            return None;
-        }
-    };
+        })
+    })?;
+    let object_ownership =
+        setting("GetBucketOwnershipControls", ownership, Some("OwnershipControlsNotFoundError"), &fail, |out| {
+            Ok(out
+                .ownership_controls()
+                .and_then(|c| c.rules().first())
+                .map(|r| r.object_ownership().as_str().to_string()))
+        })?;
     Some(S3Bucket {
         name: name.to_string(),
         region,
@@ -309,4 +257,27 @@ async fn bucket(ctx: &Ctx, name: &str) -> Option<S3Bucket> {
         logging,
         object_ownership,
     })
+}
+
+/// One bucket setting from its answer. The error code `unset` is S3 saying the setting was
+/// never made, which is the default (`T::default()`), not a failure; any other error, or
+/// an answer `read` cannot use, is a gap for the bucket (`None`).
+fn setting<O, E, T: Default>(
+    operation: &str,
+    answer: Result<O, E>,
+    unset: Option<&str>,
+    fail: &impl Fn(&str, String),
+    read: impl FnOnce(O) -> Result<T, String>,
+) -> Option<T>
+where
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    match answer {
+        Ok(out) => read(out).map_err(|e| fail(operation, e)).ok(),
+        Err(e) if unset.is_some() && code(&e) == unset => Some(T::default()),
+        Err(e) => {
+            fail(operation, describe(&e));
+            None
+        }
+    }
 }
