@@ -236,3 +236,19 @@ fn no_credentials_is_one_paragraph_with_the_ways_out() {
     assert_eq!(stderr.lines().count(), 1, "one paragraph: {stderr}");
     assert!(!stderr.contains("ProviderChain") && !stderr.contains("{"), "no Debug dump: {stderr}");
 }
+
+/// `diff` runs the scan pipeline's first stages: a change in a volatile field alone (a
+/// password used today) is not drift, as in `scan`.
+#[test]
+fn diff_ignores_volatile_fields_like_scan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut snap: Value = read_json(&demo_baseline_snapshot());
+    let users = snap["iam"]["users"].as_object_mut().unwrap();
+    let user = users.values_mut().find(|u| u["password_last_used"].is_string()).expect("a user with a password date");
+    user["password_last_used"] = json!("2026-11-21T23:59:00Z");
+    let path = tmp.path().join("today.json");
+    write_json(&path, &snap);
+    let run = driftscan(&["diff", "--snapshot", path_str(&path), "--exit-code"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("0 resources drifted"), "{}", run.stdout);
+}

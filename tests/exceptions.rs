@@ -157,3 +157,33 @@ fn invalid_exceptions_are_file_line_errors() {
         assert_eq!(run.stderr.lines().count(), 1, "{text}: {}", run.stderr);
     }
 }
+
+/// The exceptions stage owns its expiry finding: a run whose rule set lacks DS-CFG-008
+/// still reports an expired exception, and its SARIF describes the rule.
+#[test]
+fn an_expired_exception_is_reported_whatever_the_rule_set() {
+    use driftscan_core::pipeline::{AccountScan, Settings};
+    let tmp = with_exceptions(
+        "[[exception]]\nrule = \"DS-IAM-001\"\nresource = \"*\"\nreason = \"migration\"\nexpires = 2020-01-01\n",
+    );
+    let settings = Settings {
+        baselines_dir: tmp.path().join("baselines"),
+        source_root: driftscan_core::source_root::SourceRoot::at(tmp.path()),
+        use_baseline: true,
+    };
+    let rules: Vec<_> =
+        driftscan_core::rules::load_catalog(&[]).unwrap().into_iter().filter(|r| r.id == "DS-IAM-001").collect();
+    let today = driftscan_core::snapshot::Snapshot::load(&demo_today()).unwrap();
+    let scan = AccountScan::run(today, &settings, &rules).unwrap();
+    let expired: Vec<_> = scan.result.findings.iter().filter(|f| f.rule_id == "DS-CFG-008").collect();
+    assert_eq!(expired.len(), 1, "{:#?}", scan.result.findings);
+    assert_eq!(expired[0].location.path, "baselines/123456789012/exceptions.toml");
+    let sarif: Value = serde_json::from_str(&driftscan_core::report::sarif::render(&scan.result, &rules)).unwrap();
+    let described: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(described, ["DS-IAM-001", "DS-CFG-008"]);
+}

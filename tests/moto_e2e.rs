@@ -174,3 +174,33 @@ fn role_assumption_and_named_profiles_reach_the_emulator() {
     assert!(missing.stderr.starts_with("error: profile `nope` gives no credentials"), "{}", missing.stderr);
     assert!(!t.join("p.json").exists(), "no snapshot written without data");
 }
+
+/// An identity answer without an account id stops the run (exit 3) instead of saving a
+/// snapshot of account "" whose findings no baseline could ever match.
+#[test]
+fn an_identity_without_an_account_id_is_not_a_snapshot() {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        const BODY: &str = "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+            <GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/x</Arn><UserId>AIDAX</UserId>\
+            </GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>\
+            </GetCallerIdentityResponse>";
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 16384];
+            let _ = stream.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                BODY.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(BODY.as_bytes()));
+        }
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let run = live(tmp.path(), &["snapshot", "-o", "s.json", "--endpoint-url", &url, "--region", "us-east-1"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("without an account id"), "{}", run.stderr);
+    assert!(!tmp.path().join("s.json").exists(), "no snapshot of account \"\"");
+}
