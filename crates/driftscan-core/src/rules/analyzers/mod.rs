@@ -7,6 +7,7 @@ mod admin;
 mod changes;
 mod console_login;
 mod encryption;
+pub mod escalation;
 mod exposure;
 mod password;
 pub mod policy_eval;

@@ -1,10 +1,12 @@
 //! Identity-policy evaluation with AWS's logic: an explicit Deny wins over any Allow,
 //! `NotAction`/`NotResource` invert matching, action names match case-insensitively with
 //! `*`/`?` wildcards, and a permissions boundary intersects what identity policies allow.
-//! Conditions are not evaluated: an Allow that carries one is "allowed under condition",
-//! and a Deny that carries one is not counted on (it may not apply).
+//! Conditions are decided where every key they test is known offline (a [`Context`], such
+//! as `iam:PassedToService` when the question is "can it pass a role to Lambda?");
+//! otherwise an Allow that carries one is "allowed under condition", and a Deny that
+//! carries one is not counted on (it may not apply).
 
-use crate::snapshot::policy::{Effect, PolicyDocument, Statement};
+use crate::snapshot::policy::{Conditions, Effect, PolicyDocument, Statement};
 use crate::snapshot::{ResourceType, Snapshot};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -178,7 +180,71 @@ pub const EVERY_RESOURCE: &str = "*";
 /// Allow covers it, and only a Deny on every resource takes it away.
 pub const SOME_RESOURCE: &str = "";
 
-fn applies(s: &Statement, action: &str, resource: &str) -> bool {
+/// Request context values known offline; a condition on any other key stays undecided.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'c> {
+    pub values: &'c [(&'c str, &'c str)],
+}
+
+impl Context<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.values.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| *v)
+    }
+}
+
+/// Whether a statement's condition block holds in `ctx`: `None` when it tests a key the
+/// context does not know, or an operator decided only online.
+pub fn condition_holds(conditions: &Conditions, ctx: &Context) -> Option<bool> {
+    let mut holds = true;
+    for (operator, keys) in conditions {
+        // Single-valued context keys: the set qualifiers and IfExists change nothing.
+        let op = operator.trim_start_matches("ForAnyValue:").trim_start_matches("ForAllValues:");
+        let op = op.strip_suffix("IfExists").unwrap_or(op);
+        for (key, values) in keys {
+            let value = ctx.get(key)?;
+            let any = |f: &dyn Fn(&str) -> bool| values.iter().any(|v| f(v));
+            let ok = match op {
+                "StringEquals" | "ArnEquals" => any(&|v| v == value),
+                "StringNotEquals" | "ArnNotEquals" => !any(&|v| v == value),
+                "StringEqualsIgnoreCase" => any(&|v| v.eq_ignore_ascii_case(value)),
+                "StringNotEqualsIgnoreCase" => !any(&|v| v.eq_ignore_ascii_case(value)),
+                "StringLike" | "ArnLike" => any(&|v| wildcard_match(v, value, false)),
+                "StringNotLike" | "ArnNotLike" => !any(&|v| wildcard_match(v, value, false)),
+                "Bool" => any(&|v| v.eq_ignore_ascii_case(value)),
+                _ => return None,
+            };
+            holds &= ok;
+        }
+    }
+    Some(holds)
+}
+
+/// What a request names as its resource.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'r> {
+    /// Every resource: only `Resource: "*"` covers it.
+    Every,
+    /// Some resource, any: every Allow covers it; only a Deny on `*` takes it away.
+    Some,
+    /// One resource ARN.
+    Exact(&'r str),
+    /// Any resource of a kind (`arn:aws:iam::123456789012:policy/*`): a statement covers it
+    /// when its resource pattern can name such a resource (`*`, `arn:aws:iam::*:policy/*`,
+    /// one policy of the account), but not `arn:aws:iam::aws:policy/*`.
+    AnyOf(&'r str),
+}
+
+impl<'r> Target<'r> {
+    fn of(resource: &'r str) -> Target<'r> {
+        match resource {
+            EVERY_RESOURCE => Target::Every,
+            SOME_RESOURCE => Target::Some,
+            exact => Target::Exact(exact),
+        }
+    }
+}
+
+fn applies(s: &Statement, action: &str, target: Target) -> bool {
     let action_ok = if s.is_not_action() {
         !s.not_action.iter().any(|p| wildcard_match(p, action, true))
     } else {
@@ -187,27 +253,52 @@ fn applies(s: &Statement, action: &str, resource: &str) -> bool {
     if !action_ok {
         return false;
     }
-    if resource == SOME_RESOURCE {
-        s.effect == Effect::Allow || s.resource.iter().any(|r| r == "*")
-    } else if resource == EVERY_RESOURCE {
-        s.resource.iter().any(|r| r == "*")
-    } else if !s.not_resource.is_empty() {
-        !s.not_resource.iter().any(|p| wildcard_match(p, resource, false))
-    } else {
-        s.resource.iter().any(|p| wildcard_match(p, resource, false))
+    match target {
+        Target::Some => s.effect == Effect::Allow || s.resource.iter().any(|r| r == "*"),
+        Target::Every => s.resource.iter().any(|r| r == "*"),
+        Target::Exact(resource) if !s.not_resource.is_empty() => {
+            !s.not_resource.iter().any(|p| wildcard_match(p, resource, false))
+        }
+        Target::Exact(resource) => s.resource.iter().any(|p| wildcard_match(p, resource, false)),
+        // A Deny counts only where it covers the whole kind; an Allow wherever it may name one.
+        Target::AnyOf(kind) if s.effect == Effect::Deny => s.resource.iter().any(|p| wildcard_match(p, kind, false)),
+        Target::AnyOf(kind) if !s.not_resource.is_empty() => {
+            !s.not_resource.iter().any(|p| wildcard_match(p, kind, false))
+        }
+        Target::AnyOf(kind) => {
+            s.resource.iter().any(|p| wildcard_match(p, kind, false) || wildcard_match(kind, p, false))
+        }
     }
 }
 
-fn decide<'d>(docs: impl Iterator<Item = &'d PolicyDocument> + Clone, action: &str, resource: &str) -> Decision {
-    let statements = || docs.clone().flat_map(|d| &d.statements).filter(|s| applies(s, action, resource));
-    if statements().any(|s| s.effect == Effect::Deny && s.condition.is_empty()) {
+/// How one applying statement counts in `ctx`: `None` when its condition is decided false.
+fn weight(s: &Statement, ctx: &Context) -> Option<Decision> {
+    if s.condition.is_empty() {
+        return Some(Decision::Allowed);
+    }
+    match condition_holds(&s.condition, ctx) {
+        Some(true) => Some(Decision::Allowed),
+        Some(false) => None,
+        None => Some(Decision::AllowedUnderCondition),
+    }
+}
+
+fn decide<'d>(
+    docs: impl Iterator<Item = &'d PolicyDocument> + Clone,
+    action: &str,
+    target: Target,
+    ctx: &Context,
+) -> Decision {
+    let statements = || {
+        docs.clone()
+            .flat_map(|d| &d.statements)
+            .filter(|s| applies(s, action, target))
+            .filter_map(|s| Some((s, weight(s, ctx)?)))
+    };
+    if statements().any(|(s, w)| s.effect == Effect::Deny && w == Decision::Allowed) {
         return Decision::NotAllowed;
     }
-    statements()
-        .filter(|s| s.effect == Effect::Allow)
-        .map(|s| if s.condition.is_empty() { Decision::Allowed } else { Decision::AllowedUnderCondition })
-        .max()
-        .unwrap_or(Decision::NotAllowed)
+    statements().filter(|(s, _)| s.effect == Effect::Allow).map(|(_, w)| w).max().unwrap_or(Decision::NotAllowed)
 }
 
 impl Policies<'_> {
@@ -215,21 +306,23 @@ impl Policies<'_> {
     /// the identity statements: this runs for every action of every rule on every
     /// principal, on both sides of the diff.
     pub fn evaluate(&self, action: &str, resource: &str) -> (Decision, Vec<String>) {
+        self.evaluate_in(action, Target::of(resource), &Context::default())
+    }
+
+    /// [`Policies::evaluate`] for any [`Target`], deciding the conditions `ctx` can.
+    pub fn evaluate_in(&self, action: &str, target: Target, ctx: &Context) -> (Decision, Vec<String>) {
         let mut best = Decision::NotAllowed;
         let mut sources = Vec::new();
         for (name, doc) in &self.identity {
             let mut allows = false;
-            for s in doc.statements.iter().filter(|s| applies(s, action, resource)) {
+            for s in doc.statements.iter().filter(|s| applies(s, action, target)) {
+                let Some(w) = weight(s, ctx) else { continue };
                 match s.effect {
-                    Effect::Deny if s.condition.is_empty() => return (Decision::NotAllowed, Vec::new()),
+                    Effect::Deny if w == Decision::Allowed => return (Decision::NotAllowed, Vec::new()),
                     Effect::Deny => {}
                     Effect::Allow => {
                         allows = true;
-                        best = best.max(if s.condition.is_empty() {
-                            Decision::Allowed
-                        } else {
-                            Decision::AllowedUnderCondition
-                        });
+                        best = best.max(w);
                     }
                 }
             }
@@ -238,7 +331,7 @@ impl Policies<'_> {
             }
         }
         let decision = match &self.boundary {
-            Some((_, b)) if best != Decision::NotAllowed => best.min(decide(std::iter::once(*b), action, resource)),
+            Some((_, b)) if best != Decision::NotAllowed => best.min(decide(std::iter::once(*b), action, target, ctx)),
             _ => best,
         };
         if decision == Decision::NotAllowed {

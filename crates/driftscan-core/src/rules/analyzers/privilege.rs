@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use super::admin::is_admin;
-use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies, SOME_RESOURCE, wildcard_match};
+use super::escalation;
+use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies, wildcard_match};
 use super::{Analyzer, Hit, View};
 use crate::diff::{Change, ResourceDiff};
 use crate::snapshot::policy::Effect;
@@ -131,38 +132,6 @@ impl Analyzer for PermissionsGrew {
     }
 }
 
-/// Known ways to turn limited IAM access into more: each needs all of its actions.
-/// Sources: Rhino Security Labs' AWS privilege-escalation research, as used by
-/// Cloudsplaining and Pacu.
-const ESCALATION_PATHS: &[(&str, &[&str])] = &[
-    ("CreatePolicyVersion", &["iam:CreatePolicyVersion"]),
-    ("SetDefaultPolicyVersion", &["iam:SetDefaultPolicyVersion"]),
-    ("AttachUserPolicy", &["iam:AttachUserPolicy"]),
-    ("AttachGroupPolicy", &["iam:AttachGroupPolicy"]),
-    ("AttachRolePolicy", &["iam:AttachRolePolicy", "sts:AssumeRole"]),
-    ("PutUserPolicy", &["iam:PutUserPolicy"]),
-    ("PutGroupPolicy", &["iam:PutGroupPolicy"]),
-    ("PutRolePolicy", &["iam:PutRolePolicy", "sts:AssumeRole"]),
-    ("CreateAccessKey", &["iam:CreateAccessKey"]),
-    ("CreateLoginProfile", &["iam:CreateLoginProfile"]),
-    ("UpdateLoginProfile", &["iam:UpdateLoginProfile"]),
-    ("AddUserToGroup", &["iam:AddUserToGroup"]),
-    ("UpdateAssumeRolePolicy", &["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"]),
-    ("PassRole+Lambda", &["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]),
-    ("PassRole+LambdaEventSource", &["iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"]),
-    ("UpdateLambdaCode", &["lambda:UpdateFunctionCode"]),
-    ("PassRole+EC2", &["iam:PassRole", "ec2:RunInstances"]),
-    ("PassRole+CloudFormation", &["iam:PassRole", "cloudformation:CreateStack"]),
-    ("PassRole+GlueDevEndpoint", &["iam:PassRole", "glue:CreateDevEndpoint"]),
-    ("UpdateGlueDevEndpoint", &["glue:UpdateDevEndpoint"]),
-    ("PassRole+DataPipeline", &["iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition"]),
-    (
-        "PassRole+SageMakerNotebook",
-        &["iam:PassRole", "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"],
-    ),
-    ("PassRole+CodeBuild", &["iam:PassRole", "codebuild:CreateProject", "codebuild:StartBuild"]),
-];
-
 #[derive(Debug)]
 pub struct PrivilegeEscalation;
 
@@ -183,23 +152,18 @@ impl Analyzer for PrivilegeEscalation {
             return Vec::new();
         }
         let mut hits = Vec::new();
-        for (name, actions) in ESCALATION_PATHS {
-            let mut weakest = Decision::Allowed;
-            let mut sources = Vec::new();
-            for action in *actions {
-                let (d, via) = policies.evaluate(action, SOME_RESOURCE);
-                weakest = weakest.min(d);
-                sources.extend(via);
-            }
-            if weakest == Decision::NotAllowed {
-                continue;
-            }
-            sources.sort();
-            sources.dedup();
-            let condition = if weakest == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
-            let detail = format!("{} ({}{condition}) through {}", name, actions.join(" + "), sources.join(", "));
-            let field = source_field(&sources);
-            hits.push(Hit::new(*name, field, detail).values(None, Some(Value::from(sources))));
+        for method in escalation::methods() {
+            let Some(found) = method.found(view.facts, view.kind, view.id, &policies) else { continue };
+            let condition =
+                if found.decision == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
+            let detail = format!(
+                "{} ({}{condition}) through {}",
+                method.id,
+                method.actions.join(" + "),
+                found.sources.join(", ")
+            );
+            let field = source_field(&found.sources);
+            hits.push(Hit::new(&method.id, field, detail).values(None, Some(Value::from(found.sources))));
         }
         hits
     }

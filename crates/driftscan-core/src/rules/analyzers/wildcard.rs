@@ -1,8 +1,11 @@
 //! Policies a principal owns (inline, or customer-managed documents) that allow every
-//! action of a service (`*` or `service:*`) on every resource without a condition.
+//! action of a service (`*` or `service:*`) on every resource without a condition, unless
+//! a Deny of the principal's effective policies (of the document itself, for a managed
+//! policy) takes the whole wildcard back.
 
 use serde_json::Value;
 
+use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies};
 use super::{Analyzer, Hit, View};
 use crate::snapshot::ResourceType;
 use crate::snapshot::policy::{Effect, PolicyDocument};
@@ -50,10 +53,18 @@ impl Analyzer for WildcardPolicy {
         .into_iter()
         .map(|(n, d): (&String, &PolicyDocument)| (n.clone(), d))
         .collect();
+        let mut fallbacks = Fallbacks::new();
+        let effective = match view.kind {
+            ResourceType::IamPolicy => None,
+            kind => Some(Policies::of(view.facts, kind, view.id, &mut fallbacks)),
+        };
         owned
             .into_iter()
             .filter_map(|(name, doc)| {
-                let actions = wildcard_actions(doc);
+                let alone = Policies { identity: vec![(name.clone(), doc)], ..Policies::default() };
+                let denies = effective.as_ref().unwrap_or(&alone);
+                let mut actions = wildcard_actions(doc);
+                actions.retain(|a| denies.evaluate(a, EVERY_RESOURCE).0 != Decision::NotAllowed);
                 if actions.is_empty() {
                     return None;
                 }

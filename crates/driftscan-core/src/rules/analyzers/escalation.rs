@@ -1,0 +1,187 @@
+//! The catalog of privilege-escalation methods (`escalation.toml`, beside this file) and
+//! the question each one asks of a principal's effective policies.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::policy_eval::{Context, Decision, Policies, Target};
+use crate::snapshot::policy::{Effect, PolicyDocument};
+use crate::snapshot::{ResourceType, Snapshot};
+
+const CATALOG: &str = include_str!("escalation.toml");
+
+/// Where an action of a method must be allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum On {
+    /// Any customer-managed policy of the account (AWS-managed ones cannot be versioned).
+    Policy,
+    /// The principal's own ARN.
+    #[serde(rename = "self")]
+    SelfArn,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Method {
+    pub id: String,
+    pub title: String,
+    pub actions: Vec<String>,
+    #[serde(default)]
+    pub on: BTreeMap<String, On>,
+    pub pass_role_to: Option<String>,
+    pub principal: Option<ResourceType>,
+    pub references: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    method: Vec<Method>,
+}
+
+/// The catalog, parsed and checked once.
+pub fn methods() -> &'static [Method] {
+    static METHODS: OnceLock<Vec<Method>> = OnceLock::new();
+    METHODS.get_or_init(|| parse(CATALOG).unwrap_or_else(|e| panic!("escalation.toml (built in): {e}")))
+}
+
+fn parse(text: &str) -> Result<Vec<Method>, String> {
+    let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut seen = std::collections::BTreeSet::new();
+    for m in &file.method {
+        let bad = |what: String| Err(format!("method {}: {what}", m.id));
+        if !seen.insert(m.id.as_str()) {
+            return bad("duplicate id".into());
+        }
+        if m.actions.is_empty() || m.actions.iter().any(|a| !a.contains(':') || a.contains('*')) {
+            return bad("actions must be exact `service:Action` names".into());
+        }
+        if let Some(a) = m.on.keys().find(|a| !m.actions.contains(a)) {
+            return bad(format!("`on` names {a}, which is not one of its actions"));
+        }
+        if m.pass_role_to.is_some() != m.actions.iter().any(|a| a == "iam:PassRole") {
+            return bad("`pass_role_to` goes with iam:PassRole, and only with it".into());
+        }
+        if m.principal.is_some_and(|p| p.service() != crate::snapshot::Service::Iam) {
+            return bad("`principal` must be an IAM principal type".into());
+        }
+        if m.references.is_empty() {
+            return bad("no reference".into());
+        }
+    }
+    Ok(file.method)
+}
+
+/// How a principal can use one method: the weakest of its actions' decisions, and the
+/// policies that allow them.
+pub struct Found {
+    pub decision: Decision,
+    pub sources: Vec<String>,
+}
+
+impl Method {
+    /// Whether the principal `id` of `kind`, with `policies`, can use this method.
+    pub fn found(&self, facts: &Snapshot, kind: ResourceType, id: &str, policies: &Policies) -> Option<Found> {
+        if self.principal.is_some_and(|p| p != kind) {
+            return None;
+        }
+        let customer_policy = format!("arn:{}:iam::{}:policy/*", facts.meta.partition, facts.meta.account_id);
+        let mut weakest = Decision::Allowed;
+        let mut sources = Vec::new();
+        for action in &self.actions {
+            let (decision, via) = match (self.on.get(action), &self.pass_role_to) {
+                (_, Some(service)) if action == "iam:PassRole" => pass_role(facts, policies, service),
+                (Some(On::Policy), _) => {
+                    policies.evaluate_in(action, Target::AnyOf(&customer_policy), &Context::default())
+                }
+                (Some(On::SelfArn), _) => policies.evaluate_in(action, Target::Exact(id), &Context::default()),
+                (None, _) => policies.evaluate_in(action, Target::Some, &Context::default()),
+            };
+            weakest = weakest.min(decision);
+            if weakest == Decision::NotAllowed {
+                return None;
+            }
+            sources.extend(via);
+        }
+        sources.sort();
+        sources.dedup();
+        Some(Found { decision: weakest, sources })
+    }
+}
+
+/// Whether the principal can pass some role to `service`: `iam:PassRole` allowed with
+/// `iam:PassedToService` = `service`, and, unless it may pass every role, a role of the
+/// account that it may pass and that trusts `service`.
+fn pass_role(facts: &Snapshot, policies: &Policies, service: &str) -> (Decision, Vec<String>) {
+    let context = [("iam:PassedToService", service)];
+    let ctx = Context { values: &context };
+    let (decision, sources) = policies.evaluate_in("iam:PassRole", Target::Some, &ctx);
+    if decision == Decision::NotAllowed {
+        return (decision, sources);
+    }
+    let (every, _) = policies.evaluate_in("iam:PassRole", Target::Every, &ctx);
+    if every != Decision::NotAllowed {
+        return (decision, sources);
+    }
+    let best = facts
+        .iam
+        .roles
+        .iter()
+        .filter(|(_, role)| trusts_service(&role.trust_policy, service))
+        .map(|(arn, _)| policies.evaluate_in("iam:PassRole", Target::Exact(arn), &ctx))
+        .max_by_key(|(d, _)| *d);
+    best.unwrap_or((Decision::NotAllowed, Vec::new()))
+}
+
+/// A trust policy that lets `service` assume the role.
+fn trusts_service(trust: &PolicyDocument, service: &str) -> bool {
+    trust.statements.iter().any(|s| {
+        s.effect == Effect::Allow
+            && s.principal.as_ref().and_then(|p| p.get("Service")).is_some_and(|list| list.iter().any(|v| v == service))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_catalog_is_valid_and_complete() {
+        let methods = methods();
+        assert!(methods.len() >= 45, "{} methods", methods.len());
+        // The methods named by the public catalogs driftscan covers, by their action sets.
+        for needed in [
+            &["iam:PassRole", "sagemaker:CreateTrainingJob"][..],
+            &["iam:PassRole", "sagemaker:CreateProcessingJob"],
+            &["sagemaker:CreatePresignedNotebookInstanceUrl"],
+            &["ec2-instance-connect:SendSSHPublicKey"],
+            &["ssm:SendCommand"],
+            &["ssm:StartSession"],
+            &["cloudformation:UpdateStack"],
+            &["cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"],
+            &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:RunTask"],
+            &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:CreateService"],
+            &["iam:PassRole", "glue:CreateJob", "glue:StartJobRun"],
+            &["iam:PassRole", "apprunner:CreateService"],
+            &["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"],
+            &["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"],
+            &["iam:PassRole", "ec2:RequestSpotInstances"],
+        ] {
+            assert!(methods.iter().any(|m| m.actions == needed), "no method {needed:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_catalog_entry_is_refused() {
+        let entry = |body: &str| parse(&format!("[[method]]\nid = \"X\"\ntitle = \"t\"\nreferences = [\"r\"]\n{body}"));
+        assert!(entry("actions = [\"iam:*\"]").unwrap_err().contains("exact"));
+        assert!(entry("actions = [\"iam:PassRole\"]").unwrap_err().contains("pass_role_to"));
+        assert!(entry("actions = [\"iam:A\"]\non = { \"iam:B\" = \"self\" }").unwrap_err().contains("not one of"));
+        assert!(entry("actions = [\"iam:A\"]\nprincipal = \"s3_bucket\"").unwrap_err().contains("IAM principal"));
+        assert!(entry("actions = [\"iam:A\"]\nextra = 1").is_err());
+        assert!(entry("actions = [\"iam:A\"]").is_ok());
+    }
+}
