@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::analyzers::{Hit, View, show};
+use super::analyzers::{Hit, Prepared, View, show};
 use super::{Check, Rule, render_message};
 use crate::baseline::Baselines;
 use crate::diff::{Change, ResourceDiff};
@@ -15,14 +15,22 @@ use crate::snapshot::{self, Snapshot};
 
 /// Runs every rule that applies to each resource of `diffs`.
 pub fn evaluate(rules: &[Rule], baselines: &Baselines, current: &Snapshot, diffs: &[ResourceDiff]) -> Vec<Finding> {
+    let prepared: Vec<Sides> = rules
+        .par_iter()
+        .map(|r| match &r.check {
+            Check::Analyzer(a) => (a.prepare(&baselines.snapshot), a.prepare(current)),
+            Check::Condition(_) => (None, None),
+        })
+        .collect();
     let mut findings: Vec<Finding> = diffs
         .par_iter()
         .filter(|d| d.change != Change::Uncollected)
         .flat_map_iter(|d| {
             rules
                 .iter()
-                .filter(|r| r.resource_types.contains(&d.resource_type))
-                .flat_map(move |r| evaluate_rule(r, baselines, current, d))
+                .zip(&prepared)
+                .filter(|(r, _)| r.resource_types.contains(&d.resource_type))
+                .flat_map(move |(r, p)| evaluate_rule(r, p, baselines, current, d))
         })
         .collect();
     drop_covered(rules, &mut findings);
@@ -30,10 +38,26 @@ pub fn evaluate(rules: &[Rule], baselines: &Baselines, current: &Snapshot, diffs
     findings
 }
 
-fn evaluate_rule(rule: &Rule, baselines: &Baselines, current: &Snapshot, d: &ResourceDiff) -> Vec<Finding> {
-    let base_view =
-        d.baseline.as_ref().map(|value| View { facts: &baselines.snapshot, kind: d.resource_type, id: &d.id, value });
-    let cur_view = d.current.as_ref().map(|value| View { facts: current, kind: d.resource_type, id: &d.id, value });
+/// What a rule's analyzer prepared from the baseline and the current facts.
+type Sides = (Option<Box<Prepared>>, Option<Box<Prepared>>);
+
+fn evaluate_rule(
+    rule: &Rule,
+    (base_prepared, cur_prepared): &Sides,
+    baselines: &Baselines,
+    current: &Snapshot,
+    d: &ResourceDiff,
+) -> Vec<Finding> {
+    let (kind, id) = (d.resource_type, d.id.as_str());
+    let base_view = d.baseline.as_ref().map(|value| View {
+        facts: &baselines.snapshot,
+        kind,
+        id,
+        value,
+        prepared: base_prepared.as_deref(),
+    });
+    let cur_view =
+        d.current.as_ref().map(|value| View { facts: current, kind, id, value, prepared: cur_prepared.as_deref() });
     if rule.is_drift() {
         let hits = match &rule.check {
             Check::Condition(c) if c.holds(d.baseline.as_ref(), d.current.as_ref()) => {

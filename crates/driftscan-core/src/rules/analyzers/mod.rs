@@ -4,6 +4,7 @@
 
 mod access_keys;
 mod admin;
+mod chains;
 mod changes;
 mod console_login;
 mod encryption;
@@ -28,7 +29,13 @@ pub struct View<'a> {
     pub kind: ResourceType,
     pub id: &'a str,
     pub value: &'a Value,
+    /// What the rule's analyzer prepared from these facts ([`Analyzer::prepare`]).
+    pub prepared: Option<&'a Prepared>,
 }
+
+/// Work an analyzer does once per snapshot instead of once per resource (an index of
+/// the account's roles, say); the engine hands it back in every [`View`] of that side.
+pub type Prepared = dyn std::any::Any + Send + Sync;
 
 /// What an analyzer found on one resource.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +65,11 @@ pub trait Analyzer: Send + Sync + std::fmt::Debug {
     /// Drift analyzers compare with the baseline (`compare`); state analyzers look at one
     /// side at a time (`check`), and the engine compares their results.
     fn is_drift(&self) -> bool;
+
+    /// Called once per side of a scan before any resource is looked at.
+    fn prepare(&self, _facts: &Snapshot) -> Option<Box<Prepared>> {
+        None
+    }
 
     fn check(&self, _view: &View) -> Vec<Hit> {
         Vec::new()

@@ -411,4 +411,73 @@ mod tests {
         );
         assert_eq!(eval(&[&full, &conditional_deny], None, "iam:CreateUser", "*"), Decision::Allowed);
     }
+
+    #[test]
+    fn conditions_on_known_keys_are_decided_offline() {
+        let lambda = [("iam:PassedToService", "lambda.amazonaws.com")];
+        let ctx = Context { values: &lambda };
+        let cond = |text: &str| {
+            doc(&format!(
+                r#"{{"Statement":{{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{text}}}}}"#
+            ))
+            .statements[0]
+                .condition
+                .clone()
+        };
+        assert_eq!(
+            condition_holds(&cond(r#"{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}"#), &ctx),
+            Some(true)
+        );
+        assert_eq!(
+            condition_holds(
+                &cond(r#"{"StringLike":{"iam:PassedToService":["dax.amazonaws.com","application-autoscaling.*"]}}"#),
+                &ctx
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            condition_holds(&cond(r#"{"ForAnyValue:StringLike":{"iam:passedtoservice":"*.amazonaws.com"}}"#), &ctx),
+            Some(true)
+        );
+        assert_eq!(
+            condition_holds(
+                &cond(r#"{"StringNotEqualsIfExists":{"iam:PassedToService":"lambda.amazonaws.com"}}"#),
+                &ctx
+            ),
+            Some(false)
+        );
+        // Another key, or an operator only AWS can decide: undecided.
+        assert_eq!(
+            condition_holds(
+                &cond(r#"{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com","aws:SourceIp":"1.2.3.4"}}"#),
+                &ctx
+            ),
+            None
+        );
+        assert_eq!(condition_holds(&cond(r#"{"NumericLessThan":{"iam:PassedToService":"3"}}"#), &ctx), None);
+        // Decided false: the statement does not apply; decided true: as if unconditional.
+        let d = doc(
+            r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"dax.amazonaws.com"}}}]}"#,
+        );
+        let p = Policies { identity: vec![("p".into(), &d)], ..Policies::default() };
+        assert_eq!(p.evaluate_in("iam:PassRole", Target::Some, &ctx).0, Decision::NotAllowed);
+        assert_eq!(p.evaluate("iam:PassRole", SOME_RESOURCE).0, Decision::AllowedUnderCondition);
+    }
+
+    #[test]
+    fn a_kind_of_resource_is_covered_by_patterns_that_can_name_one() {
+        let kind = "arn:aws:iam::123456789012:policy/*";
+        let on = |resource: &str| {
+            let d = doc(&format!(
+                r#"{{"Statement":{{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"{resource}"}}}}"#
+            ));
+            let p = Policies { identity: vec![("p".into(), &d)], ..Policies::default() };
+            p.evaluate_in("iam:CreatePolicyVersion", Target::AnyOf(kind), &Context::default()).0
+        };
+        assert_eq!(on("*"), Decision::Allowed);
+        assert_eq!(on("arn:aws:iam::*:policy/*"), Decision::Allowed);
+        assert_eq!(on("arn:aws:iam::123456789012:policy/app-*"), Decision::Allowed);
+        assert_eq!(on("arn:aws:iam::aws:policy/*"), Decision::NotAllowed);
+        assert_eq!(on("arn:aws:iam::aws:policy/service-role/AWSLambdaRole"), Decision::NotAllowed);
+    }
 }

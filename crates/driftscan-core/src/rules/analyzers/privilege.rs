@@ -4,10 +4,12 @@
 use serde_json::Value;
 
 use super::admin::is_admin;
+use super::chains::RoleGraph;
 use super::escalation;
 use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies, wildcard_match};
-use super::{Analyzer, Hit, View};
+use super::{Analyzer, Hit, Prepared, View};
 use crate::diff::{Change, ResourceDiff};
+use crate::snapshot::Snapshot;
 use crate::snapshot::policy::Effect;
 
 /// The field of a principal that best explains where a permission comes from.
@@ -135,13 +137,24 @@ impl Analyzer for PermissionsGrew {
 #[derive(Debug)]
 pub struct PrivilegeEscalation;
 
+fn graph<'v>(view: &View<'v>) -> Option<&'v RoleGraph> {
+    view.prepared.and_then(|p| p.downcast_ref::<RoleGraph>())
+}
+
 impl Analyzer for PrivilegeEscalation {
     fn is_drift(&self) -> bool {
         false
     }
 
+    fn prepare(&self, facts: &Snapshot) -> Option<Box<Prepared>> {
+        Some(Box::new(RoleGraph::new(facts)))
+    }
+
+    /// The same policies and the same roles (trust and power) give the same paths; a role
+    /// that changed elsewhere may open a new chain for an unchanged principal.
     fn same_on_both_sides(&self, baseline: &View, current: &View, _diff: &ResourceDiff) -> bool {
         super::policy_eval::same_policies(baseline, current)
+            && graph(baseline).map(|g| g.digest) == graph(current).map(|g| g.digest)
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {
@@ -164,6 +177,28 @@ impl Analyzer for PrivilegeEscalation {
             );
             let field = source_field(&found.sources);
             hits.push(Hit::new(&method.id, field, detail).values(None, Some(Value::from(found.sources))));
+        }
+        // The engine prepares the graph once per side; a caller without the engine gets one here.
+        let built;
+        let graph = match graph(view) {
+            Some(g) => g,
+            None => {
+                built = RoleGraph::new(view.facts);
+                &built
+            }
+        };
+        for chain in graph.chains(view.facts, view.kind, view.id, &policies) {
+            let condition = if chain.conditional { ", allowed under a condition" } else { "" };
+            let path = chain.hops.join(" → ");
+            let detail = format!(
+                "RoleChain {} → {path} ({}{condition}) through {}",
+                crate::rules::engine::short_name(view.id),
+                chain.power,
+                chain.sources.join(", ")
+            );
+            let field = source_field(&chain.sources);
+            let key = format!("RoleChain:{}", chain.hops.join(">"));
+            hits.push(Hit::new(key, field, detail).values(None, Some(Value::from(chain.sources))));
         }
         hits
     }

@@ -1,0 +1,180 @@
+//! Role chains: principal A may assume role B (A's policies allow `sts:AssumeRole` on B,
+//! and B's trust policy admits A, A's account or everyone), and B is
+//! administrator-equivalent or has an escalation method of its own, or leads on to such a
+//! role. Searched breadth-first from A, each role visited once (cycles end there), at most
+//! [`MAX_HOPS`] roles deep; the shortest chain to each powerful role is reported.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
+
+use super::admin::is_admin;
+use super::escalation;
+use super::policy_eval::{Context, Decision, Fallbacks, Policies, Target, wildcard_match};
+use crate::snapshot::policy::{Effect, PolicyDocument};
+use crate::snapshot::{ResourceType, Snapshot};
+
+/// How many roles a chain may pass through.
+pub const MAX_HOPS: usize = 3;
+
+/// The account's roles, indexed by whom their trust policies admit. Built once per side of
+/// a scan ([`super::Analyzer::prepare`]).
+pub struct RoleGraph {
+    roles: Vec<Role>,
+    /// Role indexes (and whether the admission carries a condition) by admitted principal:
+    /// an ARN, an account root ARN, an account id, or `*`.
+    admitted: HashMap<String, Vec<(usize, bool)>>,
+    /// Changes whenever the roles or the managed policies change: two sides with the same
+    /// digest give every principal the same chains.
+    pub digest: u64,
+}
+
+struct Role {
+    arn: String,
+    name: String,
+    /// "administrator" or "escalates via …"; `None` when the role alone gives nothing.
+    power: OnceLock<Option<String>>,
+}
+
+/// A chain from a principal to a powerful role.
+pub struct Chain {
+    /// Role names, in order.
+    pub hops: Vec<String>,
+    pub power: String,
+    /// Some step is allowed only under a condition (trust or identity policy).
+    pub conditional: bool,
+    /// The principal's own policies that allow the first step.
+    pub sources: Vec<String>,
+}
+
+impl RoleGraph {
+    pub fn new(facts: &Snapshot) -> RoleGraph {
+        let mut roles = Vec::new();
+        let mut admitted: HashMap<String, Vec<(usize, bool)>> = HashMap::new();
+        for (arn, role) in &facts.iam.roles {
+            let index = roles.len();
+            roles.push(Role { arn: arn.clone(), name: role.name.clone(), power: OnceLock::new() });
+            for (principal, conditional) in admits(&role.trust_policy) {
+                admitted.entry(principal).or_default().push((index, conditional));
+            }
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        serde_json::to_string(&facts.iam.roles).unwrap_or_default().hash(&mut hasher);
+        serde_json::to_string(&facts.iam.policies).unwrap_or_default().hash(&mut hasher);
+        RoleGraph { roles, admitted, digest: hasher.finish() }
+    }
+
+    /// Roles whose trust admits the principal `arn` (a group is no principal: only its
+    /// account).
+    fn candidates(&self, facts: &Snapshot, kind: ResourceType, arn: &str) -> Vec<(usize, bool)> {
+        let root = format!("arn:{}:iam::{}:root", facts.meta.partition, facts.meta.account_id);
+        let own = (kind != ResourceType::IamGroup).then_some(arn);
+        let keys = own.into_iter().chain([root.as_str(), facts.meta.account_id.as_str(), "*"]);
+        let mut out: Vec<(usize, bool)> =
+            keys.flat_map(|k| self.admitted.get(k).into_iter().flatten().copied()).collect();
+        out.sort_unstable();
+        out.dedup_by_key(|(i, _)| *i);
+        out
+    }
+
+    fn power(&self, facts: &Snapshot, index: usize) -> Option<&str> {
+        let role = &self.roles[index];
+        role.power
+            .get_or_init(|| {
+                let mut fallbacks = Fallbacks::new();
+                let policies = Policies::of(facts, ResourceType::IamRole, &role.arn, &mut fallbacks);
+                if policies.identity.is_empty() {
+                    None
+                } else if is_admin(&policies) {
+                    Some("administrator".into())
+                } else {
+                    escalation::methods()
+                        .iter()
+                        .find(|m| m.found(facts, ResourceType::IamRole, &role.arn, &policies).is_some())
+                        .map(|m| format!("escalates via {}", m.id))
+                }
+            })
+            .as_deref()
+    }
+
+    /// The shortest chain from the principal to each powerful role it can reach.
+    pub fn chains(&self, facts: &Snapshot, kind: ResourceType, id: &str, policies: &Policies) -> Vec<Chain> {
+        let mut visited = vec![false; self.roles.len()];
+        if let Some(me) = self.roles.iter().position(|r| r.arn == id) {
+            visited[me] = true;
+        }
+        let mut out = Vec::new();
+        let mut queue =
+            VecDeque::from([Step { node: None, path: Vec::new(), conditional: false, sources: Vec::new() }]);
+        while let Some(Step { node, path, conditional, sources }) = queue.pop_front() {
+            let mut fallbacks = Fallbacks::new();
+            let (node_kind, node_arn) = match node {
+                None => (kind, id),
+                Some(i) => (ResourceType::IamRole, self.roles[i].arn.as_str()),
+            };
+            let node_policies;
+            let acting = match node {
+                None => policies,
+                Some(_) => {
+                    node_policies = Policies::of(facts, node_kind, node_arn, &mut fallbacks);
+                    &node_policies
+                }
+            };
+            for (next, trust_conditional) in self.candidates(facts, node_kind, node_arn) {
+                if visited[next] {
+                    continue;
+                }
+                let (decision, via) =
+                    acting.evaluate_in("sts:AssumeRole", Target::Exact(&self.roles[next].arn), &Context::default());
+                if decision == Decision::NotAllowed {
+                    continue;
+                }
+                visited[next] = true;
+                let mut hops = path.clone();
+                hops.push(next);
+                let conditional = conditional || trust_conditional || decision == Decision::AllowedUnderCondition;
+                let sources = if node.is_none() { via } else { sources.clone() };
+                match self.power(facts, next) {
+                    Some(power) => out.push(Chain {
+                        hops: hops.iter().map(|&i| self.roles[i].name.clone()).collect(),
+                        power: power.to_string(),
+                        conditional,
+                        sources,
+                    }),
+                    None if hops.len() < MAX_HOPS => {
+                        queue.push_back(Step { node: Some(next), path: hops, conditional, sources })
+                    }
+                    None => {}
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A principal reached on the way: the role (`None` for the principal itself), the roles
+/// that led there, whether a step was conditional, the principal's policies for step one.
+struct Step {
+    node: Option<usize>,
+    path: Vec<usize>,
+    conditional: bool,
+    sources: Vec<String>,
+}
+
+/// Whom a trust policy lets call `sts:AssumeRole`: each AWS principal of an Allow
+/// statement, and whether that statement carries a condition (an external id, MFA).
+fn admits(trust: &PolicyDocument) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for s in trust.statements.iter().filter(|s| s.effect == Effect::Allow) {
+        let assume = if s.is_not_action() {
+            !s.not_action.iter().any(|p| wildcard_match(p, "sts:AssumeRole", true))
+        } else {
+            s.action.iter().any(|p| wildcard_match(p, "sts:AssumeRole", true))
+        };
+        let Some(aws) = s.principal.as_ref().and_then(|p| p.get("AWS")) else { continue };
+        if assume {
+            out.extend(aws.iter().map(|principal| (principal.clone(), !s.condition.is_empty())));
+        }
+    }
+    out
+}
