@@ -1,12 +1,13 @@
 //! Tests about the catalog as a whole: every category covered, every rule documented
 //! and mapped to SOC 2, and `docs/rules.md` generated from the rule files (bless with
-//! `DRIFTSCAN_BLESS=1 cargo test --test catalog`).
+//! `DRIFTSCAN_BLESS=1 cargo test --test integration catalog`).
 
 use driftscan_core::VariantArray;
 use std::collections::BTreeSet;
 
 use crate::common::*;
 use driftscan_core::findings::Category;
+use driftscan_core::rules::analyzers::escalation::On::Policy;
 use driftscan_core::rules::{Rule, load_catalog};
 
 fn catalog() -> Vec<Rule> {
@@ -79,6 +80,34 @@ fn render_docs(rules: &[Rule]) -> String {
             ));
         }
     }
+    out.push_str(
+        "\n## Privilege-escalation methods (DS-IAM-004)\n\nThe catalog DS-IAM-004 evaluates \
+         (`crates/driftscan-core/src/rules/analyzers/escalation.toml`). All actions of a method are needed; \
+         *on* says where an action must be allowed when it is not just anywhere.\n\n\
+         | Method | Actions | Passes a role to | What it gives | References |\n|---|---|---|---|---|\n",
+    );
+    for m in driftscan_core::rules::analyzers::escalation::methods() {
+        let actions: Vec<String> = m
+            .actions
+            .iter()
+            .map(|a| match m.on.get(a) {
+                Some(on) => {
+                    format!("`{a}` (on {})", if *on == Policy { "a customer-managed policy" } else { "itself" })
+                }
+                None => format!("`{a}`"),
+            })
+            .collect();
+        let references: Vec<String> =
+            m.references.iter().enumerate().map(|(i, r)| format!("[{}]({r})", i + 1)).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            m.id,
+            actions.join(" + "),
+            m.pass_role_to.as_deref().map(|s| format!("`{s}`")).unwrap_or_default(),
+            m.title,
+            references.join(" "),
+        ));
+    }
     out
 }
 
@@ -90,5 +119,8 @@ fn docs_rules_md_is_up_to_date() {
         std::fs::write(&path, &fresh).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(committed == fresh, "docs/rules.md is stale: run `DRIFTSCAN_BLESS=1 cargo test --test catalog`");
+    assert!(
+        committed == fresh,
+        "docs/rules.md is stale: run `DRIFTSCAN_BLESS=1 cargo test --test integration catalog`"
+    );
 }

@@ -1,6 +1,6 @@
 //! Golden files of the demo scan in every format (`tests/snapshots/`). A change to an
 //! emitter or a rule shows up here as a reviewable diff; update with
-//! `INSTA_UPDATE=always cargo test --test golden` and review the result.
+//! `INSTA_UPDATE=always cargo test --test integration golden` and review the result.
 
 use crate::common::*;
 
