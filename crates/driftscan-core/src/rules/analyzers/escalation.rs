@@ -174,6 +174,93 @@ mod tests {
         }
     }
 
+    const ACCOUNT: &str = "111122223333";
+
+    fn account() -> Snapshot {
+        Snapshot::empty(crate::snapshot::Meta {
+            account_id: ACCOUNT.into(),
+            partition: "aws".into(),
+            regions: vec!["us-east-1".into()],
+            scanned_at: chrono::DateTime::UNIX_EPOCH,
+            tool_version: "test".into(),
+            caller_arn: String::new(),
+            collection_gaps: Vec::new(),
+        })
+    }
+
+    /// The methods a principal of `kind` whose one inline policy is `statements` can use.
+    fn found_with(kind: ResourceType, statements: serde_json::Value) -> Vec<String> {
+        let mut facts = account();
+        let document =
+            PolicyDocument::from_value(&serde_json::json!({"Version": "2012-10-17", "Statement": statements})).unwrap();
+        let inline = BTreeMap::from([("p".to_string(), document)]);
+        let id = match kind {
+            ResourceType::IamRole => {
+                let arn = format!("arn:aws:iam::{ACCOUNT}:role/subject");
+                let role =
+                    crate::snapshot::IamRole { name: "subject".into(), inline_policies: inline, ..Default::default() };
+                facts.iam.roles.insert(arn.clone(), role);
+                arn
+            }
+            _ => {
+                let arn = format!("arn:aws:iam::{ACCOUNT}:user/subject");
+                let user =
+                    crate::snapshot::IamUser { name: "subject".into(), inline_policies: inline, ..Default::default() };
+                facts.iam.users.insert(arn.clone(), user);
+                arn
+            }
+        };
+        let mut fallbacks = super::super::policy_eval::Fallbacks::new();
+        let policies = Policies::of(&facts, kind, &id, &mut fallbacks);
+        methods().iter().filter(|m| m.found(&facts, kind, &id, &policies).is_some()).map(|m| m.id.clone()).collect()
+    }
+
+    fn allow(m: &Method, actions: &[&String]) -> serde_json::Value {
+        let own = format!("arn:aws:iam::{ACCOUNT}:role/subject");
+        let statements: Vec<serde_json::Value> = actions
+            .iter()
+            .map(|a| {
+                let resource = if m.on.get(*a) == Some(&On::SelfArn) { own.clone() } else { "*".to_string() };
+                serde_json::json!({"Effect": "Allow", "Action": a, "Resource": resource})
+            })
+            .collect();
+        serde_json::Value::from(statements)
+    }
+
+    /// Every method, positive and near misses: exactly its actions find it; any one action
+    /// fewer does not; a Deny of any of them does not; PassRole for another service does not.
+    #[test]
+    fn every_method_is_found_with_its_actions_and_not_without_one() {
+        for m in methods() {
+            let kind = m.principal.unwrap_or(ResourceType::IamUser);
+            let all: Vec<&String> = m.actions.iter().collect();
+            assert!(found_with(kind, allow(m, &all)).contains(&m.id), "{}: not found with all its actions", m.id);
+            for missing in &m.actions {
+                let fewer: Vec<&String> = m.actions.iter().filter(|a| *a != missing).collect();
+                if fewer.is_empty() {
+                    continue;
+                }
+                assert!(!found_with(kind, allow(m, &fewer)).contains(&m.id), "{}: found without {missing}", m.id);
+            }
+            for denied in &m.actions {
+                let mut statements = allow(m, &all);
+                let deny = serde_json::json!({"Effect": "Deny", "Action": denied, "Resource": "*"});
+                statements.as_array_mut().unwrap().push(deny);
+                assert!(!found_with(kind, statements).contains(&m.id), "{}: found with {denied} denied", m.id);
+            }
+            if m.pass_role_to.is_some() {
+                let mut statements = allow(m, &all);
+                for s in statements.as_array_mut().unwrap() {
+                    if s["Action"] == "iam:PassRole" {
+                        s["Condition"] =
+                            serde_json::json!({"StringEquals": {"iam:PassedToService": "dax.amazonaws.com"}});
+                    }
+                }
+                assert!(!found_with(kind, statements).contains(&m.id), "{}: found passing to DAX only", m.id);
+            }
+        }
+    }
+
     #[test]
     fn a_bad_catalog_entry_is_refused() {
         let entry = |body: &str| parse(&format!("[[method]]\nid = \"X\"\ntitle = \"t\"\nreferences = [\"r\"]\n{body}"));
