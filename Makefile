@@ -12,7 +12,7 @@ MULTITOOL  := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multi
 SARIF_SCHEMA := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json
 BIN        := target/debug/driftscan
 
-.PHONY: all build demo test venv sarif-tools sarif-check browser fuzz bench bench-live bench-prowler clean
+.PHONY: all build demo test venv sarif-tools sarif-check browser fuzz bench bench-live bench-prowler bench-iam clean
 
 all: build
 
@@ -84,6 +84,16 @@ bench-live: build venv
 
 bench-prowler: build venv .venv-prowler/.installed
 	bench/prowler.sh
+
+# IAM accuracy: driftscan and Cloudsplaining (its own virtualenv) on the AWS managed policies
+# moto ships: paths found, read-only alarms, PassRole to unpassable services, time, memory.
+.venv-iam/.installed:
+	$(PYTHON) -m venv .venv-iam
+	.venv-iam/bin/pip install --quiet --disable-pip-version-check 'cloudsplaining==0.9.1'
+	touch $@
+
+bench-iam: build venv .venv-iam/.installed
+	$(PYTHON) bench/iam.py --driftscan $(BIN) --moto-python $(VENV_PY) --cloudsplaining-python .venv-iam/bin/python
 
 # Fuzzing (libFuzzer via cargo-fuzz, nightly; not part of `make test`): each target runs
 # FUZZ_SECONDS on top of its committed seed corpus (fuzz/corpus/<target>/); an input taking

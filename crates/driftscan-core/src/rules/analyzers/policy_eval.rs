@@ -192,18 +192,22 @@ impl Context<'_> {
     }
 }
 
-/// Whether a statement's condition block holds in `ctx`: `None` when it tests a key the
-/// context does not know, or an operator decided only online.
+/// Whether a statement's condition block holds in `ctx`. Its tests must all hold, so one
+/// known test that fails decides `false` whatever the others; otherwise `None` when it
+/// tests a key the context does not know or uses an operator decided only online.
 pub fn condition_holds(conditions: &Conditions, ctx: &Context) -> Option<bool> {
-    let mut holds = true;
+    let mut undecided = false;
     for (operator, keys) in conditions {
         // Single-valued context keys: the set qualifiers and IfExists change nothing.
         let op = operator.trim_start_matches("ForAnyValue:").trim_start_matches("ForAllValues:");
         let op = op.strip_suffix("IfExists").unwrap_or(op);
         for (key, values) in keys {
-            let value = ctx.get(key)?;
+            let Some(value) = ctx.get(key) else {
+                undecided = true;
+                continue;
+            };
             let any = |f: &dyn Fn(&str) -> bool| values.iter().any(|v| f(v));
-            let ok = match op {
+            let holds = match op {
                 "StringEquals" | "ArnEquals" => any(&|v| v == value),
                 "StringNotEquals" | "ArnNotEquals" => !any(&|v| v == value),
                 "StringEqualsIgnoreCase" => any(&|v| v.eq_ignore_ascii_case(value)),
@@ -211,12 +215,17 @@ pub fn condition_holds(conditions: &Conditions, ctx: &Context) -> Option<bool> {
                 "StringLike" | "ArnLike" => any(&|v| wildcard_match(v, value, false)),
                 "StringNotLike" | "ArnNotLike" => !any(&|v| wildcard_match(v, value, false)),
                 "Bool" => any(&|v| v.eq_ignore_ascii_case(value)),
-                _ => return None,
+                _ => {
+                    undecided = true;
+                    continue;
+                }
             };
-            holds &= ok;
+            if !holds {
+                return Some(false);
+            }
         }
     }
-    Some(holds)
+    if undecided { None } else { Some(true) }
 }
 
 /// What a request names as its resource.
