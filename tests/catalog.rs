@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 
 use crate::common::*;
 use driftscan_core::findings::Category;
-use driftscan_core::rules::analyzers::escalation::On::Policy;
 use driftscan_core::rules::{Rule, load_catalog};
 
 fn catalog() -> Vec<Rule> {
@@ -92,7 +91,7 @@ fn render_docs(rules: &[Rule]) -> String {
             .iter()
             .map(|a| match m.on.get(a) {
                 Some(on) => {
-                    format!("`{a}` (on {})", if *on == Policy { "a customer-managed policy" } else { "itself" })
+                    format!("`{a}` (on {})", on.shown())
                 }
                 None => format!("`{a}`"),
             })

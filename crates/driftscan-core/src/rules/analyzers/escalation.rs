@@ -21,7 +21,25 @@ pub enum On {
     /// The principal's own ARN.
     #[serde(rename = "self")]
     SelfArn,
+    /// An SSM document that runs any command it is given (AWS-RunShellScript,
+    /// AWS-RunPowerShellScript): a grant limited to other documents runs only what they do.
+    #[serde(rename = "shell_document")]
+    ShellDocument,
 }
+
+impl On {
+    /// How docs/rules.md names the resource.
+    pub fn shown(self) -> &'static str {
+        match self {
+            On::Policy => "a customer-managed policy",
+            On::SelfArn => "itself",
+            On::ShellDocument => "an SSM document that runs any command",
+        }
+    }
+}
+
+/// The AWS-owned SSM documents that run arbitrary commands.
+const SHELL_DOCUMENTS: [&str; 2] = ["AWS-RunShellScript", "AWS-RunPowerShellScript"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,17 +106,24 @@ impl Method {
         if self.principal.is_some_and(|p| p != kind) {
             return None;
         }
-        let customer_policy = format!("arn:{}:iam::{}:policy/*", facts.meta.partition, facts.meta.account_id);
+        let partition = &facts.meta.partition;
+        let customer_policy = format!("arn:{partition}:iam::{}:policy/*", facts.meta.account_id);
+        let shell_documents = SHELL_DOCUMENTS.map(|d| format!("arn:{partition}:ssm:*::document/{d}"));
+        let known = principal_context(facts, kind, id);
+        let ctx = Context { values: &known };
         let mut weakest = Decision::Allowed;
         let mut sources = Vec::new();
         for action in &self.actions {
             let (decision, via) = match (self.on.get(action), &self.pass_role_to) {
                 (_, Some(service)) if action == "iam:PassRole" => pass_role(facts, policies, service),
-                (Some(On::Policy), _) => {
-                    policies.evaluate_in(action, Target::AnyOf(&customer_policy), &Context::default())
-                }
-                (Some(On::SelfArn), _) => policies.evaluate_in(action, Target::Exact(id), &Context::default()),
-                (None, _) => policies.evaluate_in(action, Target::Some, &Context::default()),
+                (Some(On::Policy), _) => policies.evaluate_in(action, Target::AnyOf(&customer_policy), &ctx),
+                (Some(On::SelfArn), _) => policies.evaluate_in(action, Target::Exact(id), &ctx),
+                (Some(On::ShellDocument), _) => shell_documents
+                    .iter()
+                    .map(|d| policies.evaluate_in(action, Target::AnyOf(d), &ctx))
+                    .max_by_key(|(d, _)| *d)
+                    .unwrap_or((Decision::NotAllowed, Vec::new())),
+                (None, _) => policies.evaluate_in(action, Target::Some, &ctx),
             };
             weakest = weakest.min(decision);
             if weakest == Decision::NotAllowed {
@@ -110,6 +135,18 @@ impl Method {
         sources.dedup();
         Some(Found { decision: weakest, sources })
     }
+}
+
+/// What is known offline about the requests a principal makes: a role only services may
+/// assume never acts with MFA (`aws:MultiFactorAuthPresent` is false for its sessions).
+fn principal_context(facts: &Snapshot, kind: ResourceType, id: &str) -> Vec<(&'static str, &'static str)> {
+    let service_only = kind == ResourceType::IamRole
+        && facts.iam.roles.get(id).is_some_and(|r| {
+            let allows: Vec<_> = r.trust_policy.statements.iter().filter(|s| s.effect == Effect::Allow).collect();
+            !allows.is_empty()
+                && allows.iter().all(|s| s.principal.as_ref().is_some_and(|p| p.keys().all(|k| k == "Service")))
+        });
+    if service_only { vec![("aws:MultiFactorAuthPresent", "false")] } else { Vec::new() }
 }
 
 /// Whether the principal can pass some role to `service`: `iam:PassRole` allowed with
@@ -259,6 +296,46 @@ mod tests {
                 assert!(!found_with(kind, statements).contains(&m.id), "{}: found passing to DAX only", m.id);
             }
         }
+    }
+
+    #[test]
+    fn ssm_send_command_counts_only_with_a_document_that_runs_any_command() {
+        let send = |resources: serde_json::Value| {
+            found_with(
+                ResourceType::IamUser,
+                serde_json::json!([{"Effect": "Allow", "Action": "ssm:SendCommand", "Resource": resources}]),
+            )
+            .contains(&"SSMSendCommand".to_string())
+        };
+        assert!(send(serde_json::json!("*")));
+        assert!(send(serde_json::json!(["arn:aws:ssm:*:*:document/AWS-RunShellScript", "arn:aws:ec2:*:*:instance/*"])));
+        assert!(send(serde_json::json!(["arn:aws:ssm:*:*:document/*", "arn:aws:ec2:*:*:instance/*"])));
+        assert!(!send(serde_json::json!([
+            "arn:aws:ssm:*:*:document/AWS-RunPatchBaseline",
+            "arn:aws:ec2:*:*:instance/*"
+        ])));
+    }
+
+    #[test]
+    fn a_role_only_services_assume_has_no_mfa() {
+        let mut facts = account();
+        let arn = format!("arn:aws:iam::{ACCOUNT}:role/svc");
+        let statements = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:AttachUserPolicy", "Resource": "*",
+             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]});
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        let role = crate::snapshot::IamRole {
+            name: "svc".into(),
+            trust_policy: PolicyDocument::from_value(&trust).unwrap(),
+            inline_policies: BTreeMap::from([("p".to_string(), PolicyDocument::from_value(&statements).unwrap())]),
+            ..Default::default()
+        };
+        facts.iam.roles.insert(arn.clone(), role);
+        let mut fallbacks = super::super::policy_eval::Fallbacks::new();
+        let policies = Policies::of(&facts, ResourceType::IamRole, &arn, &mut fallbacks);
+        let attach = methods().iter().find(|m| m.id == "AttachUserPolicy").unwrap();
+        assert!(attach.found(&facts, ResourceType::IamRole, &arn, &policies).is_none(), "MFA required, never present");
     }
 
     #[test]
