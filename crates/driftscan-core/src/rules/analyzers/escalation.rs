@@ -25,6 +25,10 @@ pub enum On {
     /// AWS-RunPowerShellScript): a grant limited to other documents runs only what they do.
     #[serde(rename = "shell_document")]
     ShellDocument,
+    /// An IAM user, group or role of the account: a grant on named ones reaches those.
+    User,
+    Group,
+    Role,
 }
 
 impl On {
@@ -34,6 +38,9 @@ impl On {
             On::Policy => "a customer-managed policy",
             On::SelfArn => "itself",
             On::ShellDocument => "an SSM document that runs any command",
+            On::User => "a user",
+            On::Group => "a group",
+            On::Role => "a role",
         }
     }
 }
@@ -51,6 +58,10 @@ pub struct Method {
     pub on: BTreeMap<String, On>,
     pub pass_role_to: Option<String>,
     pub principal: Option<ResourceType>,
+    /// The target must be another principal: its own access key or password gives a user
+    /// nothing new.
+    #[serde(default)]
+    pub others_only: bool,
     pub references: Vec<String>,
 }
 
@@ -98,6 +109,8 @@ fn parse(text: &str) -> Result<Vec<Method>, String> {
 pub struct Found {
     pub decision: Decision,
     pub sources: Vec<String>,
+    /// For a grant on named principals only: the ones it reaches (`user alice`).
+    pub reached: Vec<String>,
 }
 
 impl Method {
@@ -113,6 +126,7 @@ impl Method {
         let ctx = Context { values: &known };
         let mut weakest = Decision::Allowed;
         let mut sources = Vec::new();
+        let mut reached = Vec::new();
         for action in &self.actions {
             let (decision, via) = match (self.on.get(action), &self.pass_role_to) {
                 (_, Some(service)) if action == "iam:PassRole" => pass_role(facts, policies, service),
@@ -123,6 +137,11 @@ impl Method {
                     .map(|d| policies.evaluate_in(action, Target::AnyOf(d), &ctx))
                     .max_by_key(|(d, _)| *d)
                     .unwrap_or((Decision::NotAllowed, Vec::new())),
+                (Some(target @ (On::User | On::Group | On::Role)), _) => {
+                    let (decision, via, names) = reach(facts, policies, action, *target, self.others_only, id, &ctx);
+                    reached.extend(names);
+                    (decision, via)
+                }
                 (None, _) => policies.evaluate_in(action, Target::Some, &ctx),
             };
             weakest = weakest.min(decision);
@@ -133,20 +152,68 @@ impl Method {
         }
         sources.sort();
         sources.dedup();
-        Some(Found { decision: weakest, sources })
+        reached.sort();
+        reached.dedup();
+        Some(Found { decision: weakest, sources, reached })
     }
 }
 
+/// An IAM write on principals of a kind: allowed on every one (`Resource: "*"`), or on
+/// the named principals of the account it reaches (none reached: nothing to escalate to).
+fn reach(
+    facts: &Snapshot,
+    policies: &Policies,
+    action: &str,
+    target: On,
+    others_only: bool,
+    me: &str,
+    ctx: &Context,
+) -> (Decision, Vec<String>, Vec<String>) {
+    let (some, _) = policies.evaluate_in(action, Target::Some, ctx);
+    if some == Decision::NotAllowed {
+        return (some, Vec::new(), Vec::new());
+    }
+    let (every, via) = policies.evaluate_in(action, Target::Every, ctx);
+    if every != Decision::NotAllowed {
+        return (every, via, Vec::new());
+    }
+    let (word, arns): (&str, Vec<&String>) = match target {
+        On::User => ("user", facts.iam.users.keys().collect()),
+        On::Group => ("group", facts.iam.groups.keys().collect()),
+        _ => ("role", facts.iam.roles.keys().collect()),
+    };
+    let mut best = Decision::NotAllowed;
+    let (mut sources, mut names) = (Vec::new(), Vec::new());
+    for arn in arns.into_iter().filter(|a| !(others_only && *a == me)) {
+        let (decision, via) = policies.evaluate_in(action, Target::Exact(arn), ctx);
+        if decision != Decision::NotAllowed {
+            best = best.max(decision);
+            sources.extend(via);
+            names.push(format!("{word} {}", crate::rules::engine::short_name(arn)));
+        }
+    }
+    (best, sources, names)
+}
+
 /// What is known offline about the requests a principal makes: a role only services may
-/// assume never acts with MFA (`aws:MultiFactorAuthPresent` is false for its sessions).
-fn principal_context(facts: &Snapshot, kind: ResourceType, id: &str) -> Vec<(&'static str, &'static str)> {
+/// assume never acts with MFA (`aws:MultiFactorAuthPresent` is false for its sessions); a
+/// user's name fills `${aws:username}`.
+fn principal_context<'f>(facts: &'f Snapshot, kind: ResourceType, id: &str) -> Vec<(&'static str, &'f str)> {
     let service_only = kind == ResourceType::IamRole
         && facts.iam.roles.get(id).is_some_and(|r| {
             let allows: Vec<_> = r.trust_policy.statements.iter().filter(|s| s.effect == Effect::Allow).collect();
             !allows.is_empty()
                 && allows.iter().all(|s| s.principal.as_ref().is_some_and(|p| p.keys().all(|k| k == "Service")))
         });
-    if service_only { vec![("aws:MultiFactorAuthPresent", "false")] } else { Vec::new() }
+    let mut known = Vec::new();
+    if service_only {
+        known.push(("aws:MultiFactorAuthPresent", "false"));
+    }
+    // `${aws:username}` in a resource: a user's own name (self-management policies).
+    if let Some(user) = facts.iam.users.get(id).filter(|_| kind == ResourceType::IamUser) {
+        known.push(("aws:username", user.name.as_str()));
+    }
+    known
 }
 
 /// Whether the principal can pass some role to `service`: `iam:PassRole` allowed with
@@ -336,6 +403,48 @@ mod tests {
         let policies = Policies::of(&facts, ResourceType::IamRole, &arn, &mut fallbacks);
         let attach = methods().iter().find(|m| m.id == "AttachUserPolicy").unwrap();
         assert!(attach.found(&facts, ResourceType::IamRole, &arn, &policies).is_none(), "MFA required, never present");
+    }
+
+    /// The methods (with whom they reach) of user `subject` with `statements`, in an
+    /// account that also has user `bob`.
+    fn reach_of(statements: serde_json::Value) -> Vec<(String, Vec<String>)> {
+        let mut facts = account();
+        let document =
+            PolicyDocument::from_value(&serde_json::json!({"Version": "2012-10-17", "Statement": statements})).unwrap();
+        let me = format!("arn:aws:iam::{ACCOUNT}:user/subject");
+        let inline = BTreeMap::from([("p".to_string(), document)]);
+        let subject =
+            crate::snapshot::IamUser { name: "subject".into(), inline_policies: inline, ..Default::default() };
+        facts.iam.users.insert(me.clone(), subject);
+        let bob = crate::snapshot::IamUser { name: "bob".into(), ..Default::default() };
+        facts.iam.users.insert(format!("arn:aws:iam::{ACCOUNT}:user/bob"), bob);
+        let mut fallbacks = super::super::policy_eval::Fallbacks::new();
+        let policies = Policies::of(&facts, ResourceType::IamUser, &me, &mut fallbacks);
+        methods()
+            .iter()
+            .filter_map(|m| m.found(&facts, ResourceType::IamUser, &me, &policies).map(|f| (m.id.clone(), f.reached)))
+            .collect()
+    }
+
+    #[test]
+    fn grants_on_named_principals_report_whom_they_reach() {
+        let on = |action: &str, resource: &str| {
+            reach_of(serde_json::json!([{"Effect": "Allow", "Action": action, "Resource": resource}]))
+        };
+        let found = |id: &str, reached: &[&str]| {
+            vec![(id.to_string(), reached.iter().map(|r| r.to_string()).collect::<Vec<_>>())]
+        };
+        let own = "arn:aws:iam::111122223333:user/${aws:username}";
+        // Self-management: attaching policies to itself escalates; its own key or password does not.
+        assert_eq!(on("iam:AttachUserPolicy", own), found("AttachUserPolicy", &["user subject"]));
+        assert!(on("iam:CreateAccessKey", own).is_empty());
+        assert!(on("iam:UpdateLoginProfile", own).is_empty());
+        // Another named user: reached when it exists, nothing when it does not.
+        let bob = "arn:aws:iam::111122223333:user/bob";
+        assert_eq!(on("iam:CreateAccessKey", bob), found("CreateAccessKey", &["user bob"]));
+        assert!(on("iam:CreateAccessKey", "arn:aws:iam::111122223333:user/ghost").is_empty());
+        // Every user: the general path, no list.
+        assert_eq!(on("iam:CreateAccessKey", "*"), found("CreateAccessKey", &[]));
     }
 
     #[test]

@@ -190,6 +190,19 @@ impl Context<'_> {
     fn get(&self, key: &str) -> Option<&str> {
         self.values.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| *v)
     }
+
+    /// `pattern` with the policy variables the context knows (`${aws:username}`) filled in;
+    /// an unknown variable stays as written and so matches no real resource.
+    fn resolve<'p>(&self, pattern: &'p str) -> std::borrow::Cow<'p, str> {
+        if !pattern.contains("${") {
+            return std::borrow::Cow::Borrowed(pattern);
+        }
+        let mut out = pattern.to_string();
+        for (key, value) in self.values {
+            out = out.replace(&format!("${{{key}}}"), value);
+        }
+        std::borrow::Cow::Owned(out)
+    }
 }
 
 /// Whether a statement's condition block holds in `ctx`. Its tests must all hold, so one
@@ -253,7 +266,7 @@ impl<'r> Target<'r> {
     }
 }
 
-fn applies(s: &Statement, action: &str, target: Target) -> bool {
+fn applies(s: &Statement, action: &str, target: Target, ctx: &Context) -> bool {
     let action_ok = if s.is_not_action() {
         !s.not_action.iter().any(|p| wildcard_match(p, action, true))
     } else {
@@ -268,7 +281,7 @@ fn applies(s: &Statement, action: &str, target: Target) -> bool {
         Target::Exact(resource) if !s.not_resource.is_empty() => {
             !s.not_resource.iter().any(|p| wildcard_match(p, resource, false))
         }
-        Target::Exact(resource) => s.resource.iter().any(|p| wildcard_match(p, resource, false)),
+        Target::Exact(resource) => s.resource.iter().any(|p| wildcard_match(&ctx.resolve(p), resource, false)),
         // A Deny counts only where it covers the whole kind; an Allow wherever it may name one.
         Target::AnyOf(kind) if s.effect == Effect::Deny => s.resource.iter().any(|p| wildcard_match(p, kind, false)),
         Target::AnyOf(kind) if !s.not_resource.is_empty() => {
@@ -301,7 +314,7 @@ fn decide<'d>(
     let statements = || {
         docs.clone()
             .flat_map(|d| &d.statements)
-            .filter(|s| applies(s, action, target))
+            .filter(|s| applies(s, action, target, ctx))
             .filter_map(|s| Some((s, weight(s, ctx)?)))
     };
     if statements().any(|(s, w)| s.effect == Effect::Deny && w == Decision::Allowed) {
@@ -324,7 +337,7 @@ impl Policies<'_> {
         let mut sources = Vec::new();
         for (name, doc) in &self.identity {
             let mut allows = false;
-            for s in doc.statements.iter().filter(|s| applies(s, action, target)) {
+            for s in doc.statements.iter().filter(|s| applies(s, action, target, ctx)) {
                 let Some(w) = weight(s, ctx) else { continue };
                 match s.effect {
                     Effect::Deny if w == Decision::Allowed => return (Decision::NotAllowed, Vec::new()),

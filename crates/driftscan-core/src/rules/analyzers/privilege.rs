@@ -169,14 +169,21 @@ impl Analyzer for PrivilegeEscalation {
             let Some(found) = method.found(view.facts, view.kind, view.id, &policies) else { continue };
             let condition =
                 if found.decision == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
+            let reaching = if found.reached.is_empty() {
+                String::new()
+            } else {
+                format!(" reaching {}", found.reached.join(", "))
+            };
             let detail = format!(
-                "{} ({}{condition}) through {}",
+                "{} ({}{condition}) through {}{reaching}",
                 method.id,
                 method.actions.join(" + "),
                 found.sources.join(", ")
             );
             let field = source_field(&found.sources);
-            hits.push(Hit::new(&method.id, field, detail).values(None, Some(Value::from(found.sources))));
+            let mut current = found.sources;
+            current.extend(found.reached.iter().map(|r| format!("reaching {r}")));
+            hits.push(Hit::new(&method.id, field, detail).values(None, Some(Value::from(current))));
         }
         // The engine prepares the graph once per side; a caller without the engine gets one here.
         let built;
