@@ -21,6 +21,7 @@ pub const MAX_HOPS: usize = 3;
 /// a scan ([`super::Analyzer::prepare`]).
 pub struct RoleGraph {
     roles: Vec<Role>,
+    by_arn: HashMap<String, usize>,
     /// Role indexes (and whether the admission carries a condition) by admitted principal:
     /// an ARN, an account root ARN, an account id, or `*`.
     admitted: HashMap<String, Vec<(usize, bool)>>,
@@ -50,9 +51,11 @@ pub struct Chain {
 impl RoleGraph {
     pub fn new(facts: &Snapshot) -> RoleGraph {
         let mut roles = Vec::new();
+        let mut by_arn = HashMap::new();
         let mut admitted: HashMap<String, Vec<(usize, bool)>> = HashMap::new();
         for (arn, role) in &facts.iam.roles {
             let index = roles.len();
+            by_arn.insert(arn.clone(), index);
             roles.push(Role { arn: arn.clone(), name: role.name.clone(), power: OnceLock::new() });
             for (principal, conditional) in admits(&role.trust_policy) {
                 admitted.entry(principal).or_default().push((index, conditional));
@@ -61,7 +64,7 @@ impl RoleGraph {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         serde_json::to_string(&facts.iam.roles).unwrap_or_default().hash(&mut hasher);
         serde_json::to_string(&facts.iam.policies).unwrap_or_default().hash(&mut hasher);
-        RoleGraph { roles, admitted, digest: hasher.finish() }
+        RoleGraph { roles, by_arn, admitted, digest: hasher.finish() }
     }
 
     /// Roles whose trust admits the principal `arn` (a group is no principal: only its
@@ -99,10 +102,8 @@ impl RoleGraph {
 
     /// The shortest chain from the principal to each powerful role it can reach.
     pub fn chains(&self, facts: &Snapshot, kind: ResourceType, id: &str, policies: &Policies) -> Vec<Chain> {
-        let mut visited = vec![false; self.roles.len()];
-        if let Some(me) = self.roles.iter().position(|r| r.arn == id) {
-            visited[me] = true;
-        }
+        // Sparse: most principals reach no role at all, and the account may have thousands.
+        let mut visited: std::collections::HashSet<usize> = self.by_arn.get(id).copied().into_iter().collect();
         let mut out = Vec::new();
         let mut queue =
             VecDeque::from([Step { node: None, path: Vec::new(), conditional: false, sources: Vec::new() }]);
@@ -121,7 +122,7 @@ impl RoleGraph {
                 }
             };
             for (next, trust_conditional) in self.candidates(facts, node_kind, node_arn) {
-                if visited[next] {
+                if visited.contains(&next) {
                     continue;
                 }
                 let (decision, via) =
@@ -129,7 +130,7 @@ impl RoleGraph {
                 if decision == Decision::NotAllowed {
                     continue;
                 }
-                visited[next] = true;
+                visited.insert(next);
                 let mut hops = path.clone();
                 hops.push(next);
                 let conditional = conditional || trust_conditional || decision == Decision::AllowedUnderCondition;
