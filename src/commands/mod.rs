@@ -1,24 +1,19 @@
-//! What each command does, between the parsed command line and the exit code.
+//! What each command does, between the parsed command line and the exit code: one module
+//! per command; what they share (exit codes, output, reading the current state) is here.
 
-use driftscan_core::VariantArray;
-use std::collections::{BTreeMap, BTreeSet};
+mod baseline;
+mod diff;
+mod rules;
+mod scan;
+mod snapshot;
+
 use std::io::{IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
-
-use crate::cli::{
-    AwsArgs, BaselineAcceptArgs, BaselineCommand, BaselineInitArgs, Cli, ColorWhen, Command, DiffArgs, RulesCommand,
-    ScanArgs, SnapshotArgs, SourceArgs,
-};
-use driftscan_core::baseline;
-use driftscan_core::diff::{self, Change};
 use driftscan_core::error::{Error, Result};
-use driftscan_core::findings::ScanResult;
-use driftscan_core::output::write_atomic;
-use driftscan_core::pipeline::AccountScan;
-use driftscan_core::report::{self, Format};
-use driftscan_core::rules::{self, Rule};
-use driftscan_core::snapshot::{ResourceType, Service, Snapshot};
+use driftscan_core::snapshot::Snapshot;
+
+use crate::cli::{AwsArgs, BaselineCommand, Cli, ColorWhen, Command, RulesCommand, SourceArgs};
 
 /// Exit codes (README § Exit codes).
 pub mod exit {
@@ -60,11 +55,11 @@ pub fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
     }
     let ui = Ui { quiet: cli.quiet, progress: !cli.quiet && cli.verbose == 0 && std::io::stderr().is_terminal() };
     match cli.command {
-        Command::Snapshot(args) => run_snapshot(args, ui),
-        Command::Scan(args) => run_scan(args, color, ui),
-        Command::Diff(args) => run_diff(args, color, ui),
-        Command::Baseline(BaselineCommand::Init(args)) => run_init(args, ui),
-        Command::Baseline(BaselineCommand::Accept(args)) => run_accept(args, color, ui),
+        Command::Snapshot(args) => snapshot::run(args, ui),
+        Command::Scan(args) => scan::run(args, color, ui),
+        Command::Diff(args) => diff::run(args, color, ui),
+        Command::Baseline(BaselineCommand::Init(args)) => baseline::init(args, ui),
+        Command::Baseline(BaselineCommand::Accept(args)) => baseline::accept(args, color, ui),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "driftscan", &mut out);
@@ -79,20 +74,8 @@ pub fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
             print(&String::from_utf8_lossy(&out))?;
             Ok(exit::OK)
         }
-        Command::Rules(RulesCommand::List { rules_dirs }) => {
-            let rules = rules::load_catalog(&rules_dirs)?;
-            print(&list_rules(&rules))?;
-            Ok(exit::OK)
-        }
-        Command::Rules(RulesCommand::Explain { id, rules_dirs }) => {
-            let rules = rules::load_catalog(&rules_dirs)?;
-            let rule = rules
-                .iter()
-                .find(|r| r.id.eq_ignore_ascii_case(&id))
-                .ok_or_else(|| Error::Usage(format!("no rule `{id}`; `driftscan rules list` shows them all")))?;
-            print(&explain_rule(rule))?;
-            Ok(exit::OK)
-        }
+        Command::Rules(RulesCommand::List { rules_dirs }) => rules::list(&rules_dirs),
+        Command::Rules(RulesCommand::Explain { id, rules_dirs }) => rules::explain(&id, &rules_dirs),
     }
 }
 
@@ -195,72 +178,6 @@ fn warn_gaps(snapshot: &Snapshot, ui: Ui) {
     }
 }
 
-fn run_snapshot(args: SnapshotArgs, ui: Ui) -> Result<u8> {
-    let snapshot = collect_live(&args.aws, ui)?;
-    snapshot.save(&args.output)?;
-    warn_gaps(&snapshot, ui);
-    if !ui.quiet {
-        eprintln!(
-            "wrote {} ({} resources of account {}, {} collection gaps)",
-            args.output.display(),
-            snapshot.resources().len(),
-            snapshot.meta.account_id,
-            snapshot.meta.collection_gaps.len()
-        );
-    }
-    Ok(if snapshot.meta.collection_gaps.is_empty() { exit::OK } else { exit::INCOMPLETE })
-}
-
-fn run_scan(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
-    let started = std::time::Instant::now();
-    let rules = rules::load_catalog(&args.rules_dirs)?;
-    let settings = args.baseline_dir.settings(!args.no_baseline)?;
-    let current = load_current(&args.source, ui)?;
-    let loaded = started.elapsed();
-    let mut scan = AccountScan::compare(current, &settings)?;
-    let compared = started.elapsed();
-    scan.evaluate(&settings, &rules)?;
-    let evaluated = started.elapsed();
-    let (result, diffs) = (&scan.result, &scan.diffs);
-    let evaluations: usize =
-        diffs.iter().map(|d| rules.iter().filter(|r| r.resource_types.contains(&d.resource_type)).count()).sum();
-
-    if let Some(path) = &args.sarif {
-        write_atomic(path, report::render(Format::Sarif, result, &rules, diffs, false).as_bytes())?;
-    }
-    if let Some(path) = &args.json {
-        write_atomic(path, report::render(Format::Json, result, &rules, diffs, false).as_bytes())?;
-    }
-    match &args.output {
-        Some(path) => write_atomic(path, report::render(args.format, result, &rules, diffs, false).as_bytes())?,
-        None => print(&report::render(args.format, result, &rules, diffs, color && args.format == Format::Text))?,
-    }
-    // `-v` shows where the time goes (`make bench` reads this line).
-    tracing::info!(
-        resources = diffs.len(),
-        rule_evaluations = evaluations,
-        findings = result.findings.len(),
-        load_ms = loaded.as_millis() as u64,
-        baselines_and_diff_ms = (compared - loaded).as_millis() as u64,
-        rules_and_exceptions_ms = (evaluated - compared).as_millis() as u64,
-        total_ms = started.elapsed().as_millis() as u64,
-        "scan timings"
-    );
-    Ok(scan_exit_code(result, args.fail_on.threshold()))
-}
-
-/// 1 when a finding reaches the threshold; otherwise 3 when data is missing; else 0.
-pub fn scan_exit_code(result: &ScanResult, threshold: Option<driftscan_core::findings::Severity>) -> u8 {
-    let failing = threshold.is_some_and(|t| result.findings.iter().any(|f| f.is_open() && f.severity.at_least(t)));
-    if failing {
-        exit::FINDINGS
-    } else if !result.collection_gaps.is_empty() {
-        exit::INCOMPLETE
-    } else {
-        exit::OK
-    }
-}
-
 fn paint_diff(unified: &str, color: bool) -> String {
     if !color {
         return unified.to_string();
@@ -283,187 +200,4 @@ fn paint_diff(unified: &str, color: bool) -> String {
             format!("{s}{l}{s:#}\n")
         })
         .collect()
-}
-
-fn run_diff(args: DiffArgs, color: bool, ui: Ui) -> Result<u8> {
-    let settings = args.baseline_dir.settings(true)?;
-    let scan = AccountScan::compare(load_current(&args.source, ui)?, &settings)?;
-    let (current, diffs) = (&scan.current, &scan.diffs);
-    let mut out = String::new();
-    let (mut added, mut removed, mut changed, mut uncollected) = (0, 0, 0, 0);
-    for d in diffs {
-        match d.change {
-            Change::Unchanged => continue,
-            Change::Uncollected => {
-                uncollected += 1;
-                continue;
-            }
-            Change::Added => added += 1,
-            Change::Removed => removed += 1,
-            Change::Changed(_) => changed += 1,
-        }
-        out.push_str(&paint_diff(&diff::unified(d), color));
-    }
-    let total = added + removed + changed;
-    out.push_str(&format!(
-        "{total} resources drifted from the baseline ({added} added, {removed} removed, {changed} changed)\n"
-    ));
-    for g in &current.meta.collection_gaps {
-        out.push_str(&format!(
-            "collection gap: {g}
-"
-        ));
-    }
-    if uncollected > 0 {
-        out.push_str(&format!("{uncollected} baseline resources could not be compared (not collected)\n"));
-    }
-    print(&out)?;
-    Ok(if !current.meta.collection_gaps.is_empty() {
-        exit::INCOMPLETE
-    } else if args.exit_code && total > 0 {
-        exit::FINDINGS
-    } else {
-        exit::OK
-    })
-}
-
-fn run_init(args: BaselineInitArgs, ui: Ui) -> Result<u8> {
-    let current = load_current(&args.source, ui)?;
-    let dir = &args.baseline_dir.baselines;
-    let account = &current.meta.account_id;
-    if !current.meta.collection_gaps.is_empty() {
-        return Err(Error::Usage(format!(
-            "{}: the snapshot has {} collection gaps; a baseline must not record data that could not be read",
-            source_name(&args.source),
-            current.meta.collection_gaps.len()
-        )));
-    }
-    if baseline::exists(dir, account) && !args.force {
-        return Err(Error::Usage(format!(
-            "{}: baselines for account {account} already exist; use `driftscan baseline accept` to update them, or --force to overwrite",
-            baseline::account_dir(dir, account).display()
-        )));
-    }
-    let resources = current.resources();
-    let count = resources.len();
-    let written = baseline::write(dir, account, resources)?;
-    print(&format!(
-        "wrote {} baseline files for account {account} ({count} resources) in {}\n",
-        written.len(),
-        baseline::display_path(&baseline::account_dir(dir, account))
-    ))?;
-    Ok(exit::OK)
-}
-
-fn run_accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
-    let settings = args.baseline_dir.settings(true)?;
-    let dir = &settings.baselines_dir;
-    let mut scan = AccountScan::compare(load_current(&args.source, ui)?, &settings)?;
-
-    let mut services = BTreeSet::new();
-    for s in &args.services {
-        services.insert(s.parse::<Service>().map_err(|_| {
-            Error::Usage(format!(
-                "unknown service `{s}` (expected one of: {})",
-                Service::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-            ))
-        })?);
-    }
-    for r in &args.resources {
-        if !scan.diffs.iter().any(|d| &d.id == r) {
-            return Err(Error::Usage(format!("no resource `{r}` in the snapshot or the baseline")));
-        }
-    }
-    let rule_hits: Option<BTreeSet<String>> = if args.rules.is_empty() {
-        None
-    } else {
-        let rules = rules::load_catalog(&args.rules_dirs)?;
-        for id in &args.rules {
-            if !rules.iter().any(|r| &r.id == id) {
-                return Err(Error::Usage(format!("no rule `{id}`; `driftscan rules list` shows them all")));
-            }
-        }
-        scan.evaluate(&settings, &rules)?;
-        Some(
-            scan.result
-                .findings
-                .iter()
-                .filter(|f| f.is_open() && args.rules.contains(&f.rule_id))
-                .map(|f| f.resource_id.clone())
-                .collect(),
-        )
-    };
-    let selected = |kind: ResourceType, id: &str| {
-        (args.resources.is_empty() || args.resources.iter().any(|r| r == id))
-            && (services.is_empty() || services.contains(&kind.service()))
-            && rule_hits.as_ref().is_none_or(|hits| hits.contains(id))
-    };
-
-    // Start from the baseline as it is; replace only the selected, collected resources.
-    let AccountScan { current, baselines, diffs, .. } = scan;
-    let mut accepted: BTreeMap<(ResourceType, String), serde_json::Value> =
-        baselines.snapshot.resources().into_iter().map(|(k, id, v)| ((k, id.to_string()), v)).collect();
-    let mut current_values: BTreeMap<(ResourceType, &str), serde_json::Value> =
-        current.resources().into_iter().map(|(k, id, v)| ((k, id), v)).collect();
-    let mut count = 0;
-    for d in &diffs {
-        if matches!(d.change, Change::Unchanged | Change::Uncollected) || !selected(d.resource_type, &d.id) {
-            continue;
-        }
-        count += 1;
-        let key = (d.resource_type, d.id.clone());
-        match current_values.remove(&(d.resource_type, d.id.as_str())) {
-            Some(value) => accepted.insert(key, value),
-            None => accepted.remove(&key),
-        };
-    }
-    let written = baseline::write(
-        dir,
-        &current.meta.account_id,
-        accepted.iter().map(|((k, id), v)| (*k, id.as_str(), v.clone())),
-    )?;
-    let mut out = String::new();
-    for w in &written {
-        let name = baseline::display_path(&w.path);
-        let text = similar::TextDiff::from_lines(&w.before, &w.after)
-            .unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{name}"), &format!("b/{name}"))
-            .to_string();
-        out.push_str(&paint_diff(&text, color));
-    }
-    out.push_str(&format!(
-        "accepted {count} drifted resources into {} baseline files; review the change and commit it\n",
-        written.len()
-    ));
-    print(&out)?;
-    Ok(exit::OK)
-}
-
-fn list_rules(rules: &[Rule]) -> String {
-    let mut out = String::new();
-    for r in rules {
-        out.push_str(&format!("{:<12} {:<8} {:<16} {}\n", r.id, r.severity.as_str(), r.category.as_str(), r.title));
-    }
-    out.push_str(&format!("{} rules; `driftscan rules explain ID` tells more\n", rules.len()));
-    out
-}
-
-/// The same text as the generated docs page of the rule.
-pub fn explain_rule(r: &Rule) -> String {
-    format!(
-        "{id}: {title}\n\ncategory: {cat} · severity: {sev} (security-severity {ss:.1}) · SOC 2: {soc2}\nresource types: {types}\ndefined in: {path}\n\n{desc}\n\nRationale:\n{rat}\n\nRemediation:\n{rem}\n\n{help}\n",
-        id = r.id,
-        title = r.title,
-        cat = r.category,
-        sev = r.severity,
-        ss = r.security_severity,
-        soc2 = r.soc2.join(", "),
-        types = r.resource_types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
-        path = r.path,
-        desc = r.description,
-        rat = r.rationale,
-        rem = r.remediation,
-        help = r.help,
-    )
 }
