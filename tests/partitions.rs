@@ -39,27 +39,7 @@ fn shape(report: &Value) -> BTreeSet<(String, String, String)> {
 }
 
 fn scan(dir: &Path, today: &Path, baselines: &Path) -> (Run, Value) {
-    let json = dir.join("r.json");
-    let sarif = dir.join("r.sarif");
-    let run = driftscan(&[
-        "scan",
-        "--snapshot",
-        path_str(today),
-        "--baselines",
-        path_str(baselines),
-        "--json",
-        path_str(&json),
-        "--sarif",
-        path_str(&sarif),
-        "--format",
-        "text",
-        "-o",
-        path_str(&dir.join("r.txt")),
-        "--source-root",
-        path_str(dir),
-    ]);
-    let report =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_else(|_| panic!("{}", run.stderr))).unwrap();
+    let (run, report, _) = scan_files(dir, today, baselines);
     (run, report)
 }
 

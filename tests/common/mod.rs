@@ -58,14 +58,22 @@ pub fn path_str(p: &Path) -> &str {
 
 /// Scans the demo account into a temp dir and returns (exit code, JSON report, SARIF).
 pub fn scan_demo(tmp: &Path) -> (i32, serde_json::Value, serde_json::Value) {
+    let (run, json, sarif) = scan_files(tmp, &demo_today(), Path::new("baselines"));
+    assert!(run.stderr.is_empty(), "unexpected stderr: {}", run.stderr);
+    (run.code, json, sarif)
+}
+
+/// Scans snapshot `today` against `baselines`, writing `demo.json`, `demo.sarif` and
+/// `demo.txt` into `tmp`; returns the run and the JSON and SARIF reports.
+pub fn scan_files(tmp: &Path, today: &Path, baselines: &Path) -> (Run, serde_json::Value, serde_json::Value) {
     let json = tmp.join("demo.json");
     let sarif = tmp.join("demo.sarif");
     let run = driftscan(&[
         "scan",
         "--snapshot",
-        path_str(&demo_today()),
+        path_str(today),
         "--baselines",
-        "baselines",
+        path_str(baselines),
         "--json",
         path_str(&json),
         "--sarif",
@@ -75,9 +83,13 @@ pub fn scan_demo(tmp: &Path) -> (i32, serde_json::Value, serde_json::Value) {
         "-o",
         path_str(&tmp.join("demo.txt")),
     ]);
-    assert!(run.stderr.is_empty(), "unexpected stderr: {}", run.stderr);
-    let read = |p: &Path| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-    (run.code, read(&json), read(&sarif))
+    let read = |p: &Path| {
+        let text =
+            std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}; stderr: {}", p.display(), run.stderr));
+        serde_json::from_str(&text).unwrap()
+    };
+    let (json, sarif) = (read(&json), read(&sarif));
+    (run, json, sarif)
 }
 
 /// Copies a directory tree (baselines into a scratch dir, for tests that change them).
