@@ -86,6 +86,7 @@ impl RoleGraph {
             .get_or_init(|| {
                 let mut fallbacks = Fallbacks::new();
                 let policies = Policies::of(facts, ResourceType::IamRole, &role.arn, &mut fallbacks);
+                let subject = escalation::Subject::new(facts, ResourceType::IamRole, &role.arn);
                 if policies.identity.is_empty() {
                     None
                 } else if is_admin(&policies) {
@@ -93,7 +94,7 @@ impl RoleGraph {
                 } else {
                     escalation::methods()
                         .iter()
-                        .find(|m| m.found(facts, ResourceType::IamRole, &role.arn, &policies).is_some())
+                        .find(|m| m.found(&subject, &policies).is_some())
                         .map(|m| format!("escalates via {}", m.id))
                 }
             })

@@ -113,26 +113,50 @@ pub struct Found {
     pub reached: Vec<String>,
 }
 
+/// One principal as every method asks about it: worked out once, not once per method.
+pub struct Subject<'f> {
+    facts: &'f Snapshot,
+    kind: ResourceType,
+    id: &'f str,
+    /// Request context known offline for this principal ([`principal_context`]).
+    known: Vec<(&'static str, &'f str)>,
+    /// Any customer-managed policy of the account.
+    customer_policy: String,
+    shell_documents: [String; 2],
+}
+
+impl<'f> Subject<'f> {
+    pub fn new(facts: &'f Snapshot, kind: ResourceType, id: &'f str) -> Subject<'f> {
+        let partition = &facts.meta.partition;
+        Subject {
+            facts,
+            kind,
+            id,
+            known: principal_context(facts, kind, id),
+            customer_policy: format!("arn:{partition}:iam::{}:policy/*", facts.meta.account_id),
+            shell_documents: SHELL_DOCUMENTS.map(|d| format!("arn:{partition}:ssm:*::document/{d}")),
+        }
+    }
+}
+
 impl Method {
-    /// Whether the principal `id` of `kind`, with `policies`, can use this method.
-    pub fn found(&self, facts: &Snapshot, kind: ResourceType, id: &str, policies: &Policies) -> Option<Found> {
+    /// Whether `subject`, with `policies`, can use this method.
+    pub fn found(&self, subject: &Subject, policies: &Policies) -> Option<Found> {
+        let Subject { facts, kind, id, .. } = *subject;
         if self.principal.is_some_and(|p| p != kind) {
             return None;
         }
-        let partition = &facts.meta.partition;
-        let customer_policy = format!("arn:{partition}:iam::{}:policy/*", facts.meta.account_id);
-        let shell_documents = SHELL_DOCUMENTS.map(|d| format!("arn:{partition}:ssm:*::document/{d}"));
-        let known = principal_context(facts, kind, id);
-        let ctx = Context { values: &known };
+        let ctx = Context { values: &subject.known };
         let mut weakest = Decision::Allowed;
         let mut sources = Vec::new();
         let mut reached = Vec::new();
         for action in &self.actions {
             let (decision, via) = match (self.on.get(action), &self.pass_role_to) {
                 (_, Some(service)) if action == "iam:PassRole" => pass_role(facts, policies, service),
-                (Some(On::Policy), _) => policies.evaluate_in(action, Target::AnyOf(&customer_policy), &ctx),
+                (Some(On::Policy), _) => policies.evaluate_in(action, Target::AnyOf(&subject.customer_policy), &ctx),
                 (Some(On::SelfArn), _) => policies.evaluate_in(action, Target::Exact(id), &ctx),
-                (Some(On::ShellDocument), _) => shell_documents
+                (Some(On::ShellDocument), _) => subject
+                    .shell_documents
                     .iter()
                     .map(|d| policies.evaluate_in(action, Target::AnyOf(d), &ctx))
                     .max_by_key(|(d, _)| *d)
@@ -316,7 +340,8 @@ mod tests {
         };
         let mut fallbacks = super::super::policy_eval::Fallbacks::new();
         let policies = Policies::of(&facts, kind, &id, &mut fallbacks);
-        methods().iter().filter(|m| m.found(&facts, kind, &id, &policies).is_some()).map(|m| m.id.clone()).collect()
+        let subject = Subject::new(&facts, kind, &id);
+        methods().iter().filter(|m| m.found(&subject, &policies).is_some()).map(|m| m.id.clone()).collect()
     }
 
     fn allow(m: &Method, actions: &[&String]) -> serde_json::Value {
@@ -402,7 +427,8 @@ mod tests {
         let mut fallbacks = super::super::policy_eval::Fallbacks::new();
         let policies = Policies::of(&facts, ResourceType::IamRole, &arn, &mut fallbacks);
         let attach = methods().iter().find(|m| m.id == "AttachUserPolicy").unwrap();
-        assert!(attach.found(&facts, ResourceType::IamRole, &arn, &policies).is_none(), "MFA required, never present");
+        let subject = Subject::new(&facts, ResourceType::IamRole, &arn);
+        assert!(attach.found(&subject, &policies).is_none(), "MFA required, never present");
     }
 
     /// The methods (with whom they reach) of user `subject` with `statements`, in an
@@ -422,7 +448,9 @@ mod tests {
         let policies = Policies::of(&facts, ResourceType::IamUser, &me, &mut fallbacks);
         methods()
             .iter()
-            .filter_map(|m| m.found(&facts, ResourceType::IamUser, &me, &policies).map(|f| (m.id.clone(), f.reached)))
+            .filter_map(|m| {
+                m.found(&Subject::new(&facts, ResourceType::IamUser, &me), &policies).map(|f| (m.id.clone(), f.reached))
+            })
             .collect()
     }
 

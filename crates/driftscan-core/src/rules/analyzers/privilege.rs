@@ -165,8 +165,9 @@ impl Analyzer for PrivilegeEscalation {
             return Vec::new();
         }
         let mut hits = Vec::new();
+        let subject = escalation::Subject::new(view.facts, view.kind, view.id);
         for method in escalation::methods() {
-            let Some(found) = method.found(view.facts, view.kind, view.id, &policies) else { continue };
+            let Some(found) = method.found(&subject, &policies) else { continue };
             let condition =
                 if found.decision == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
             let reaching = if found.reached.is_empty() {
