@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""driftscan and Cloudsplaining side by side on the AWS managed policies that moto ships.
+"""driftscan and Cloudsplaining side by side on the AWS managed policies that moto ships,
+and on a public escalation test-bed (BishopFox iam-vulnerable, fixtures/iam/iam-vulnerable).
 
     iam.py --driftscan target/debug/driftscan --moto-python .venv/bin/python \
            --cloudsplaining-python .venv-iam/bin/python --out target/bench/iam
@@ -9,7 +10,11 @@ driftscan scans (no baseline); Cloudsplaining evaluates the same documents throu
 Python API. Printed: policies flagged with an escalation path by each, paths found,
 alarms on read-only policies (names with ReadOnly, ViewOnly or Audit: a finding there is
 a false alarm), PassRole paths for services the policy cannot pass a role to, wall time
-and peak memory of each. Figures go to BENCHMARKS.md by hand; nothing here asserts.
+and peak memory of each. On the test-bed (built by bench/testbed.py): per case, whether
+each tool finds it (driftscan: on every principal the case gives the policies, with the
+method the case names; Cloudsplaining: any of the case's policies flagged, as its scan
+reports per policy), and whether it flags a false-positive case. Figures go to
+BENCHMARKS.md by hand; nothing here asserts (tests/testbed.rs does, for driftscan).
 """
 
 import argparse
@@ -19,6 +24,8 @@ import re
 import subprocess
 import sys
 import time
+
+import testbed
 
 ACCOUNT = "123456789012"
 READ_ONLY = re.compile(r"ReadOnly|ViewOnly|Audit", re.IGNORECASE)
@@ -33,6 +40,19 @@ for name, p in data.items():
     if isinstance(doc, str):
         doc = json.loads(doc)
     out[name] = {"path": p.get("Path", "/"), "version": p.get("DefaultVersionId", "v1"), "document": doc}
+json.dump(out, sys.stdout)
+"""
+
+CLOUDSPLAINING_TESTBED = r"""
+import json, sys
+from cloudsplaining.scan.policy_document import PolicyDocument
+spec = json.load(open(sys.argv[1]))
+out = {}
+for case in spec["cases"]:
+    # The subject's own policies: a case with its own roles judges the roles it names.
+    subjects = {s.split("/", 1)[1] for s in case.get("subjects", [])}
+    docs = case["policies"] + [d for n, r in case.get("roles", {}).items() if n in subjects for d in r["policies"]]
+    out[case["name"]] = sorted({e["type"] for d in docs for e in PolicyDocument(d).allows_privilege_escalation})
 json.dump(out, sys.stdout)
 """
 
@@ -84,6 +104,7 @@ def main():
     ap.add_argument("--moto-python", required=True)
     ap.add_argument("--cloudsplaining-python", required=True)
     ap.add_argument("--demo-snapshot", default="fixtures/demo/baseline.json")
+    ap.add_argument("--testbed", default="fixtures/iam/iam-vulnerable/cases.json")
     ap.add_argument("--out", default="target/bench/iam")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -189,6 +210,73 @@ def main():
         print("Cloudsplaining read-only alarms:", ", ".join(cs_ro))
     only_cs = sorted(n for n in cs_flagged - ds_flagged)
     print(f"flagged by Cloudsplaining only ({len(only_cs)}):", ", ".join(only_cs[:40]), "…" if len(only_cs) > 40 else "")
+    compare_testbed(args)
+
+
+def method_of(finding):
+    """The method a privilege finding names (as tests/testbed.rs reads it)."""
+    if finding["rule_id"] == "DS-IAM-001":
+        return "administrator"
+    if "RoleChain " in finding["message"]:
+        return "RoleChain"
+    m = re.search(r" via (\S+) \(", finding["message"])
+    return m.group(1) if m else finding["rule_id"]
+
+
+def compare_testbed(args):
+    """Per case of the public test-bed: found by driftscan, found by Cloudsplaining."""
+    with open(args.testbed) as f:
+        spec = json.load(f)
+    snap_path = os.path.join(args.out, "testbed.json")
+    with open(snap_path, "w") as f:
+        json.dump(testbed.build(spec), f)
+    report_path = os.path.join(args.out, "testbed-report.json")
+    started = time.perf_counter()
+    subprocess.run([args.driftscan, "scan", "--snapshot", snap_path, "--no-baseline", "--fail-on", "none",
+                    "--format", "json", "-o", report_path], check=True, capture_output=True)
+    ds_seconds = time.perf_counter() - started
+    with open(report_path) as f:
+        findings = json.load(f)["findings"]
+    methods = {}
+    for f in findings:
+        if f["rule_id"] in ("DS-IAM-001", "DS-IAM-002", "DS-IAM-004"):
+            methods.setdefault(f["resource_id"], set()).add(method_of(f))
+    cs = json.loads(subprocess.run([args.cloudsplaining_python, "-c", CLOUDSPLAINING_TESTBED, args.testbed],
+                                   check=True, capture_output=True, text=True).stdout)
+
+    account = spec["account_id"]
+    rows, tally = [], {}
+    for case in spec["cases"]:
+        name, kind, wanted = case["name"], case["kind"], set(case["methods"])
+        alone = set(case.get("not_alone", []))
+        results = []
+        for subject in testbed.principals_of(case):
+            found = methods.get(f"arn:aws:iam::{account}:{subject}", set())
+            if not wanted or subject in alone:
+                results.append(not found)
+            else:
+                results.append(bool(found & wanted))
+        ds_ok = all(results)
+        cs_ok = bool(cs[name]) == bool(wanted)
+        for tool, ok in (("driftscan", ds_ok), ("Cloudsplaining", cs_ok)):
+            tally[(kind, tool)] = tally.get((kind, tool), 0) + ok
+        shown = sorted(set().union(*(methods.get(f"arn:aws:iam::{account}:{s}", set())
+                                     for s in testbed.principals_of(case))))
+        rows.append((name, kind, ds_ok, ", ".join(shown[:3]) + (" …" if len(shown) > 3 else ""), cs_ok,
+                     ", ".join(cs[name][:2]) + (" …" if len(cs[name]) > 2 else "")))
+
+    print()
+    print(f"Escalation test-bed ({args.testbed}): {len(spec['cases'])} cases")
+    print(f"{'case':52} {'driftscan':>9}  {'methods':40} {'Cloudspl.':>9}  methods")
+    for name, kind, ds_ok, ds_m, cs_ok, cs_m in rows:
+        mark = lambda ok: "ok" if ok else ("MISSED" if kind != "false-positive test" else "ALARM")  # noqa: E731
+        print(f"{name:52} {mark(ds_ok):>9}  {ds_m[:40]:40} {mark(cs_ok):>9}  {cs_m}")
+    kinds = {"path": "escalation paths found", "false-negative test": "false-negative tests found",
+             "false-positive test": "false-positive tests not flagged"}
+    for kind, label in kinds.items():
+        total = sum(1 for c in spec["cases"] if c["kind"] == kind)
+        print(f"{label:36} {tally.get((kind, 'driftscan'), 0):>5}/{total} {tally.get((kind, 'Cloudsplaining'), 0):>12}/{total}")
+    print(f"driftscan scan of the test-bed: {ds_seconds:.2f} s")
 
 
 if __name__ == "__main__":

@@ -17,3 +17,4 @@ mod read_only;
 mod rule_cases;
 mod sarif_valid;
 mod secrets;
+mod testbed;

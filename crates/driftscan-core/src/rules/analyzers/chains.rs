@@ -68,15 +68,22 @@ impl RoleGraph {
     }
 
     /// Roles whose trust admits the principal `arn` (a group is no principal: only its
-    /// account).
-    fn candidates(&self, facts: &Snapshot, kind: ResourceType, arn: &str) -> Vec<(usize, bool)> {
+    /// account): the role, whether the admission carries a condition, and whether the trust
+    /// names the principal itself (then, in the same account, no identity policy of the
+    /// principal needs to allow `sts:AssumeRole`).
+    fn candidates(&self, facts: &Snapshot, kind: ResourceType, arn: &str) -> Vec<Admission> {
         let root = format!("arn:{}:iam::{}:root", facts.meta.partition, facts.meta.account_id);
         let own = (kind != ResourceType::IamGroup).then_some(arn);
-        let keys = own.into_iter().chain([root.as_str(), facts.meta.account_id.as_str(), "*"]);
-        let mut out: Vec<(usize, bool)> =
-            keys.flat_map(|k| self.admitted.get(k).into_iter().flatten().copied()).collect();
-        out.sort_unstable();
-        out.dedup_by_key(|(i, _)| *i);
+        let named =
+            own.into_iter().flat_map(|k| self.admitted.get(k).into_iter().flatten().map(|&(i, c)| (i, c, true)));
+        let others = [root.as_str(), facts.meta.account_id.as_str(), "*"]
+            .into_iter()
+            .flat_map(|k| self.admitted.get(k).into_iter().flatten().map(|&(i, c)| (i, c, false)));
+        let mut out: Vec<Admission> =
+            named.chain(others).map(|(role, conditional, named)| Admission { role, conditional, named }).collect();
+        // Per role, an unconditional admission first, then one by name.
+        out.sort_unstable_by_key(|a| (a.role, a.conditional, !a.named));
+        out.dedup_by_key(|a| a.role);
         out
     }
 
@@ -122,12 +129,18 @@ impl RoleGraph {
                     &node_policies
                 }
             };
-            for (next, trust_conditional) in self.candidates(facts, node_kind, node_arn) {
+            for Admission { role: next, conditional: trust_conditional, named } in
+                self.candidates(facts, node_kind, node_arn)
+            {
                 if visited.contains(&next) {
                     continue;
                 }
-                let (decision, via) =
-                    acting.evaluate_in("sts:AssumeRole", Target::Exact(&self.roles[next].arn), &Context::default());
+                let target = Target::Exact(&self.roles[next].arn);
+                let (decision, via) = if named {
+                    acting.evaluate_named("sts:AssumeRole", target, &Context::default())
+                } else {
+                    acting.evaluate_in("sts:AssumeRole", target, &Context::default())
+                };
                 if decision == Decision::NotAllowed {
                     continue;
                 }
@@ -135,7 +148,11 @@ impl RoleGraph {
                 let mut hops = path.clone();
                 hops.push(next);
                 let conditional = conditional || trust_conditional || decision == Decision::AllowedUnderCondition;
-                let sources = if node.is_none() { via } else { sources.clone() };
+                let sources = match node {
+                    None if via.is_empty() => vec![format!("trust policy of role {} naming it", self.roles[next].name)],
+                    None => via,
+                    Some(_) => sources.clone(),
+                };
                 match self.power(facts, next) {
                     Some(power) => out.push(Chain {
                         hops: hops.iter().map(|&i| self.roles[i].name.clone()).collect(),
@@ -152,6 +169,14 @@ impl RoleGraph {
         }
         out
     }
+}
+
+/// A role whose trust policy admits a principal.
+struct Admission {
+    role: usize,
+    conditional: bool,
+    /// The trust policy names the principal's own ARN.
+    named: bool,
 }
 
 /// A principal reached on the way: the role (`None` for the principal itself), the roles

@@ -146,14 +146,13 @@ impl Method {
         if self.principal.is_some_and(|p| p != kind) {
             return None;
         }
-        let ctx = Context { values: &subject.known };
+        let ctx = Context { values: &subject.known, now: Some(facts.meta.scanned_at) };
         let mut weakest = Decision::Allowed;
         let mut sources = Vec::new();
         let mut reached = Vec::new();
         for action in &self.actions {
             let (decision, via) = match (self.on.get(action), &self.pass_role_to) {
-                (_, Some(service)) if action == "iam:PassRole" => pass_role(facts, policies, service),
-                (Some(On::Policy), _) => policies.evaluate_in(action, Target::AnyOf(&subject.customer_policy), &ctx),
+                (_, Some(service)) if action == "iam:PassRole" => pass_role(facts, policies, service, &ctx),
                 (Some(On::SelfArn), _) => policies.evaluate_in(action, Target::Exact(id), &ctx),
                 (Some(On::ShellDocument), _) => subject
                     .shell_documents
@@ -161,8 +160,13 @@ impl Method {
                     .map(|d| policies.evaluate_in(action, Target::AnyOf(d), &ctx))
                     .max_by_key(|(d, _)| *d)
                     .unwrap_or((Decision::NotAllowed, Vec::new())),
-                (Some(target @ (On::User | On::Group | On::Role)), _) => {
-                    let (decision, via, names) = reach(facts, policies, action, *target, self.others_only, id, &ctx);
+                (Some(target @ (On::Policy | On::User | On::Group | On::Role)), _) => {
+                    let broad = match target {
+                        On::Policy => Target::AnyOf(&subject.customer_policy),
+                        _ => Target::Every,
+                    };
+                    let (decision, via, names) =
+                        reach(subject, policies, action, *target, broad, self.others_only, &ctx);
                     reached.extend(names);
                     (decision, via)
                 }
@@ -182,28 +186,31 @@ impl Method {
     }
 }
 
-/// An IAM write on principals of a kind: allowed on every one (`Resource: "*"`), or on
-/// the named principals of the account it reaches (none reached: nothing to escalate to).
+/// An IAM write on principals or customer-managed policies of a kind: allowed on all of
+/// them (`broad`: every principal, any policy of the account), or on the named ones of the
+/// account it reaches (none reached: nothing to escalate to).
 fn reach(
-    facts: &Snapshot,
+    subject: &Subject,
     policies: &Policies,
     action: &str,
     target: On,
+    broad: Target,
     others_only: bool,
-    me: &str,
     ctx: &Context,
 ) -> (Decision, Vec<String>, Vec<String>) {
+    let (facts, me) = (subject.facts, subject.id);
     let (some, _) = policies.evaluate_in(action, Target::Some, ctx);
     if some == Decision::NotAllowed {
         return (some, Vec::new(), Vec::new());
     }
-    let (every, via) = policies.evaluate_in(action, Target::Every, ctx);
+    let (every, via) = policies.evaluate_in(action, broad, ctx);
     if every != Decision::NotAllowed {
         return (every, via, Vec::new());
     }
     let (word, arns): (&str, Vec<&String>) = match target {
         On::User => ("user", facts.iam.users.keys().collect()),
         On::Group => ("group", facts.iam.groups.keys().collect()),
+        On::Policy => ("policy", facts.iam.policies.iter().filter(|(_, p)| !p.aws_managed).map(|(a, _)| a).collect()),
         _ => ("role", facts.iam.roles.keys().collect()),
     };
     let mut best = Decision::NotAllowed;
@@ -243,9 +250,9 @@ fn principal_context<'f>(facts: &'f Snapshot, kind: ResourceType, id: &str) -> V
 /// Whether the principal can pass some role to `service`: `iam:PassRole` allowed with
 /// `iam:PassedToService` = `service`, and, unless it may pass every role, a role of the
 /// account that it may pass and that trusts `service`.
-fn pass_role(facts: &Snapshot, policies: &Policies, service: &str) -> (Decision, Vec<String>) {
-    let context = [("iam:PassedToService", service)];
-    let ctx = Context { values: &context };
+fn pass_role(facts: &Snapshot, policies: &Policies, service: &str, known: &Context) -> (Decision, Vec<String>) {
+    let context: Vec<(&str, &str)> = known.values.iter().copied().chain([("iam:PassedToService", service)]).collect();
+    let ctx = Context { values: &context, now: known.now };
     let (decision, sources) = policies.evaluate_in("iam:PassRole", Target::Some, &ctx);
     if decision == Decision::NotAllowed {
         return (decision, sources);

@@ -6,6 +6,8 @@
 //! otherwise an Allow that carries one is "allowed under condition", and a Deny that
 //! carries one is not counted on (it may not apply).
 
+use chrono::{DateTime, Utc};
+
 use crate::snapshot::policy::{Conditions, Effect, PolicyDocument, Statement};
 use crate::snapshot::{ResourceType, Snapshot};
 
@@ -184,6 +186,9 @@ pub const SOME_RESOURCE: &str = "";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Context<'c> {
     pub values: &'c [(&'c str, &'c str)],
+    /// When the facts were collected: decides `aws:TokenIssueTime` tests against dates well
+    /// in the past ([`token_issued_after`]).
+    pub now: Option<DateTime<Utc>>,
 }
 
 impl Context<'_> {
@@ -213,8 +218,17 @@ pub fn condition_holds(conditions: &Conditions, ctx: &Context) -> Option<bool> {
     for (operator, keys) in conditions {
         // Single-valued context keys: the set qualifiers and IfExists change nothing.
         let op = operator.trim_start_matches("ForAnyValue:").trim_start_matches("ForAllValues:");
+        let if_exists = op.ends_with("IfExists");
         let op = op.strip_suffix("IfExists").unwrap_or(op);
         for (key, values) in keys {
+            if key.eq_ignore_ascii_case("aws:TokenIssueTime") {
+                match token_issued_after(op, values, ctx.now) {
+                    Some(false) if !if_exists => return Some(false),
+                    Some(true) => {}
+                    _ => undecided = true,
+                }
+                continue;
+            }
             let Some(value) = ctx.get(key) else {
                 undecided = true;
                 continue;
@@ -239,6 +253,33 @@ pub fn condition_holds(conditions: &Conditions, ctx: &Context) -> Option<bool> {
         }
     }
     if undecided { None } else { Some(true) }
+}
+
+/// How long a session issued before the facts were collected can still be in use: 36
+/// hours, the longest `sts:GetSessionToken` allows.
+const LONGEST_SESSION_HOURS: i64 = 36;
+
+/// A `Date…` test on `aws:TokenIssueTime` whose dates all lie more than a session's
+/// lifetime before `now`: every session in use was issued after them, so the test is
+/// decided, and stays decided in every later scan. `None` for other operators, dates
+/// nearer to `now` or in the future, or values that are no date.
+fn token_issued_after(op: &str, values: &[String], now: Option<DateTime<Utc>>) -> Option<bool> {
+    let oldest_session = now? - chrono::Duration::hours(LONGEST_SESSION_HOURS);
+    let all_before = values.iter().all(|v| {
+        let date = DateTime::parse_from_rfc3339(v)
+            .map(|d| d.with_timezone(&Utc))
+            .ok()
+            .or_else(|| v.parse::<i64>().ok().and_then(|secs| DateTime::from_timestamp(secs, 0)));
+        date.is_some_and(|d| d < oldest_session)
+    });
+    if values.is_empty() || !all_before {
+        return None;
+    }
+    match op {
+        "DateGreaterThan" | "DateGreaterThanEquals" | "DateNotEquals" => Some(true),
+        "DateLessThan" | "DateLessThanEquals" | "DateEquals" => Some(false),
+        _ => None,
+    }
 }
 
 /// What a request names as its resource.
@@ -361,6 +402,27 @@ impl Policies<'_> {
         }
         (decision, sources)
     }
+
+    /// `action` on a resource whose own policy in the same account names this principal's
+    /// ARN (a role trust policy naming a user or role): no identity policy needs to allow
+    /// it, but an identity Deny still wins and a permissions boundary must allow it.
+    pub fn evaluate_named(&self, action: &str, target: Target, ctx: &Context) -> (Decision, Vec<String>) {
+        let (decision, sources) = self.evaluate_in(action, target, ctx);
+        if decision != Decision::NotAllowed {
+            return (decision, sources);
+        }
+        let denied = self
+            .identity
+            .iter()
+            .flat_map(|(_, d)| &d.statements)
+            .filter(|s| s.effect == Effect::Deny && applies(s, action, target, ctx))
+            .any(|s| weight(s, ctx) == Some(Decision::Allowed));
+        match &self.boundary {
+            _ if denied => (Decision::NotAllowed, Vec::new()),
+            Some((_, b)) => (decide(std::iter::once(*b), action, target, ctx), Vec::new()),
+            None => (Decision::Allowed, Vec::new()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -369,6 +431,16 @@ mod tests {
 
     fn doc(text: &str) -> PolicyDocument {
         PolicyDocument::parse(text).unwrap()
+    }
+
+    /// The condition block `text` as a statement carries it.
+    fn cond(text: &str) -> Conditions {
+        doc(&format!(
+            r#"{{"Statement":{{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{text}}}}}"#
+        ))
+        .statements[0]
+            .condition
+            .clone()
     }
 
     fn eval(docs: &[&PolicyDocument], boundary: Option<&PolicyDocument>, action: &str, resource: &str) -> Decision {
@@ -437,15 +509,7 @@ mod tests {
     #[test]
     fn conditions_on_known_keys_are_decided_offline() {
         let lambda = [("iam:PassedToService", "lambda.amazonaws.com")];
-        let ctx = Context { values: &lambda };
-        let cond = |text: &str| {
-            doc(&format!(
-                r#"{{"Statement":{{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{text}}}}}"#
-            ))
-            .statements[0]
-                .condition
-                .clone()
-        };
+        let ctx = Context { values: &lambda, now: None };
         assert_eq!(
             condition_holds(&cond(r#"{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}"#), &ctx),
             Some(true)
@@ -501,5 +565,46 @@ mod tests {
         assert_eq!(on("arn:aws:iam::123456789012:policy/app-*"), Decision::Allowed);
         assert_eq!(on("arn:aws:iam::aws:policy/*"), Decision::NotAllowed);
         assert_eq!(on("arn:aws:iam::aws:policy/service-role/AWSLambdaRole"), Decision::NotAllowed);
+    }
+
+    #[test]
+    fn token_issue_time_tests_against_old_dates_are_decided() {
+        let now = DateTime::parse_from_rfc3339("2026-11-30T00:00:00Z").unwrap().with_timezone(&Utc);
+        let ctx = Context { values: &[], now: Some(now) };
+        let holds = |test: &str| condition_holds(&cond(test), &ctx);
+        // Every session in use was issued after 2020: "after" holds, "before" never does.
+        assert_eq!(holds(r#"{"DateGreaterThan":{"aws:TokenIssueTime":"2020-01-01T00:00:01Z"}}"#), Some(true));
+        assert_eq!(holds(r#"{"DateLessThan":{"aws:TokenIssueTime":"2020-01-01T00:00:01Z"}}"#), Some(false));
+        assert_eq!(holds(r#"{"DateLessThan":{"aws:TokenIssueTime":"1577836801"}}"#), Some(false));
+        // A session issued yesterday may still be in use: undecided, as are future dates.
+        assert_eq!(holds(r#"{"DateLessThan":{"aws:TokenIssueTime":"2026-11-29T12:00:00Z"}}"#), None);
+        assert_eq!(holds(r#"{"DateGreaterThan":{"aws:TokenIssueTime":"2027-01-01T00:00:00Z"}}"#), None);
+        // IfExists: long-term access keys have no token issue time, so the test may hold.
+        assert_eq!(holds(r#"{"DateLessThanIfExists":{"aws:TokenIssueTime":"2020-01-01T00:00:01Z"}}"#), None);
+        // Without the collection time nothing is decided.
+        assert_eq!(
+            condition_holds(
+                &cond(r#"{"DateLessThan":{"aws:TokenIssueTime":"2020-01-01T00:00:01Z"}}"#),
+                &Context::default()
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_trust_policy_naming_the_principal_needs_no_identity_allow_but_a_deny_or_boundary_still_counts() {
+        let role = "arn:aws:iam::123456789012:role/admin";
+        let ask = |p: &Policies| p.evaluate_named("sts:AssumeRole", Target::Exact(role), &Context::default()).0;
+        assert_eq!(ask(&Policies::default()), Decision::Allowed);
+        let deny = doc(r#"{"Statement":{"Effect":"Deny","Action":"sts:*","Resource":"*"}}"#);
+        assert_eq!(ask(&Policies { identity: vec![("p".into(), &deny)], ..Policies::default() }), Decision::NotAllowed);
+        let boundary = doc(r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#);
+        let bounded = Policies { boundary: Some(("b".into(), &boundary)), ..Policies::default() };
+        assert_eq!(ask(&bounded), Decision::NotAllowed);
+        // The ordinary evaluation still needs an identity allow.
+        assert_eq!(
+            Policies::default().evaluate_in("sts:AssumeRole", Target::Exact(role), &Context::default()).0,
+            Decision::NotAllowed
+        );
     }
 }
