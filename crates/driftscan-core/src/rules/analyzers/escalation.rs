@@ -109,7 +109,8 @@ fn parse(text: &str) -> Result<Vec<Method>, String> {
 pub struct Found {
     pub decision: Decision,
     pub sources: Vec<String>,
-    /// For a grant on named principals only: the ones it reaches (`user alice`).
+    /// For a grant on named resources only: the ones it reaches (`user alice`, `role
+    /// app` for a role it may pass, a function's ARN).
     pub reached: Vec<String>,
 }
 
@@ -152,7 +153,11 @@ impl Method {
         let mut reached = Vec::new();
         for action in &self.actions {
             let (decision, via) = match (self.on.get(action), &self.pass_role_to) {
-                (_, Some(service)) if action == "iam:PassRole" => pass_role(facts, policies, service, &ctx),
+                (_, Some(service)) if action == "iam:PassRole" => {
+                    let (decision, via, roles) = pass_role(facts, policies, service, &ctx);
+                    reached.extend(roles);
+                    (decision, via)
+                }
                 (Some(On::SelfArn), _) => policies.evaluate_in(action, Target::Exact(id), &ctx),
                 (Some(On::ShellDocument), _) => subject
                     .shell_documents
@@ -170,7 +175,16 @@ impl Method {
                     reached.extend(names);
                     (decision, via)
                 }
-                (None, _) => policies.evaluate_in(action, Target::Some, &ctx),
+                (None, _) => {
+                    let (decision, via) = policies.evaluate_in(action, Target::Some, &ctx);
+                    // Scoped to named resources (a function, a stack): say which.
+                    if decision != Decision::NotAllowed
+                        && policies.evaluate_in(action, Target::Every, &ctx).0 == Decision::NotAllowed
+                    {
+                        reached.extend(policies.allowed_resources(action, &ctx));
+                    }
+                    (decision, via)
+                }
             };
             weakest = weakest.min(decision);
             if weakest == Decision::NotAllowed {
@@ -248,27 +262,37 @@ fn principal_context<'f>(facts: &'f Snapshot, kind: ResourceType, id: &str) -> V
 }
 
 /// Whether the principal can pass some role to `service`: `iam:PassRole` allowed with
-/// `iam:PassedToService` = `service`, and, unless it may pass every role, a role of the
-/// account that it may pass and that trusts `service`.
-fn pass_role(facts: &Snapshot, policies: &Policies, service: &str, known: &Context) -> (Decision, Vec<String>) {
+/// `iam:PassedToService` = `service`, and, unless it may pass every role, the roles of the
+/// account that it may pass and that trust `service` (named: `role app`).
+fn pass_role(
+    facts: &Snapshot,
+    policies: &Policies,
+    service: &str,
+    known: &Context,
+) -> (Decision, Vec<String>, Vec<String>) {
     let context: Vec<(&str, &str)> = known.values.iter().copied().chain([("iam:PassedToService", service)]).collect();
     let ctx = Context { values: &context, now: known.now };
     let (decision, sources) = policies.evaluate_in("iam:PassRole", Target::Some, &ctx);
     if decision == Decision::NotAllowed {
-        return (decision, sources);
+        return (decision, sources, Vec::new());
     }
     let (every, _) = policies.evaluate_in("iam:PassRole", Target::Every, &ctx);
     if every != Decision::NotAllowed {
-        return (decision, sources);
+        return (decision, sources, Vec::new());
     }
-    let best = facts
-        .iam
-        .roles
-        .iter()
-        .filter(|(_, role)| trusts_service(&role.trust_policy, service))
-        .map(|(arn, _)| policies.evaluate_in("iam:PassRole", Target::Exact(arn), &ctx))
-        .max_by_key(|(d, _)| *d);
-    best.unwrap_or((Decision::NotAllowed, Vec::new()))
+    let mut best = (Decision::NotAllowed, Vec::new(), Vec::new());
+    for (arn, role) in &facts.iam.roles {
+        if !trusts_service(&role.trust_policy, service) {
+            continue;
+        }
+        let (decision, via) = policies.evaluate_in("iam:PassRole", Target::Exact(arn), &ctx);
+        if decision != Decision::NotAllowed {
+            best.0 = best.0.max(decision);
+            best.1.extend(via);
+            best.2.push(format!("role {}", role.name));
+        }
+    }
+    best
 }
 
 /// A trust policy that lets `service` assume the role.
@@ -286,7 +310,7 @@ mod tests {
     #[test]
     fn the_built_in_catalog_is_valid_and_complete() {
         let methods = methods();
-        assert!(methods.len() >= 45, "{} methods", methods.len());
+        assert!(methods.len() >= 58, "{} methods", methods.len());
         // The methods named by the public catalogs driftscan covers, by their action sets.
         for needed in [
             &["iam:PassRole", "sagemaker:CreateTrainingJob"][..],
@@ -304,6 +328,10 @@ mod tests {
             &["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"],
             &["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"],
             &["iam:PassRole", "ec2:RequestSpotInstances"],
+            &["ecs:ExecuteCommand"],
+            &["iam:PassRole", "ecs:RegisterTaskDefinition", "ecs:StartTask"],
+            &["iam:PassRole", "cloudformation:UpdateStackSet"],
+            &["iam:UpdateAssumeRolePolicy"],
         ] {
             assert!(methods.iter().any(|m| m.actions == needed), "no method {needed:?}");
         }
@@ -480,6 +508,33 @@ mod tests {
         assert!(on("iam:CreateAccessKey", "arn:aws:iam::111122223333:user/ghost").is_empty());
         // Every user: the general path, no list.
         assert_eq!(on("iam:CreateAccessKey", "*"), found("CreateAccessKey", &[]));
+        // A grant on one function, one stack: the finding names it.
+        let function = "arn:aws:lambda:us-east-1:111122223333:function:deploy";
+        assert_eq!(on("lambda:UpdateFunctionCode", function), found("UpdateLambdaCode", &[function]));
+        // No customer policy matches the pattern: nothing to version.
+        assert!(on("iam:CreatePolicyVersion", "arn:aws:iam::*:policy/app-*").is_empty());
+    }
+
+    #[test]
+    fn policy_versioning_on_a_pattern_reaches_the_customer_policies_it_names() {
+        let mut facts = account();
+        let me = format!("arn:aws:iam::{ACCOUNT}:user/subject");
+        let policy = |doc: serde_json::Value| crate::snapshot::ManagedPolicy {
+            name: "app-runtime".into(),
+            document: PolicyDocument::from_value(&doc).unwrap(),
+            ..Default::default()
+        };
+        let grant = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "arn:aws:iam::*:policy/app-*"}]});
+        facts.iam.policies.insert(format!("arn:aws:iam::{ACCOUNT}:policy/app-runtime"), policy(grant.clone()));
+        let inline = BTreeMap::from([("p".to_string(), PolicyDocument::from_value(&grant).unwrap())]);
+        let user = crate::snapshot::IamUser { name: "subject".into(), inline_policies: inline, ..Default::default() };
+        facts.iam.users.insert(me.clone(), user);
+        let mut fallbacks = super::super::policy_eval::Fallbacks::new();
+        let policies = Policies::of(&facts, ResourceType::IamUser, &me, &mut fallbacks);
+        let method = methods().iter().find(|m| m.id == "CreatePolicyVersion").unwrap();
+        let found = method.found(&Subject::new(&facts, ResourceType::IamUser, &me), &policies).unwrap();
+        assert_eq!(found.reached, ["policy app-runtime"]);
     }
 
     #[test]

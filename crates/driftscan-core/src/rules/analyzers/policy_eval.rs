@@ -403,6 +403,25 @@ impl Policies<'_> {
         (decision, sources)
     }
 
+    /// The resource patterns of the Allow statements that grant `action` in `ctx` (a
+    /// `NotResource` statement as `all but …`): what a grant scoped to named resources
+    /// reaches.
+    pub fn allowed_resources(&self, action: &str, ctx: &Context) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .identity
+            .iter()
+            .flat_map(|(_, d)| &d.statements)
+            .filter(|s| s.effect == Effect::Allow && applies(s, action, Target::Some, ctx) && weight(s, ctx).is_some())
+            .flat_map(|s| {
+                let not = (!s.not_resource.is_empty()).then(|| format!("all but {}", s.not_resource.join(", ")));
+                s.resource.iter().map(|r| ctx.resolve(r).into_owned()).chain(not)
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// `action` on a resource whose own policy in the same account names this principal's
     /// ARN (a role trust policy naming a user or role): no identity policy needs to allow
     /// it, but an identity Deny still wins and a permissions boundary must allow it.
