@@ -175,22 +175,20 @@ impl Method {
                     reached.extend(names);
                     (decision, via)
                 }
-                (None, _) => {
-                    let (decision, via) = policies.evaluate_in(action, Target::Some, &ctx);
-                    // Scoped to named resources (a function, a stack): say which.
-                    if decision != Decision::NotAllowed
-                        && policies.evaluate_in(action, Target::Every, &ctx).0 == Decision::NotAllowed
-                    {
-                        reached.extend(policies.allowed_resources(action, &ctx));
-                    }
-                    (decision, via)
-                }
+                (None, _) => policies.evaluate_in(action, Target::Some, &ctx),
             };
             weakest = weakest.min(decision);
             if weakest == Decision::NotAllowed {
                 return None;
             }
             sources.extend(via);
+        }
+        // Actions scoped to named resources (a function, a stack): say which. Asked only
+        // of a method found, as most are not.
+        for action in self.actions.iter().filter(|a| !self.on.contains_key(*a) && *a != "iam:PassRole") {
+            if policies.evaluate_in(action, Target::Every, &ctx).0 == Decision::NotAllowed {
+                reached.extend(policies.allowed_resources(action, &ctx));
+            }
         }
         sources.sort();
         sources.dedup();
