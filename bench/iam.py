@@ -211,6 +211,46 @@ def main():
     only_cs = sorted(n for n in cs_flagged - ds_flagged)
     print(f"flagged by Cloudsplaining only ({len(only_cs)}):", ", ".join(only_cs[:40]), "…" if len(only_cs) > 40 else "")
     compare_testbed(args)
+    cover_cloudsplaining_catalog(args)
+
+
+CLOUDSPLAINING_METHODS = r"""
+import json, sys
+from cloudsplaining.shared.constants import PRIVILEGE_ESCALATION_METHODS
+json.dump(PRIVILEGE_ESCALATION_METHODS, sys.stdout)
+"""
+
+
+def cover_cloudsplaining_catalog(args):
+    """Each method of Cloudsplaining's catalog, its actions allowed on `*` to one role of a
+    test-bed account (which has a role every service may assume): which driftscan methods
+    find it."""
+    catalog = json.loads(subprocess.run([args.cloudsplaining_python, "-c", CLOUDSPLAINING_METHODS],
+                                        check=True, capture_output=True, text=True).stdout)
+    with open(args.testbed) as f:
+        spec = json.load(f)
+    spec = dict(spec, cases=[{"name": f"cs-{name}", "kind": "path", "methods": [],
+                              "policies": [{"Version": "2012-10-17", "Statement": [
+                                  {"Effect": "Allow", "Action": actions, "Resource": "*"}]}]}
+                             for name, actions in sorted(catalog.items())])
+    snap_path = os.path.join(args.out, "cloudsplaining-catalog.json")
+    with open(snap_path, "w") as f:
+        json.dump(testbed.build(spec), f)
+    report_path = os.path.join(args.out, "cloudsplaining-catalog-report.json")
+    subprocess.run([args.driftscan, "scan", "--snapshot", snap_path, "--no-baseline", "--fail-on", "none",
+                    "--format", "json", "-o", report_path], check=True, capture_output=True)
+    with open(report_path) as f:
+        findings = json.load(f)["findings"]
+    found = {}
+    for f in findings:
+        m = re.search(r":role/cs-(.+)-role$", f["resource_id"])
+        if m and f["rule_id"] in ("DS-IAM-001", "DS-IAM-004"):
+            found.setdefault(m.group(1), set()).add(method_of(f))
+    print()
+    print(f"Cloudsplaining's catalog ({len(catalog)} methods), each alone on a role: found by driftscan as")
+    for name in sorted(catalog):
+        print(f"  {name:56} {', '.join(sorted(found.get(name, []))) or 'NOT FOUND'}")
+    print(f"found: {sum(1 for n in catalog if found.get(n))}/{len(catalog)}")
 
 
 def method_of(finding):
