@@ -7,6 +7,7 @@ mod catalog;
 mod cli;
 mod config;
 mod demo;
+mod drift_property;
 mod exceptions;
 mod faults;
 mod golden;

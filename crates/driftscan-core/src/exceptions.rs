@@ -232,6 +232,7 @@ fn expired_finding(ex: &Exception, date: NaiveDate, rule: &Rule, account: &Meta)
         ),
         location: ex.location.clone(),
         suppression: None,
+        related_changes: Vec::new(),
     }
 }
 

@@ -157,6 +157,11 @@ impl BaselineState {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
+
+    /// Something changed since the baseline that this finding reports.
+    pub fn is_drift(self) -> bool {
+        matches!(self, BaselineState::New | BaselineState::Updated)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -178,6 +183,18 @@ pub struct Finding {
     /// Set when a committed exception accepts this risk.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,
+    /// Other fields that changed with this one as one event (the KMS key that went with a
+    /// downgrade), so no other finding repeats them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_changes: Vec<RelatedChange>,
+}
+
+/// A field that changed together with the one a finding reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelatedChange {
+    pub field: String,
+    pub baseline: Option<Value>,
+    pub current: Option<Value>,
 }
 
 impl Finding {

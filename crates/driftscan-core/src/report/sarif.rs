@@ -281,6 +281,7 @@ mod tests {
             location: Location { path: "baselines/111122223333/s3.json".into(), line: i + 1 },
             fingerprint: format!("{:016x}", i.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             suppression: None,
+            related_changes: Vec::new(),
         }
     }
 

@@ -10,7 +10,7 @@ use super::analyzers::{Hit, Prepared, View, show};
 use super::{Check, Rule, render_message};
 use crate::baseline::Baselines;
 use crate::diff::{Change, ResourceDiff};
-use crate::findings::{BaselineState, Finding};
+use crate::findings::{BaselineState, Finding, RelatedChange};
 use crate::snapshot::{self, Snapshot};
 
 /// Runs every rule that applies to each resource of `diffs`.
@@ -66,7 +66,14 @@ fn evaluate_rule(
             Check::Condition(_) => vec![],
             Check::Analyzer(a) => a.compare(base_view.as_ref(), cur_view.as_ref(), d),
         };
-        return hits.into_iter().map(|h| finding(rule, baselines, d, h, BaselineState::New)).collect();
+        return hits
+            .into_iter()
+            .map(|h| {
+                let mut f = finding(rule, baselines, d, h, BaselineState::New);
+                add_related(rule, d, &mut f);
+                f
+            })
+            .collect();
     }
     let now = cur_view.as_ref().map(|v| state_hits(rule, v)).unwrap_or_default();
     // Most resources did not change: then the baseline side finds exactly what the current
@@ -86,7 +93,9 @@ fn evaluate_rule(
             }
             None => BaselineState::New,
         };
-        out.push(finding(rule, baselines, d, hit, state));
+        let mut f = finding(rule, baselines, d, hit, state);
+        add_related(rule, d, &mut f);
+        out.push(f);
     }
     let still: HashSet<String> = out.iter().map(|f| f.fingerprint.clone()).collect();
     for mut t in then {
@@ -157,11 +166,43 @@ fn finding(rule: &Rule, baselines: &Baselines, d: &ResourceDiff, hit: Hit, basel
         message,
         location,
         suppression: None,
+        related_changes: Vec::new(),
     }
 }
 
-/// Drops findings of catch-all rules where a specific rule reports the same resource and
-/// field (or a field inside it, or the resource as a whole).
+/// The other changes of `d` that a drift finding of `rule` reports as part of its event
+/// (the rule's `covers`), named at the end of its message.
+fn add_related(rule: &Rule, d: &ResourceDiff, finding: &mut Finding) {
+    let Change::Changed(paths) = &d.change else { return };
+    if rule.covers.is_empty() || !finding.baseline_state.is_drift() {
+        return;
+    }
+    let own = finding.field.as_deref().unwrap_or("");
+    let at = |side: &Option<Value>, path: &str| side.as_ref().and_then(|v| snapshot::field(v, path)).cloned();
+    finding.related_changes = paths
+        .iter()
+        .filter(|p| rule.covers.iter().any(|c| overlaps(p, c)) && !overlaps(p, own))
+        .map(|p| RelatedChange { field: p.clone(), baseline: at(&d.baseline, p), current: at(&d.current, p) })
+        .collect();
+    if !finding.related_changes.is_empty() {
+        let shown: Vec<String> = finding
+            .related_changes
+            .iter()
+            .map(|r| format!("{} {} → {}", r.field, show(r.baseline.as_ref()), show(r.current.as_ref())))
+            .collect();
+        finding.message.push_str(&format!(" (with {})", shown.join(", ")));
+    }
+}
+
+/// One field path is the other or lies inside it.
+fn overlaps(a: &str, b: &str) -> bool {
+    !b.is_empty() && (a == b || a.starts_with(&format!("{b}.")) || b.starts_with(&format!("{a}.")))
+}
+
+/// Drops findings of catch-all rules where a specific rule reports the same change: drift
+/// (`new` or `updated`, not suppressed) on the same resource and field (or a field inside
+/// it, or the resource as a whole). A finding about a state that did not change (an
+/// `unchanged` posture finding) never hides a change.
 fn drop_covered(rules: &[Rule], findings: &mut Vec<Finding>) {
     let yields: HashSet<&str> = rules
         .iter()
@@ -173,10 +214,12 @@ fn drop_covered(rules: &[Rule], findings: &mut Vec<Finding>) {
     }
     let covered: Vec<(String, Option<String>)> = findings
         .iter()
-        .filter(|f| !yields.contains(f.rule_id.as_str()) && f.is_open())
-        .map(|f| (f.resource_id.clone(), f.field.clone()))
+        .filter(|f| !yields.contains(f.rule_id.as_str()) && f.is_open() && f.baseline_state.is_drift())
+        .flat_map(|f| {
+            let related = f.related_changes.iter().map(|r| (f.resource_id.clone(), Some(r.field.clone())));
+            std::iter::once((f.resource_id.clone(), f.field.clone())).chain(related)
+        })
         .collect();
-    let overlaps = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}.")) || b.starts_with(&format!("{a}."));
     findings.retain(|f| {
         !yields.contains(f.rule_id.as_str())
             || !covered.iter().any(|(id, field)| {

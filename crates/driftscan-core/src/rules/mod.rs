@@ -36,6 +36,10 @@ pub struct Rule {
     pub resource_types: Vec<ResourceType>,
     /// The field a finding points at (its baseline line), unless the check says better.
     pub field: Option<String>,
+    /// Fields whose change in the same diff is part of the event a finding of this rule
+    /// reports (the key that went with a downgrade): named in the finding, and never
+    /// reported again by a catch-all rule.
+    pub covers: Vec<String>,
     pub message: String,
     pub description: String,
     pub rationale: String,
@@ -74,6 +78,7 @@ struct RawRule {
     soc2: Spanned<Vec<String>>,
     resource_types: Spanned<Vec<String>>,
     field: Option<Spanned<String>>,
+    covers: Option<Spanned<Vec<String>>>,
     message: Spanned<String>,
     description: Spanned<String>,
     rationale: Spanned<String>,
@@ -240,6 +245,18 @@ pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
         }
         None => None,
     };
+    // A related field may belong to one of the rule's resource types only.
+    let covers = match &raw.covers {
+        Some(c) => {
+            for path in c.get_ref() {
+                if !resource_types.iter().any(|t| t.field_paths().iter().any(|p| p == path)) {
+                    return Err(at(c.span(), format!("unknown field path `{path}` for the rule's resource types")));
+                }
+            }
+            c.get_ref().clone()
+        }
+        None => Vec::new(),
+    };
 
     let check = match (raw.condition, raw.analyzer) {
         (Some(c), None) => {
@@ -272,6 +289,7 @@ pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
         soc2: raw.soc2.into_inner(),
         resource_types,
         field,
+        covers,
         message: raw.message.into_inner(),
         description: raw.description.into_inner().trim().to_string(),
         rationale: raw.rationale.into_inner().trim().to_string(),

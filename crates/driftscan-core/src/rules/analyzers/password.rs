@@ -53,22 +53,34 @@ impl Analyzer for PasswordPolicyWeakened {
         true
     }
 
+    /// One finding per event: a deleted policy, or the settings weakened together, named
+    /// in one detail (a reviewer sees one change, not one per setting).
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let (Some(b), Some(c)) = (baseline, current) else { return Vec::new() };
-        SETTINGS
+        let at = |v: &View, name: &str| snapshot::field(v.value, &format!("password_policy.{name}")).cloned();
+        let weakened: Vec<(&str, Option<Value>, Option<Value>)> = SETTINGS
             .iter()
-            .filter_map(|(name, how)| {
-                let path = format!("password_policy.{name}");
-                let (was, now) = (snapshot::field(b.value, &path), snapshot::field(c.value, &path));
-                weaker(*how, was, now).then(|| {
-                    let detail = if *name == "present" {
-                        "the password policy was deleted (AWS defaults apply: 8 characters, no complexity)".to_string()
-                    } else {
-                        format!("{name} went from {} to {}", show(was), show(now))
-                    };
-                    Hit::new(*name, path, detail).values(was.cloned(), now.cloned())
-                })
-            })
-            .collect()
+            .filter(|(name, how)| weaker(*how, at(b, name).as_ref(), at(c, name).as_ref()))
+            .map(|(name, _)| (*name, at(b, name), at(c, name)))
+            .collect();
+        if weakened.is_empty() {
+            return Vec::new();
+        }
+        let settings: Vec<String> = weakened
+            .iter()
+            .filter(|(name, _, _)| *name != "present")
+            .map(|(name, was, now)| format!("{name} {} → {}", show(was.as_ref()), show(now.as_ref())))
+            .collect();
+        let deleted = weakened.iter().any(|(name, _, _)| *name == "present");
+        let detail = match (deleted, settings.is_empty()) {
+            (true, true) => "the password policy was deleted (AWS defaults apply)".to_string(),
+            (true, false) => {
+                format!("the password policy was deleted (AWS defaults apply: {})", settings.join(", "))
+            }
+            (false, _) => settings.join(", "),
+        };
+        let before = Value::Object(weakened.iter().map(|(n, was, _)| (n.to_string(), was.clone().into())).collect());
+        let after = Value::Object(weakened.iter().map(|(n, _, now)| (n.to_string(), now.clone().into())).collect());
+        vec![Hit::new("", "password_policy", detail).values(Some(before), Some(after))]
     }
 }

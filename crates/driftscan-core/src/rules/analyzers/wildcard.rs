@@ -3,6 +3,8 @@
 //! a Deny of the principal's effective policies (of the document itself, for a managed
 //! policy) takes the whole wildcard back.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies};
@@ -12,6 +14,10 @@ use crate::snapshot::policy::{Effect, PolicyDocument};
 
 #[derive(Debug)]
 pub struct WildcardPolicy;
+
+fn inline(policies: &BTreeMap<String, PolicyDocument>) -> Vec<(String, &PolicyDocument)> {
+    policies.iter().map(|(n, d)| (n.clone(), d)).collect()
+}
 
 fn wildcard_actions(doc: &PolicyDocument) -> Vec<String> {
     let mut out: Vec<String> = doc
@@ -35,24 +41,16 @@ impl Analyzer for WildcardPolicy {
     fn check(&self, view: &View) -> Vec<Hit> {
         let iam = &view.facts.iam;
         let owned: Vec<(String, &PolicyDocument)> = match view.kind {
-            ResourceType::IamUser => {
-                iam.users.get(view.id).map(|u| u.inline_policies.iter().collect()).unwrap_or_default()
-            }
-            ResourceType::IamGroup => {
-                iam.groups.get(view.id).map(|g| g.inline_policies.iter().collect()).unwrap_or_default()
-            }
-            ResourceType::IamRole => {
-                iam.roles.get(view.id).map(|r| r.inline_policies.iter().collect()).unwrap_or_default()
-            }
+            ResourceType::IamUser => iam.users.get(view.id).map(|u| inline(&u.inline_policies)).unwrap_or_default(),
+            ResourceType::IamGroup => iam.groups.get(view.id).map(|g| inline(&g.inline_policies)).unwrap_or_default(),
+            ResourceType::IamRole => iam.roles.get(view.id).map(|r| inline(&r.inline_policies)).unwrap_or_default(),
+            // Keyed by the policy's ARN (its name there), which no change of a field moves.
             ResourceType::IamPolicy => match iam.policies.get(view.id) {
-                Some(p) if !p.aws_managed => vec![(&p.name, &p.document)],
+                Some(p) if !p.aws_managed => vec![(crate::rules::engine::short_name(view.id).to_string(), &p.document)],
                 _ => vec![],
             },
             _ => vec![],
-        }
-        .into_iter()
-        .map(|(n, d): (&String, &PolicyDocument)| (n.clone(), d))
-        .collect();
+        };
         let mut fallbacks = Fallbacks::new();
         let effective = match view.kind {
             ResourceType::IamPolicy => None,
