@@ -49,8 +49,8 @@ minimum = {
     "rds": 4 * regions + manual,
     # ListTables per region + DescribeTable and DescribeContinuousBackups per table
     "dynamodb": regions + 2 * tables,
-    # ListKeys, ListAliases per region + DescribeKey, GetKeyPolicy, GetKeyRotationStatus per key
-    "kms": 2 * regions + 3 * keys,
+    # ListKeys, ListAliases per region + DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListGrants per key
+    "kms": 2 * regions + 4 * keys,
     "config": 2 * regions,
 }
 print("minimum calls for this data:", " ".join(f"{k}={v}" for k, v in minimum.items()), f"(total {sum(minimum.values())})")

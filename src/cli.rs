@@ -139,13 +139,32 @@ pub struct BaselineDirArgs {
     /// expects; give it when the baselines are not in a git work tree.
     #[arg(long, value_name = "DIR")]
     pub source_root: Option<PathBuf>,
+    /// An account you trust with access to your buckets and keys (repeatable, or
+    /// comma-separated): a grant to it is still drift when new (DS-PUB-008), but not an
+    /// untrusted grant (DS-PUB-009). Also `trusted_accounts` in driftscan.toml.
+    #[arg(long = "trusted-account", value_name = "ACCOUNT_ID", value_delimiter = ',', value_parser = account_id)]
+    pub trusted_accounts: Vec<String>,
+}
+
+/// A 12-digit AWS account id.
+fn account_id(s: &str) -> Result<String, String> {
+    if driftscan_core::snapshot::is_account_id(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("`{s}` is not an AWS account id (12 digits)"))
+    }
 }
 
 impl BaselineDirArgs {
     /// The pipeline settings these flags describe.
     pub fn settings(&self, use_baseline: bool) -> driftscan_core::error::Result<driftscan_core::pipeline::Settings> {
         let source_root = driftscan_core::source_root::SourceRoot::find(&self.baselines, self.source_root.as_deref())?;
-        Ok(driftscan_core::pipeline::Settings { baselines_dir: self.baselines.clone(), source_root, use_baseline })
+        Ok(driftscan_core::pipeline::Settings {
+            baselines_dir: self.baselines.clone(),
+            source_root,
+            use_baseline,
+            trusted_accounts: self.trusted_accounts.iter().cloned().collect(),
+        })
     }
 }
 

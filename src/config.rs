@@ -9,6 +9,7 @@
 //! sarif = "reports/drift.sarif"
 //! json = "reports/drift.json"
 //! output = "reports/drift.txt"
+//! trusted_accounts = ["111122223333"]
 //!
 //! [aws]
 //! profile = "audit"
@@ -43,6 +44,9 @@ pub struct Config {
     pub sarif: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub output: Option<PathBuf>,
+    /// Accounts trusted with access to buckets and keys (`--trusted-account`).
+    #[serde(default)]
+    pub trusted_accounts: Vec<String>,
     #[serde(default)]
     pub aws: AwsConfig,
 }
@@ -108,6 +112,13 @@ fn load(explicit: Option<&Path>) -> Result<Option<Checked>> {
             return Err(Error::invalid(&path, key_line(key), format!("`{key}` must be between 1 and {max}, not {v}")));
         }
     }
+    if let Some(bad) = config.trusted_accounts.iter().find(|a| !driftscan_core::snapshot::is_account_id(a)) {
+        return Err(Error::invalid(
+            &path,
+            key_line("trusted_accounts"),
+            format!("`trusted_accounts` holds `{bad}`, which is not an AWS account id (12 digits)"),
+        ));
+    }
     Ok(Some(Checked {
         fail_on: config.fail_on.as_deref().map(|v| FailOn::from_str(v, true).expect("checked")),
         format: config.format.as_deref().map(|v| Format::from_str(v, true).expect("checked")),
@@ -150,10 +161,16 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<()> {
             aws.max_attempts = v;
         }
     };
-    let baselines = |dir: &mut PathBuf| {
-        if let (true, Some(b)) = (unset("baselines"), &config.baselines) {
-            *dir = b.clone();
+    let trusted = |args: &mut crate::cli::BaselineDirArgs| {
+        if unset("trusted_accounts") && args.trusted_accounts.is_empty() {
+            args.trusted_accounts = config.trusted_accounts.clone();
         }
+    };
+    let baselines = |args: &mut crate::cli::BaselineDirArgs| {
+        if let (true, Some(b)) = (unset("baselines"), &config.baselines) {
+            args.baselines = b.clone();
+        }
+        trusted(args);
     };
     let rules = |dirs: &mut Vec<PathBuf>| {
         if unset("rules_dirs") && dirs.is_empty() {
@@ -164,8 +181,10 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<()> {
         Command::Snapshot(a) => apply_aws(&mut a.aws, false),
         Command::Scan(a) => {
             apply_aws(&mut a.source.aws, a.source.snapshot.is_some());
-            if !a.no_baseline {
-                baselines(&mut a.baseline_dir.baselines);
+            if a.no_baseline {
+                trusted(&mut a.baseline_dir);
+            } else {
+                baselines(&mut a.baseline_dir);
             }
             rules(&mut a.rules_dirs);
             if let (true, Some(v)) = (unset("fail_on"), fail_on) {
@@ -186,15 +205,15 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<()> {
         }
         Command::Diff(a) => {
             apply_aws(&mut a.source.aws, a.source.snapshot.is_some());
-            baselines(&mut a.baseline_dir.baselines);
+            baselines(&mut a.baseline_dir);
         }
         Command::Baseline(BaselineCommand::Init(a)) => {
             apply_aws(&mut a.source.aws, a.source.snapshot.is_some());
-            baselines(&mut a.baseline_dir.baselines);
+            baselines(&mut a.baseline_dir);
         }
         Command::Baseline(BaselineCommand::Accept(a)) => {
             apply_aws(&mut a.source.aws, a.source.snapshot.is_some());
-            baselines(&mut a.baseline_dir.baselines);
+            baselines(&mut a.baseline_dir);
             rules(&mut a.rules_dirs);
         }
         Command::Rules(RulesCommand::List { rules_dirs })

@@ -32,6 +32,18 @@ fn the_config_file_sets_defaults_and_flags_win() {
     assert!(run.stdout.starts_with("driftscan "), "text report: {}", run.stdout);
     // AWS settings of the file do not collide with --snapshot.
     assert_eq!(driftscan_in(t, &["diff", "--snapshot", "today.json"]).code, 0);
+    // Trusted accounts from the file or the flag: the demo's partner grant is no longer untrusted.
+    let untrusted = |run: &Run| run.stdout.matches("\"DS-PUB-009\"").count();
+    let before = untrusted(&driftscan_in(t, &["scan", "--snapshot", "today.json"]));
+    assert_eq!(before, 2, "the partner's bucket and key grants");
+    let flag = driftscan_in(t, &["scan", "--snapshot", "today.json", "--trusted-account", "777788889999"]);
+    assert_eq!(untrusted(&flag), 0, "{}", flag.stderr);
+    std::fs::write(
+        t.join("trusting.toml"),
+        "baselines = \"approved\"\nformat = \"json\"\nfail_on = \"none\"\ntrusted_accounts = [\"777788889999\"]\n",
+    )
+    .unwrap();
+    assert_eq!(untrusted(&driftscan_in(t, &["--config", "trusting.toml", "scan", "--snapshot", "today.json"])), 0);
     // --config names another file; the one in the directory is then ignored.
     std::fs::write(t.join("strict.toml"), "baselines = \"approved\"\nfail_on = \"critical\"\n").unwrap();
     let run = driftscan_in(t, &["--config", "strict.toml", "scan", "--snapshot", "today.json"]);
@@ -47,6 +59,7 @@ fn bad_config_files_are_file_line_errors() {
         ("[aws]\nconcurrency = 0\n", 2, "`concurrency` must be between 1 and 256"),
         ("format = \"pdf\"\n", 1, "`format` must be one of"),
         ("[aws]\nregions = \"us-east-1\"\n", 2, "invalid type"),
+        ("fail_on = \"high\"\ntrusted_accounts = [\"12345\"]\n", 2, "`12345`, which is not an AWS account id"),
     ] {
         let tmp = project(config);
         let run = driftscan_in(tmp.path(), &["scan", "--snapshot", "today.json"]);
@@ -54,6 +67,10 @@ fn bad_config_files_are_file_line_errors() {
         assert!(run.stderr.starts_with(&format!("error: driftscan.toml:{line}: ")), "{config}: {}", run.stderr);
         assert!(run.stderr.contains(says), "{config}: {}", run.stderr);
     }
+    let tmp = project("baselines = \"approved\"\n");
+    let run = driftscan_in(tmp.path(), &["scan", "--snapshot", "today.json", "--trusted-account", "77778888999x"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`77778888999x` is not an AWS account id"), "{}", run.stderr);
     let tmp = tempfile::tempdir().unwrap();
     let run = driftscan_in(tmp.path(), &["--config", "missing.toml", "rules", "list"]);
     assert_eq!(run.code, 2);

@@ -170,6 +170,7 @@ fn an_expired_exception_is_reported_whatever_the_rule_set() {
         baselines_dir: tmp.path().join("baselines"),
         source_root: driftscan_core::source_root::SourceRoot::at(tmp.path()),
         use_baseline: true,
+        trusted_accounts: Default::default(),
     };
     let rules: Vec<_> =
         driftscan_core::rules::load_catalog(&[]).unwrap().into_iter().filter(|r| r.id == "DS-IAM-001").collect();

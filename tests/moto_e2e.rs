@@ -108,10 +108,20 @@ fn live_collection_finds_drift_in_every_category() {
         ("DS-CFG-004", "prod-db"),
         ("DS-CFG-006", "acme-orders"),
         ("DS-CFG-001", "configuration-recorder"),
+        ("DS-PUB-008", "acme-logs"),
     ] {
         assert!(new.contains(&(rule.to_string(), resource.to_string())), "{rule} on {resource} missing; new: {new:?}");
     }
     assert!(new.iter().any(|(r, _)| r == "DS-ENC-008"), "payroll key rotation: {new:?}");
+    // The grant on the payroll key to another account's role (the key is named by its id).
+    let grants: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "DS-PUB-008" && f["resource_type"] == "kms_key")
+        .collect();
+    assert_eq!(grants.len(), 1, "cross-account KMS grant: {grants:?}");
+    assert!(grants[0]["message"].as_str().unwrap().contains("account 999988887777 (kms:Decrypt, through the grant"));
     let sarif = read(&t.join("drift.sarif"));
     assert_eq!(sarif["runs"][0]["invocations"][0]["executionSuccessful"], true);
 }

@@ -27,6 +27,9 @@ struct FailCase {
     current: Value,
     /// `(resource ARN, baseline_state)` of every finding the rule must make, and no more.
     expect: Vec<(String, String)>,
+    /// Accounts trusted with access (`--trusted-account`).
+    #[serde(default)]
+    trusted_accounts: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +42,8 @@ struct PassCase {
     current: Value,
     /// Resources on which the rule must report no open finding.
     clean: Vec<String>,
+    #[serde(default)]
+    trusted_accounts: Vec<String>,
 }
 
 /// RFC 7386: objects merge, `null` deletes, anything else replaces.
@@ -66,7 +71,12 @@ fn patched(base: &Value, patch: &Value) -> Snapshot {
 }
 
 /// `(resource, state)` of the rule's findings for one case.
-fn run_case(rule_id: &str, base: &Value, baseline: &Value, current: &Value) -> BTreeSet<(String, String)> {
+fn run_case(
+    rule_id: &str,
+    base: &Value,
+    (baseline, current): (&Value, &Value),
+    trusted_accounts: &[String],
+) -> BTreeSet<(String, String)> {
     let tmp = tempfile::tempdir().unwrap();
     let before = patched(base, baseline);
     let now = patched(base, current);
@@ -78,6 +88,7 @@ fn run_case(rule_id: &str, base: &Value, baseline: &Value, current: &Value) -> B
         baselines_dir: tmp.path().to_path_buf(),
         source_root: driftscan_core::source_root::SourceRoot::at(tmp.path()),
         use_baseline: true,
+        trusted_accounts: trusted_accounts.iter().cloned().collect(),
     };
     let scan = driftscan_core::pipeline::AccountScan::run(now, &settings, &rules).unwrap();
     scan.result.findings.iter().map(|f| (f.resource_id.clone(), f.baseline_state.as_str().to_string())).collect()
@@ -114,14 +125,14 @@ fn every_rule_passes_and_fails_its_cases() {
         );
         covered.insert(rule_id.clone());
         for case in &cases.fail {
-            let got = run_case(&rule_id, &base, &case.baseline, &case.current);
+            let got = run_case(&rule_id, &base, (&case.baseline, &case.current), &case.trusted_accounts);
             let want: BTreeSet<(String, String)> = case.expect.iter().cloned().collect();
             if got != want {
                 failures.push(format!("{rule_id} fail case `{}`:\n  want {want:?}\n  got  {got:?}", case.name));
             }
         }
         for case in &cases.pass {
-            let got = run_case(&rule_id, &base, &case.baseline, &case.current);
+            let got = run_case(&rule_id, &base, (&case.baseline, &case.current), &case.trusted_accounts);
             let open: Vec<_> = got.iter().filter(|(r, s)| s != "absent" && case.clean.contains(r)).collect();
             if !open.is_empty() {
                 failures.push(format!("{rule_id} pass case `{}`: unexpected findings {open:?}", case.name));

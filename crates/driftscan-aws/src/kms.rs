@@ -1,5 +1,5 @@
-//! KMS per region: keys with their aliases, metadata, rotation status and key policy.
-//! A key whose metadata or policy cannot be read is left out (gap).
+//! KMS per region: keys with their aliases, metadata, rotation status, key policy and
+//! grants. A key whose metadata, policy or grants cannot be read is left out (gap).
 
 use std::collections::BTreeMap;
 
@@ -8,6 +8,7 @@ use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState};
 use futures::future::join_all;
 
 use super::{Ctx, code, describe, to_chrono};
+use driftscan_core::snapshot::kms::KmsGrant;
 use driftscan_core::snapshot::policy::PolicyDocument;
 use driftscan_core::snapshot::{KmsFacts, KmsKey, Service};
 
@@ -56,7 +57,7 @@ async fn region(ctx: &Ctx, region: &str) -> Vec<(String, KmsKey)> {
 }
 
 async fn key(ctx: &Ctx, client: &Client, region: &str, id: &str, mut aliases: Vec<String>) -> Option<(String, KmsKey)> {
-    let (described, policy) = tokio::join!(
+    let (described, policy, grant_pages) = tokio::join!(
         async {
             let _permit = ctx.permit(S, "kms:DescribeKey").await;
             client.describe_key().key_id(id).send().await
@@ -65,7 +66,28 @@ async fn key(ctx: &Ctx, client: &Client, region: &str, id: &str, mut aliases: Ve
             let _permit = ctx.permit(S, "kms:GetKeyPolicy").await;
             client.get_key_policy().key_id(id).policy_name("default").send().await
         },
+        ctx.all_pages(
+            (S, Some(region)),
+            ("kms:ListGrants", "ListGrants"),
+            client.list_grants().key_id(id).into_paginator().send()
+        ),
     );
+    // A key whose grants are unknown could hide access: left out, like an unreadable policy.
+    let mut grants: Vec<KmsGrant> = grant_pages?
+        .iter()
+        .flat_map(|page| page.grants())
+        .map(|g| {
+            let mut operations: Vec<String> = g.operations().iter().map(|o| o.as_str().to_string()).collect();
+            operations.sort();
+            KmsGrant {
+                grantee_principal: g.grantee_principal().unwrap_or_default().to_string(),
+                operations,
+                constrained: g.constraints().is_some(),
+            }
+        })
+        .collect();
+    grants.sort();
+    grants.dedup();
     let meta = match described {
         Ok(out) => out.key_metadata?,
         Err(e) => {
@@ -122,6 +144,7 @@ async fn key(ctx: &Ctx, client: &Client, region: &str, id: &str, mut aliases: Ve
             rotation_enabled,
             deletion_date: meta.deletion_date().and_then(to_chrono),
             policy,
+            grants,
         },
     ))
 }

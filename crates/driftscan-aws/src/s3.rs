@@ -208,23 +208,28 @@ async fn bucket(ctx: &Ctx, name: &str) -> Option<S3Bucket> {
     let policy_is_public = setting("GetBucketPolicyStatus", status, Some("NoSuchBucketPolicy"), &fail, |out| {
         Ok(out.policy_status().and_then(|s| s.is_public()).unwrap_or(false))
     })?;
-    let public_acl_grants = setting("GetBucketAcl", acl, None, &fail, |out| {
-        let mut grants: Vec<String> = out
-            .grants()
-            .iter()
-            .filter_map(|g| {
-                let grantee = g.grantee()?;
-                let who = match (grantee.r#type(), grantee.uri()) {
-                    (GranteeType::Group, Some(ALL_USERS)) => "AllUsers",
-                    (GranteeType::Group, Some(AUTHENTICATED_USERS)) => "AuthenticatedUsers",
-                    _ => return None,
-                };
-                Some(format!("{who}:{}", g.permission().map(|p| p.as_str()).unwrap_or("UNKNOWN")))
-            })
-            .collect();
-        grants.sort();
-        grants.dedup();
-        Ok(grants)
+    let (public_acl_grants, account_acl_grants) = setting("GetBucketAcl", acl, None, &fail, |out| {
+        let owner = out.owner().and_then(|o| o.id());
+        let (mut public, mut accounts) = (Vec::new(), Vec::new());
+        for g in out.grants() {
+            let Some(grantee) = g.grantee() else { continue };
+            let permission = g.permission().map(|p| p.as_str()).unwrap_or("UNKNOWN");
+            match (grantee.r#type(), grantee.uri(), grantee.id()) {
+                (GranteeType::Group, Some(ALL_USERS), _) => public.push(format!("AllUsers:{permission}")),
+                (GranteeType::Group, Some(AUTHENTICATED_USERS), _) => {
+                    public.push(format!("AuthenticatedUsers:{permission}"))
+                }
+                (GranteeType::CanonicalUser, _, Some(id)) if Some(id) != owner => {
+                    accounts.push(format!("{id}:{permission}"))
+                }
+                _ => {}
+            }
+        }
+        for list in [&mut public, &mut accounts] {
+            list.sort();
+            list.dedup();
+        }
+        Ok((public, accounts))
     })?;
     let versioning = setting("GetBucketVersioning", versioning, None, &fail, |out| {
         Ok(Versioning {
@@ -253,6 +258,7 @@ async fn bucket(ctx: &Ctx, name: &str) -> Option<S3Bucket> {
         policy,
         policy_is_public,
         public_acl_grants,
+        account_acl_grants,
         versioning,
         logging,
         object_ownership,

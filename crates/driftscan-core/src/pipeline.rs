@@ -3,6 +3,7 @@
 //! `diff` and `baseline accept` all go through [`AccountScan`], so none of them can skip
 //! a stage the others apply (volatile fields adopted from the current state, exceptions).
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::baseline::Baselines;
@@ -24,6 +25,9 @@ pub struct Settings {
     /// False scans without a baseline: every resource counts as new, and no exceptions
     /// apply (findings still point into `baselines_dir`, where the baseline would go).
     pub use_baseline: bool,
+    /// Accounts access may be granted to without a finding of the untrusted-access rule
+    /// (`--trusted-account`, `trusted_accounts` in driftscan.toml).
+    pub trusted_accounts: BTreeSet<String>,
 }
 
 /// One account: its current state, its baselines, the drift between them, and (once
@@ -73,7 +77,8 @@ impl AccountScan {
     /// suppresses what they cover, adds a finding per expired exception (whether or not
     /// `rules` holds the expiry rule), records the stale ones. Findings end sorted.
     pub fn evaluate(&mut self, settings: &Settings, rules: &[Rule]) -> Result<()> {
-        let mut findings = rules::engine::evaluate(rules, &self.baselines, &self.current, &self.diffs);
+        let mut findings =
+            rules::engine::evaluate(rules, &self.baselines, &self.current, &self.diffs, &settings.trusted_accounts);
         if settings.use_baseline {
             let exceptions = exceptions::load(self.baselines.account_dir(), rules, &settings.source_root)?;
             let builtin;

@@ -1,6 +1,6 @@
 //! Evaluates the catalog over the diff, in parallel (rayon), into sorted findings.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -14,7 +14,13 @@ use crate::findings::{BaselineState, Finding, RelatedChange};
 use crate::snapshot::{self, Snapshot};
 
 /// Runs every rule that applies to each resource of `diffs`.
-pub fn evaluate(rules: &[Rule], baselines: &Baselines, current: &Snapshot, diffs: &[ResourceDiff]) -> Vec<Finding> {
+pub fn evaluate(
+    rules: &[Rule],
+    baselines: &Baselines,
+    current: &Snapshot,
+    diffs: &[ResourceDiff],
+    trusted_accounts: &BTreeSet<String>,
+) -> Vec<Finding> {
     let prepared: Vec<Sides> = rules
         .par_iter()
         .map(|r| match &r.check {
@@ -30,7 +36,7 @@ pub fn evaluate(rules: &[Rule], baselines: &Baselines, current: &Snapshot, diffs
                 .iter()
                 .zip(&prepared)
                 .filter(|(r, _)| r.resource_types.contains(&d.resource_type))
-                .flat_map(move |(r, p)| evaluate_rule(r, p, baselines, current, d))
+                .flat_map(move |(r, p)| evaluate_rule(r, p, (baselines, current, trusted_accounts), d))
         })
         .collect();
     drop_covered(rules, &mut findings);
@@ -44,8 +50,7 @@ type Sides = (Option<Box<Prepared>>, Option<Box<Prepared>>);
 fn evaluate_rule(
     rule: &Rule,
     (base_prepared, cur_prepared): &Sides,
-    baselines: &Baselines,
-    current: &Snapshot,
+    (baselines, current, trusted_accounts): (&Baselines, &Snapshot, &BTreeSet<String>),
     d: &ResourceDiff,
 ) -> Vec<Finding> {
     let (kind, id) = (d.resource_type, d.id.as_str());
@@ -55,9 +60,16 @@ fn evaluate_rule(
         id,
         value,
         prepared: base_prepared.as_deref(),
+        trusted_accounts,
     });
-    let cur_view =
-        d.current.as_ref().map(|value| View { facts: current, kind, id, value, prepared: cur_prepared.as_deref() });
+    let cur_view = d.current.as_ref().map(|value| View {
+        facts: current,
+        kind,
+        id,
+        value,
+        prepared: cur_prepared.as_deref(),
+        trusted_accounts,
+    });
     if rule.is_drift() {
         let hits = match &rule.check {
             Check::Condition(c) if c.holds(d.baseline.as_ref(), d.current.as_ref()) => {

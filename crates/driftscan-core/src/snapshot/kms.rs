@@ -28,6 +28,21 @@ pub struct KmsKey {
     pub rotation_enabled: bool,
     pub deletion_date: Option<DateTime<Utc>>,
     pub policy: Option<PolicyDocument>,
+    /// Grants on the key: who may use it besides its key policy, sorted. Absent in
+    /// baselines written before it was collected: read as none.
+    #[serde(default)]
+    pub grants: Vec<KmsGrant>,
+}
+
+/// One grant on a KMS key, without its id (a grant re-created the same is the same fact).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KmsGrant {
+    pub grantee_principal: String,
+    /// The operations it allows, sorted (`Decrypt`, `GenerateDataKey`, …).
+    pub operations: Vec<String>,
+    /// Limited by an encryption-context constraint.
+    pub constrained: bool,
 }
 
 impl KmsFacts {

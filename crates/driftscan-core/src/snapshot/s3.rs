@@ -48,6 +48,11 @@ pub struct S3Bucket {
     pub policy_is_public: bool,
     /// Permissions the ACL grants to AllUsers or AuthenticatedUsers, e.g. `AllUsers:READ`.
     pub public_acl_grants: Vec<String>,
+    /// Permissions the ACL grants to other AWS accounts, by canonical user id (the bucket
+    /// owner left out), e.g. `79a59df9…:READ`. Absent in baselines written before it was
+    /// collected: read as none.
+    #[serde(default)]
+    pub account_acl_grants: Vec<String>,
     pub versioning: Versioning,
     pub logging: Logging,
     /// `BucketOwnerEnforced`, `BucketOwnerPreferred`, `ObjectWriter`, or `None` when unset.

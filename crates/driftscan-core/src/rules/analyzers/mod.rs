@@ -10,6 +10,7 @@ mod console_login;
 mod encryption;
 pub mod escalation;
 mod exposure;
+mod foreign;
 mod password;
 pub mod policy_eval;
 mod privilege;
@@ -31,6 +32,8 @@ pub struct View<'a> {
     pub value: &'a Value,
     /// What the rule's analyzer prepared from these facts ([`Analyzer::prepare`]).
     pub prepared: Option<&'a Prepared>,
+    /// Accounts the user trusts with access (beside the account itself).
+    pub trusted_accounts: &'a std::collections::BTreeSet<String>,
 }
 
 /// Work an analyzer does once per snapshot instead of once per resource (an index of
@@ -132,6 +135,8 @@ pub fn build(name: &str, params: &toml::Table, kinds: &[ResourceType]) -> Result
         "public_bucket" => simple(&[S3Bucket], Box::new(exposure::PublicBucket)),
         "snapshot_shared_new_account" => simple(&[RdsSnapshot], Box::new(exposure::SnapshotSharedNewAccount)),
         "kms_open_key_policy" => simple(&[KmsKey], Box::new(exposure::KmsOpenKeyPolicy)),
+        "new_foreign_access" => simple(&[S3Bucket, KmsKey], Box::new(foreign::NewForeignAccess)),
+        "untrusted_access" => simple(&[S3Bucket, KmsKey], Box::new(foreign::UntrustedAccess)),
         // Its findings come from the exceptions file (crate::exceptions), not from resources.
         "exception_expired" => simple(&[Account], Box::new(ExceptionExpired)),
         "ranked_downgrade" => Ok(Box::new(ranked::RankedDowngrade::from_params(params, kinds)?)),
@@ -177,6 +182,7 @@ pub const ANALYZERS: &[&str] = &[
     "insecure_transport_allowed",
     "key_in_use_unusable",
     "kms_open_key_policy",
+    "new_foreign_access",
     "new_principal",
     "password_policy_weakened",
     "permissions_grew",
@@ -186,6 +192,7 @@ pub const ANALYZERS: &[&str] = &[
     "risky_trust",
     "snapshot_shared_new_account",
     "trust_new_principal",
+    "untrusted_access",
     "wildcard_policy",
 ];
 

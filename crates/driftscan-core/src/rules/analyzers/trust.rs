@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::foreign::{foreign_grants, principal_account};
 use super::{Analyzer, Hit, View};
 use crate::diff::ResourceDiff;
 use crate::snapshot::ResourceType;
@@ -19,15 +20,6 @@ fn assumes_role(s: &Statement) -> bool {
 
 fn has_condition_key(conditions: &Conditions, key: &str) -> bool {
     conditions.values().any(|keys| keys.keys().any(|k| k.eq_ignore_ascii_case(key)))
-}
-
-/// The account id in a principal (`123456789012` or an ARN in that account).
-fn principal_account(principal: &str) -> Option<&str> {
-    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(principal);
-    }
-    let account = principal.strip_prefix("arn:")?.split(':').nth(3)?;
-    (!account.is_empty()).then_some(account)
 }
 
 /// Trusted principals of a role as `kind:principal` strings, sorted.
@@ -109,11 +101,23 @@ impl Analyzer for TrustNewPrincipal {
         // A role that is new as a whole is the new-principal rule's to report.
         let (Some(b), Some(c)) = (baseline, current) else { return Vec::new() };
         let before = trusted(b);
+        // Another account is named as bucket and key grants are: its actions, whether a
+        // condition limits it, whether it is a trusted account.
+        let accounts = foreign_grants(c);
         trusted(c)
             .difference(&before)
             .map(|p| {
                 let shown = p.split_once(':').map_or(p.as_str(), |(_, v)| v);
-                Hit::new(p.clone(), "trust_policy", format!("now also trusts {shown}"))
+                let grant = p
+                    .strip_prefix("AWS:")
+                    .and_then(principal_account)
+                    .and_then(|a| Some((a, accounts.get(a)?)))
+                    .map(|(a, g)| {
+                        let described = g.describe(&format!("account {a}"), c.trusted_accounts.contains(a));
+                        format!(" {}", described.trim_start_matches(&format!("account {a} ")))
+                    })
+                    .unwrap_or_default();
+                Hit::new(p.clone(), "trust_policy", format!("now also trusts {shown}{grant}"))
                     .values(None, Some(Value::from(shown)))
             })
             .collect()
