@@ -82,11 +82,82 @@ pub enum Command {
 /// Where the current state comes from: a snapshot file, or the AWS account.
 #[derive(Debug, Args)]
 pub struct SourceArgs {
-    /// Read the current state from a snapshot file instead of the AWS account.
-    #[arg(long, value_name = "FILE")]
+    /// Read the current state from a snapshot file instead of the AWS account; or from a
+    /// directory of them (DIR/<account-id>.json, as `snapshot --org -o DIR` writes), and
+    /// then scan every account in it.
+    #[arg(long, value_name = "FILE|DIR")]
     pub snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub org: OrgArgs,
+}
+
+/// Many accounts: an AWS Organization read live, or a directory of snapshots.
+#[derive(Debug, Clone, Args)]
+pub struct OrgArgs {
+    /// Every account of the AWS Organization: list them (organizations:ListAccounts, from the
+    /// management account or a delegated administrator) and read each member through the
+    /// role --org-role; the credentials' own account is read with them directly.
+    #[arg(long, help_heading = "Organization")]
+    pub org: bool,
+    /// The read-only role to assume in each member account (docs/iam-policy.json).
+    #[arg(long, value_name = "NAME", default_value = "driftscan-audit", help_heading = "Organization")]
+    pub org_role: String,
+    /// The external id the member roles' trust policies require.
+    #[arg(long, value_name = "ID", help_heading = "Organization")]
+    pub external_id: Option<String>,
+    /// Only these accounts (comma-separated or repeated).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',', value_parser = account_id, help_heading = "Organization")]
+    pub accounts: Vec<String>,
+    /// Not these accounts (comma-separated or repeated).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',', value_parser = account_id, help_heading = "Organization")]
+    pub exclude_accounts: Vec<String>,
+    /// Only the accounts in this organizational unit, nested ones included (repeatable).
+    #[arg(long = "ou", value_name = "OU-ID", help_heading = "Organization")]
+    pub ous: Vec<String>,
+    /// Read at most this many accounts at once (all within the one --concurrency call limit).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Organization")]
+    pub account_concurrency: u16,
+    /// Only the accounts of shard K of N (1-based; by a hash of the account id, the same on
+    /// every machine): N runs with K = 1..N cover the organization once. See `org plan`.
+    #[arg(long, value_name = "K/N", value_parser = shard, help_heading = "Organization")]
+    pub shard: Option<(u32, u32)>,
+}
+
+impl OrgArgs {
+    /// Whether `account_id` is one this run scans (before the organization's own OU filter).
+    pub fn selects(&self, account_id: &str) -> bool {
+        (self.accounts.is_empty() || self.accounts.iter().any(|a| a == account_id))
+            && !self.exclude_accounts.iter().any(|a| a == account_id)
+            && self.shard.is_none_or(|(k, n)| driftscan_core::org::shard_of(account_id, n) == k - 1)
+    }
+
+    /// Selection flags that only mean something for many accounts.
+    pub fn selection_given(&self) -> Option<&'static str> {
+        if !self.accounts.is_empty() {
+            Some("--accounts")
+        } else if !self.exclude_accounts.is_empty() {
+            Some("--exclude-accounts")
+        } else if !self.ous.is_empty() {
+            Some("--ou")
+        } else if self.shard.is_some() {
+            Some("--shard")
+        } else {
+            None
+        }
+    }
+}
+
+/// `K/N`, 1 ≤ K ≤ N.
+fn shard(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("`{s}` is not a shard K/N (1 ≤ K ≤ N, e.g. 2/8)");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
 }
 
 /// How to reach the account (an error together with --snapshot). Credentials come from the standard
@@ -124,8 +195,11 @@ pub struct AwsArgs {
 pub struct SnapshotArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
-    /// Write the snapshot here (atomically).
-    #[arg(short, long, value_name = "FILE")]
+    #[command(flatten)]
+    pub org: OrgArgs,
+    /// Write the snapshot here (atomically); with --org, a directory that receives
+    /// <account-id>.json per account (and failed-accounts.json naming those that failed).
+    #[arg(short, long, value_name = "FILE|DIR")]
     pub output: PathBuf,
 }
 
@@ -189,6 +263,11 @@ pub struct ScanArgs {
     /// Also write SARIF 2.1.0 (for GitHub code scanning) to FILE.
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
+    /// Also write SARIF into DIR as driftscan-001.sarif, driftscan-002.sarif, …: one run per
+    /// account, at most 20 runs and 10 MB gzipped per file (GitHub's limits), for
+    /// organizations too large for one file.
+    #[arg(long, value_name = "DIR", conflicts_with = "sarif")]
+    pub sarif_dir: Option<PathBuf>,
     /// Also write JSON findings to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,

@@ -7,13 +7,13 @@ use std::process::Command;
 
 use crate::common::*;
 
-struct Tools {
+pub struct Tools {
     python: PathBuf,
     multitool: PathBuf,
     schema: PathBuf,
 }
 
-fn tools() -> Option<Tools> {
+pub fn tools() -> Option<Tools> {
     let var = |name: &str| std::env::var_os(name).map(PathBuf::from);
     match (var("DRIFTSCAN_PYTHON"), var("DRIFTSCAN_MULTITOOL"), var("DRIFTSCAN_SARIF_SCHEMA")) {
         (Some(python), Some(multitool), Some(schema)) if multitool.exists() && schema.exists() => {
@@ -30,7 +30,7 @@ fn tools() -> Option<Tools> {
     }
 }
 
-fn check(tools: &Tools, script: &str, files: &[&str]) -> Run {
+pub fn check(tools: &Tools, script: &str, files: &[&str]) -> Run {
     let out = Command::new(&tools.python)
         .arg(repo().join("scripts").join(script))
         .arg("--multitool")

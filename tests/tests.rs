@@ -13,6 +13,7 @@ mod faults;
 mod golden;
 mod html_report;
 mod moto_e2e;
+mod org;
 mod partitions;
 mod read_only;
 mod rule_cases;

@@ -1,6 +1,7 @@
 //! What each command does, between the parsed command line and the exit code: one module
 //! per command; what they share (exit codes, output, reading the current state) is here.
 
+mod accounts;
 mod baseline;
 mod diff;
 mod rules;
@@ -104,6 +105,14 @@ fn print(text: &str) -> Result<()> {
 /// The current state: the snapshot file, or the account read live.
 fn load_current(source: &SourceArgs, ui: Ui) -> Result<Snapshot> {
     let aws = &source.aws;
+    if source.org.org || source.snapshot.as_deref().is_some_and(std::path::Path::is_dir) {
+        return Err(Error::Usage(
+            "many accounts (--org, or --snapshot with a directory) are read by `scan` and `snapshot`; \
+             for this command give one account (its snapshot file, or its credentials)"
+                .into(),
+        ));
+    }
+    accounts::check_single(source)?;
     match &source.snapshot {
         Some(path) => {
             if let Some(flag) = aws_flag_given(aws) {

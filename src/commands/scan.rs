@@ -2,15 +2,25 @@
 
 use driftscan_core::error::Result;
 use driftscan_core::findings::{ScanResult, Severity};
+use driftscan_core::org::{AccountReport, AccountStatus, OrgResult};
 use driftscan_core::output::write_atomic;
 use driftscan_core::pipeline::AccountScan;
 use driftscan_core::report::{self, Format};
 use driftscan_core::rules;
 
-use super::{Ui, exit, load_current, print};
+use super::{Ui, accounts, exit, load_current, print};
 use crate::cli::ScanArgs;
 
 pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
+    if accounts::many(&args.source) {
+        return run_many(args, color, ui);
+    }
+    accounts::check_single(&args.source)?;
+    if args.sarif_dir.is_some() {
+        return Err(driftscan_core::error::Error::Usage(
+            "--sarif-dir is for many accounts (--org, --snapshot DIR); one account writes --sarif FILE".into(),
+        ));
+    }
     let started = std::time::Instant::now();
     let rules = rules::load_catalog(&args.rules_dirs)?;
     let settings = args.baseline_dir.settings(!args.no_baseline)?;
@@ -54,6 +64,74 @@ pub fn scan_exit_code(result: &ScanResult, threshold: Option<Severity>) -> u8 {
     if failing {
         exit::FINDINGS
     } else if !result.collection_gaps.is_empty() {
+        exit::INCOMPLETE
+    } else {
+        exit::OK
+    }
+}
+
+/// Many accounts: each scanned against its own baselines (`baselines/<account-id>/`) as it
+/// arrives and kept only as its findings; then one report for all of them.
+fn run_many(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
+    let rules = rules::load_catalog(&args.rules_dirs)?;
+    let settings = args.baseline_dir.settings(!args.no_baseline)?;
+    let mut reports = Vec::new();
+    accounts::for_each(&args.source, ui, &mut |arrival| {
+        let report = match arrival.snapshot {
+            Ok(current) => {
+                let scan = AccountScan::run(current, &settings, &rules)?;
+                AccountReport::scanned(arrival.name, scan.result, scan.diffs)
+            }
+            Err(error) => AccountReport::failed(arrival.account_id, arrival.name, error),
+        };
+        if !ui.quiet && report.status == AccountStatus::Failed {
+            eprintln!("account {} FAILED: {}", report.account_id, report.error.as_deref().unwrap_or_default());
+        }
+        reports.push(report);
+        Ok(())
+    })?;
+    let org = OrgResult::new(reports);
+    if let Some(dir) = &args.sarif_dir {
+        write_sarif_dir(dir, &report::sarif::render_org(&org, &rules))?;
+    }
+    if let Some(path) = &args.sarif {
+        write_atomic(path, report::render_org(Format::Sarif, &org, &rules, false)?.as_bytes())?;
+    }
+    if let Some(path) = &args.json {
+        write_atomic(path, report::render_org(Format::Json, &org, &rules, false)?.as_bytes())?;
+    }
+    match &args.output {
+        Some(path) => write_atomic(path, report::render_org(args.format, &org, &rules, false)?.as_bytes())?,
+        None => print(&report::render_org(args.format, &org, &rules, color && args.format == Format::Text)?)?,
+    }
+    Ok(org_exit_code(&org, args.fail_on.threshold()))
+}
+
+/// `driftscan-001.sarif`, … in `dir`; older files of that pattern are removed, so that an
+/// upload of the directory never takes a stale account along.
+fn write_sarif_dir(dir: &std::path::Path, files: &[String]) -> Result<()> {
+    use driftscan_core::error::Error;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with("driftscan-") && name.ends_with(".sarif") {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    for (i, text) in files.iter().enumerate() {
+        write_atomic(&dir.join(format!("driftscan-{:03}.sarif", i + 1)), text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// 1 when a finding of any account reaches the threshold; otherwise 3 when an account
+/// failed or was read in part; else 0.
+pub fn org_exit_code(org: &OrgResult, threshold: Option<Severity>) -> u8 {
+    let codes: Vec<u8> = org.results().map(|r| scan_exit_code(r, threshold)).collect();
+    if codes.contains(&exit::FINDINGS) {
+        exit::FINDINGS
+    } else if codes.contains(&exit::INCOMPLETE) || org.failed().next().is_some() {
         exit::INCOMPLETE
     } else {
         exit::OK

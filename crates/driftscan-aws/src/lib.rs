@@ -10,6 +10,7 @@ mod config;
 mod dynamodb;
 mod iam;
 mod kms;
+pub mod org;
 mod rds;
 mod s3;
 
@@ -49,7 +50,7 @@ pub struct Ctx {
     endpoint_url: Option<String>,
     pub account_id: String,
     pub partition: String,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     gaps: Mutex<Vec<CollectionGap>>,
     progress: Progress,
     /// API calls made, per service (reported with `-v`, read by `make bench`).
@@ -155,25 +156,59 @@ pub async fn collect(opts: &Options) -> Result<Snapshot> {
             )));
         }
     }
-    let identity = match aws_sdk_sts::Client::new(&sdk).get_caller_identity().send().await {
+    let identity = match identify(&sdk).await {
         Ok(identity) => identity,
-        Err(e) => return Err(identity_error(&sdk, &e).await),
+        Err(Identify::Failed(e)) => return Err(identity_error(&sdk, e.as_ref()).await),
+        Err(Identify::NoAccount) => return Err(no_account_error()),
     };
-    let account_id = identity.account().filter(|a| !a.is_empty()).map(str::to_string).ok_or_else(|| {
-        Error::Collection(format!(
-            "{IDENTITY_ACTION} answered without an account id; nothing can be attributed to an account"
-        ))
-    })?;
+    let permits = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    collect_account(sdk, identity, opts, permits, Progress::new(opts.progress)).await
+}
+
+/// Who the credentials are: account id, caller ARN, partition.
+pub(crate) struct Identity {
+    pub account_id: String,
+    pub caller_arn: String,
+    pub partition: String,
+}
+
+pub(crate) enum Identify {
+    Failed(Box<aws_sdk_sts::error::SdkError<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError>>),
+    NoAccount,
+}
+
+pub(crate) async fn identify(sdk: &SdkConfig) -> std::result::Result<Identity, Identify> {
+    let identity = aws_sdk_sts::Client::new(sdk).get_caller_identity().send().await.map_err(|e| Identify::Failed(Box::new(e)))?;
+    let account_id = identity.account().filter(|a| !a.is_empty()).map(str::to_string).ok_or(Identify::NoAccount)?;
     let caller_arn = identity.arn().unwrap_or_default().to_string();
     let partition = caller_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
+    Ok(Identity { account_id, caller_arn, partition })
+}
+
+pub(crate) fn no_account_error() -> Error {
+    Error::Collection(format!(
+        "{IDENTITY_ACTION} answered without an account id; nothing can be attributed to an account"
+    ))
+}
+
+/// Reads one identified account with `sdk`'s credentials, its calls limited by `permits`
+/// (shared by every account of an organization's run).
+pub(crate) async fn collect_account(
+    sdk: SdkConfig,
+    identity: Identity,
+    opts: &Options,
+    permits: Arc<Semaphore>,
+    progress: Progress,
+) -> Result<Snapshot> {
+    let Identity { account_id, caller_arn, partition } = identity;
     let ctx = Arc::new(Ctx {
         sdk,
         endpoint_url: opts.endpoint_url.clone(),
         account_id: account_id.clone(),
         partition: partition.clone(),
-        permits: Semaphore::new(opts.concurrency.max(1)),
+        permits,
         gaps: Mutex::new(Vec::new()),
-        progress: Progress::new(opts.progress),
+        progress,
         calls: Service::VARIANTS.iter().map(|s| (*s, AtomicUsize::new(0))).collect(),
     });
     let regions = resolve_regions(&ctx, opts).await?;
@@ -188,7 +223,7 @@ pub async fn collect(opts: &Options) -> Result<Snapshot> {
     );
     ctx.progress.clear();
     let calls: Vec<String> = ctx.calls.iter().map(|(s, n)| format!("{s}={}", n.load(Ordering::Relaxed))).collect();
-    tracing::info!(calls = %calls.join(" "), "API calls per service (plus sts:GetCallerIdentity)");
+    tracing::info!(account = %account_id, calls = %calls.join(" "), "API calls per service (plus sts:GetCallerIdentity)");
     let mut gaps = std::mem::take(&mut *ctx.gaps.lock().expect("gaps lock"));
     gaps.sort();
     gaps.dedup();
@@ -202,6 +237,7 @@ pub async fn collect(opts: &Options) -> Result<Snapshot> {
             tool_version: driftscan_core::VERSION.to_string(),
             caller_arn,
             collection_gaps: gaps,
+            account_name: None,
         },
         iam,
         s3,
@@ -214,7 +250,7 @@ pub async fn collect(opts: &Options) -> Result<Snapshot> {
 
 /// Why the account could not be identified. Missing credentials get one short paragraph
 /// (the SDK's own error is a dump of its whole provider chain).
-async fn identity_error<E: std::error::Error>(sdk: &SdkConfig, err: &E) -> Error {
+pub(crate) async fn identity_error<E: std::error::Error>(sdk: &SdkConfig, err: &E) -> Error {
     use aws_credential_types::provider::ProvideCredentials;
     use aws_credential_types::provider::error::CredentialsError;
     // Asked only now that the call failed, so that a working run makes no extra call.
@@ -243,7 +279,7 @@ AWS_ROLE_ARN, as GitHub Actions OIDC sets them), and the ECS or EC2 instance met
 --profile NAME (after `aws sso login --profile NAME` for SSO), the environment variables, or OIDC in CI \
 (docs/github-actions.yml); or scan a snapshot file with --snapshot FILE.";
 
-async fn load_sdk(opts: &Options) -> SdkConfig {
+pub(crate) async fn load_sdk(opts: &Options) -> SdkConfig {
     let retry = RetryConfig::adaptive().with_max_attempts(opts.max_attempts.max(1));
     let timeouts = TimeoutConfig::builder()
         .operation_attempt_timeout(opts.call_timeout)
@@ -316,13 +352,13 @@ async fn resolve_regions(ctx: &Ctx, opts: &Options) -> Result<Vec<String>> {
 }
 
 /// One spinner per service on a terminal; nothing otherwise (cron).
-struct Progress {
+pub(crate) struct Progress {
     multi: Option<indicatif::MultiProgress>,
     bars: Mutex<Vec<(Service, indicatif::ProgressBar)>>,
 }
 
 impl Progress {
-    fn new(enabled: bool) -> Progress {
+    pub(crate) fn new(enabled: bool) -> Progress {
         let multi =
             enabled.then(|| indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr()));
         Progress { multi, bars: Mutex::new(Vec::new()) }

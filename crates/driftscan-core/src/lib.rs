@@ -11,6 +11,7 @@ pub mod error;
 pub mod exceptions;
 pub mod findings;
 pub mod json_lines;
+pub mod org;
 pub mod output;
 pub mod pipeline;
 pub mod redact;

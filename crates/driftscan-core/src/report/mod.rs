@@ -3,6 +3,7 @@
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod org;
 pub mod sarif;
 pub mod text;
 
@@ -31,4 +32,35 @@ pub fn render(format: Format, result: &ScanResult, rules: &[Rule], diffs: &[Reso
         Format::Json => json::render(result),
         Format::Sarif => sarif::render(result, rules),
     }
+}
+
+/// Renders several accounts (an organization) in `format`: the organization summary, then
+/// each account. SARIF that needs more than one file (over 20 accounts, or 10 MB) is an
+/// error here: [`sarif::render_org`] gives the files, for `--sarif-dir`.
+pub fn render_org(
+    format: Format,
+    org: &crate::org::OrgResult,
+    rules: &[Rule],
+    color: bool,
+) -> crate::error::Result<String> {
+    Ok(match format {
+        Format::Markdown => org::markdown(org),
+        Format::Html => org::html(org, rules),
+        Format::Text => org::text(org, color),
+        Format::Json => json::render_org(org),
+        Format::Sarif => {
+            let mut files = sarif::render_org(org, rules);
+            if files.len() > 1 {
+                return Err(crate::error::Error::Usage(format!(
+                    "the SARIF of these {} accounts needs {} files (GitHub takes {} runs and {} MB gzipped per file): \
+                     write them with --sarif-dir DIR",
+                    org.accounts.len(),
+                    files.len(),
+                    sarif::limits::RUNS_PER_FILE,
+                    sarif::limits::GZIP_BYTES / (1024 * 1024)
+                )));
+            }
+            files.pop().unwrap_or_default()
+        }
+    })
 }

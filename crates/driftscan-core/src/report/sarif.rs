@@ -53,6 +53,8 @@ fn pascal(title: &str) -> String {
 /// location per result.
 pub mod limits {
     pub const RESULTS_PER_RUN: usize = 25_000;
+    /// Runs in one file (each with its own category).
+    pub const RUNS_PER_FILE: usize = 20;
     pub const TAGS_PER_RULE: usize = 20;
     /// The upload's gzipped size.
     pub const GZIP_BYTES: usize = 10 * 1024 * 1024;
@@ -143,6 +145,40 @@ pub fn render(scan: &ScanResult, rules: &[Rule]) -> String {
 }
 
 fn render_within(scan: &ScanResult, rules: &[Rule], max_results: usize, max_gzip_bytes: usize) -> String {
+    log_text(vec![run_within(scan, rules, max_results, max_gzip_bytes)])
+}
+
+/// The SARIF files of several accounts (an organization): one run per scanned account (a
+/// failed account has none, so that its open alerts are not closed by an empty upload),
+/// packed into as few files as GitHub's limits allow (20 runs and 10 MB gzipped per file).
+pub fn render_org(org: &crate::org::OrgResult, rules: &[Rule]) -> Vec<String> {
+    pack(
+        org.results().map(|r| run_within(r, rules, limits::RESULTS_PER_RUN, limits::GZIP_BYTES)).collect(),
+        limits::GZIP_BYTES,
+    )
+}
+
+/// Runs into files of at most [`limits::RUNS_PER_FILE`] runs and `max_gzip_bytes` each.
+fn pack(runs: Vec<Run>, max_gzip_bytes: usize) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut current: Vec<Run> = Vec::new();
+    for run in runs {
+        current.push(run);
+        let too_big = current.len() > 1 && gzipped_len(&log_text(current.clone())) > max_gzip_bytes;
+        if current.len() > limits::RUNS_PER_FILE || too_big {
+            let last = current.pop().expect("just pushed");
+            files.push(log_text(std::mem::take(&mut current)));
+            current.push(last);
+        }
+    }
+    if !current.is_empty() || files.is_empty() {
+        files.push(log_text(current));
+    }
+    files
+}
+
+/// One account's run, with as many results as GitHub's limits allow.
+fn run_within(scan: &ScanResult, rules: &[Rule], max_results: usize, max_gzip_bytes: usize) -> Run {
     // Resolved findings are reported in JSON and text; uploading them would open alerts.
     let uploaded: Vec<&Finding> = scan.findings.iter().filter(|f| f.baseline_state != BaselineState::Absent).collect();
     let mut by_priority: Vec<usize> = (0..uploaded.len()).collect();
@@ -152,9 +188,9 @@ fn render_within(scan: &ScanResult, rules: &[Rule], max_results: usize, max_gzip
         let mut kept: Vec<usize> = by_priority[..keep].to_vec();
         kept.sort_unstable();
         let results: Vec<&Finding> = kept.into_iter().map(|i| uploaded[i]).collect();
-        let text = render_run(scan, rules, &results, uploaded.len() - keep);
-        if keep == 0 || gzipped_len(&text) <= max_gzip_bytes {
-            return text;
+        let run = render_run(scan, rules, &results, uploaded.len() - keep);
+        if keep == 0 || gzipped_len(&log_text(vec![run.clone()])) <= max_gzip_bytes {
+            return run;
         }
         // Results are of similar size: shrink in proportion, with a margin.
         keep = keep * 9 / 10;
@@ -190,7 +226,7 @@ fn descriptors(rules: &[Rule], findings: &[&Finding]) -> Vec<ReportingDescriptor
     out
 }
 
-fn render_run(scan: &ScanResult, rules: &[Rule], findings: &[&Finding], left_out: usize) -> String {
+fn render_run(scan: &ScanResult, rules: &[Rule], findings: &[&Finding], left_out: usize) -> Run {
     let descriptors = descriptors(rules, findings);
     let index: BTreeMap<&str, usize> = descriptors.iter().enumerate().map(|(i, d)| (d.id.as_str(), i)).collect();
     let results: Vec<SarifResult> = findings.iter().map(|f| result(f, index[f.rule_id.as_str()])).collect();
@@ -246,15 +282,18 @@ fn render_run(scan: &ScanResult, rules: &[Rule], findings: &[&Finding], left_out
                 .build(),
         )
         .build();
-    let run = Run::builder()
+    Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .automation_details(RunAutomationDetails::builder().id(format!("driftscan/{}/", scan.account_id)).build())
         .original_uri_base_ids(BTreeMap::from([(URI_BASE_ID.to_string(), root)]))
         .invocations(vec![invocation])
         .results(results)
         .column_kind(json!("utf16CodeUnits"))
-        .build();
-    let log = Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(vec![run]).build();
+        .build()
+}
+
+fn log_text(runs: Vec<Run>) -> String {
+    let log = Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(runs).build();
     let mut out = serde_json::to_string_pretty(&log).expect("sarif serializes");
     out.push('\n');
     out
@@ -374,5 +413,51 @@ mod tests {
         assert_eq!(artifact["uriBaseId"], URI_BASE_ID);
         assert_eq!(artifact["uri"], "baselines/111122223333/s3.json");
         assert!(run["originalUriBaseIds"][URI_BASE_ID].is_object());
+    }
+
+    #[test]
+    fn an_organization_is_one_run_per_scanned_account_in_files_of_at_most_20_runs() {
+        use crate::org::{AccountReport, OrgResult};
+        let mut accounts: Vec<AccountReport> = (0..25)
+            .map(|i| {
+                let mut result = scan(vec![finding("DS-IAM-001", i, Severity::High, BaselineState::New)]);
+                result.account_id = format!("{:012}", 100000000000u64 + i as u64);
+                AccountReport::scanned(None, result, Vec::new())
+            })
+            .collect();
+        accounts.push(AccountReport::failed("999999999999".into(), None, "AccessDenied".into()));
+        let org = OrgResult::new(accounts);
+        let files: Vec<Value> = render_org(&org, &[]).iter().map(|f| parse(f)).collect();
+        assert_eq!(files.len(), 2);
+        let ids: Vec<String> = files
+            .iter()
+            .flat_map(|f| f["runs"].as_array().unwrap().iter())
+            .map(|r| r["automationDetails"]["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(files[0]["runs"].as_array().unwrap().len(), 20);
+        assert_eq!(ids.len(), 25, "no run for the failed account: an empty run would close its alerts");
+        assert_eq!(ids[0], "driftscan/100000000000/");
+        assert!(!ids.iter().any(|id| id.contains("999999999999")));
+        let unique: BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), 25, "one category per run");
+    }
+
+    #[test]
+    fn files_are_split_to_stay_under_the_gzipped_size_limit() {
+        let runs: Vec<Run> = (0..6)
+            .map(|i| {
+                let mut result = scan(
+                    (0..200).map(|j| finding("DS-IAM-001", i * 1000 + j, Severity::High, BaselineState::New)).collect(),
+                );
+                result.account_id = format!("{:012}", 100000000000u64 + i as u64);
+                run_within(&result, &[], limits::RESULTS_PER_RUN, limits::GZIP_BYTES)
+            })
+            .collect();
+        let one = gzipped_len(&log_text(runs[..1].to_vec()));
+        let files = pack(runs, one * 5 / 2);
+        assert!(files.len() >= 3, "{} files", files.len());
+        assert!(files.iter().all(|f| gzipped_len(f) <= one * 5 / 2));
+        let total: usize = files.iter().map(|f| parse(f)["runs"].as_array().unwrap().len()).sum();
+        assert_eq!(total, 6);
     }
 }

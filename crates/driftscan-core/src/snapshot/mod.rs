@@ -52,6 +52,9 @@ pub struct Meta {
     pub tool_version: String,
     pub caller_arn: String,
     pub collection_gaps: Vec<CollectionGap>,
+    /// The account's name in its AWS Organization (snapshots of `--org` runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
 }
 
 /// Data that could not be collected. A gap is reported, never taken for "no resources".

@@ -346,6 +346,7 @@ mod tests {
             tool_version: "test".into(),
             caller_arn: String::new(),
             collection_gaps: Vec::new(),
+            account_name: None,
         })
     }
 

@@ -1,0 +1,179 @@
+//! An AWS Organization: its accounts listed from the management account (or a delegated
+//! administrator), each member read through a role assumed in it, all within one limit
+//! of calls in flight. Accounts are handed over one by one as they are read, so the caller
+//! can scan and release each before the next ones arrive.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_organizations::Client;
+use futures::stream::{self, StreamExt};
+use tokio::sync::Semaphore;
+
+use super::{Identify, Options, Progress, collect_account, describe, identify, load_sdk};
+use driftscan_core::error::{Error, Result};
+use driftscan_core::snapshot::Snapshot;
+
+/// Which accounts, and how to get into them.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// The role assumed in each member account.
+    pub role_name: String,
+    pub external_id: Option<String>,
+    /// Only the accounts under these organizational units (nested ones included).
+    pub ous: Vec<String>,
+    /// Accounts read at once.
+    pub account_concurrency: usize,
+}
+
+/// One account as read: its snapshot, or why it could not be read.
+pub struct Collected {
+    pub account_id: String,
+    pub name: Option<String>,
+    pub snapshot: std::result::Result<Snapshot, String>,
+}
+
+/// An account as the organization lists it.
+#[derive(Debug, Clone)]
+struct Member {
+    id: String,
+    name: Option<String>,
+    /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`.
+    status: String,
+}
+
+/// What to do when the accounts cannot be listed: one line, naming the fix.
+fn cannot_list(detail: &str) -> Error {
+    Error::Usage(format!(
+        "cannot list the organization's accounts ({detail}): --org needs the credentials of the organization's \
+         management account or of a delegated administrator, allowed organizations:ListAccounts \
+         (docs/iam-policy-org.json)"
+    ))
+}
+
+/// Lists, selects and reads the accounts; `each` gets every one (read or failed), in the
+/// order they finish. `keep` selects by account id (--accounts, --exclude-accounts, --shard).
+pub fn collect_each(
+    opts: &Options,
+    selection: &Selection,
+    keep: &dyn Fn(&str) -> bool,
+    each: &mut dyn FnMut(Collected) -> Result<()>,
+) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Collection(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let base = load_sdk(opts).await;
+        let me = match identify(&base).await {
+            Ok(me) => me,
+            Err(Identify::Failed(e)) => return Err(super::identity_error(&base, e.as_ref()).await),
+            Err(Identify::NoAccount) => return Err(super::no_account_error()),
+        };
+        let members = list(&Client::new(&base), &selection.ous).await?;
+        let members: Vec<Member> = members.into_iter().filter(|m| keep(&m.id)).collect();
+        tracing::info!(accounts = members.len(), "organization accounts selected");
+        let permits = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+        let shared = Arc::new((base, me.account_id.clone(), me.partition.clone(), opts.clone(), selection.clone()));
+        let mut arrivals = stream::iter(members)
+            .map(|member| {
+                let (shared, permits) = (shared.clone(), permits.clone());
+                // Spawned: accounts are read on the runtime's workers while `each` scans.
+                tokio::spawn(async move {
+                    let (base, own, partition, opts, selection) = &*shared;
+                    let snapshot = read_member(base, own, partition, &member, opts, selection, permits).await;
+                    Collected { account_id: member.id, name: member.name, snapshot }
+                })
+            })
+            .buffer_unordered(selection.account_concurrency.max(1));
+        while let Some(joined) = arrivals.next().await {
+            each(joined.map_err(|e| Error::Collection(format!("an account's collection stopped: {e}")))?)?;
+        }
+        Ok(())
+    })
+}
+
+/// Every account of the organization, or of the given OUs (nested ones included).
+async fn list(client: &Client, ous: &[String]) -> Result<Vec<Member>> {
+    let mut found: BTreeMap<String, Member> = BTreeMap::new();
+    let mut add = |accounts: &[aws_sdk_organizations::types::Account]| {
+        for a in accounts {
+            let Some(id) = a.id() else { continue };
+            #[allow(deprecated)] // `Status` is what the API and emulators answer today; `State` is newer
+            let status = a.status().map(|s| s.as_str().to_string()).unwrap_or_else(|| "ACTIVE".into());
+            found.insert(id.to_string(), Member { id: id.to_string(), name: a.name().map(str::to_string), status });
+        }
+    };
+    if ous.is_empty() {
+        let mut pages = client.list_accounts().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| cannot_list(&format!("organizations:ListAccounts: {}", describe(&e))))?;
+            add(page.accounts());
+        }
+        // A member account's credentials list nothing (some emulators) rather than fail.
+        if found.is_empty() {
+            return Err(cannot_list("organizations:ListAccounts listed no account"));
+        }
+    } else {
+        let mut parents: Vec<String> = ous.to_vec();
+        while let Some(parent) = parents.pop() {
+            let mut pages = client.list_accounts_for_parent().parent_id(&parent).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| {
+                    cannot_list(&format!("organizations:ListAccountsForParent {parent}: {}", describe(&e)))
+                })?;
+                add(page.accounts());
+            }
+            let mut children = client.list_organizational_units_for_parent().parent_id(&parent).into_paginator().send();
+            while let Some(page) = children.next().await {
+                let page = page.map_err(|e| {
+                    cannot_list(&format!("organizations:ListOrganizationalUnitsForParent {parent}: {}", describe(&e)))
+                })?;
+                parents.extend(page.organizational_units().iter().filter_map(|ou| ou.id().map(str::to_string)));
+            }
+        }
+    }
+    Ok(found.into_values().collect())
+}
+
+/// One account: with the base credentials when it is their own, else through the role.
+async fn read_member(
+    base: &SdkConfig,
+    own_account: &str,
+    partition: &str,
+    member: &Member,
+    opts: &Options,
+    selection: &Selection,
+    permits: Arc<Semaphore>,
+) -> std::result::Result<Snapshot, String> {
+    if member.status != "ACTIVE" {
+        return Err(format!("the account is {} in the organization", member.status));
+    }
+    let (sdk, via) = if member.id == own_account {
+        (base.clone(), "the run's own credentials".to_string())
+    } else {
+        let role = format!("arn:{partition}:iam::{}:role/{}", member.id, selection.role_name);
+        // A provider of its own per account: it re-assumes the role when the session ends
+        // (role chaining caps sessions at one hour).
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role).session_name("driftscan").configure(base);
+        if let Some(id) = &selection.external_id {
+            builder = builder.external_id(id);
+        }
+        let provider = builder.build().await;
+        (
+            base.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build(),
+            format!("role {role}"),
+        )
+    };
+    let identity = match identify(&sdk).await {
+        Ok(identity) => identity,
+        Err(Identify::Failed(e)) => return Err(format!("cannot read the account through {via}: {}", describe(e.as_ref()))),
+        Err(Identify::NoAccount) => return Err(format!("{via} gave credentials of no account")),
+    };
+    if identity.account_id != member.id {
+        return Err(format!("{via} gave credentials of account {}, not of {}", identity.account_id, member.id));
+    }
+    collect_account(sdk, identity, opts, permits, Progress::new(false)).await.map_err(|e| e.to_string())
+}

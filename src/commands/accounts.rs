@@ -1,0 +1,155 @@
+//! Many accounts in one run: a directory of snapshots (`--snapshot DIR`) or an AWS
+//! Organization read live (`--org`). Each account arrives on its own, to be scanned and
+//! released before the next ones are read, so memory follows the largest account.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use driftscan_core::error::{Error, Result};
+use driftscan_core::snapshot::{Snapshot, is_account_id};
+
+use super::Ui;
+use crate::cli::{OrgArgs, SourceArgs};
+
+/// The file of a snapshot directory that names the accounts a `snapshot --org` run could
+/// not read, so that a later scan of the directory reports them as failed.
+pub const FAILED_FILE: &str = "failed-accounts.json";
+
+/// One account as it arrives: its snapshot, or why it could not be read.
+pub struct Arrival {
+    pub account_id: String,
+    pub name: Option<String>,
+    pub snapshot: std::result::Result<Snapshot, String>,
+}
+
+/// An account that could not be read, as `failed-accounts.json` lists it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailedAccount {
+    pub account_id: String,
+    pub name: Option<String>,
+    pub error: String,
+}
+
+/// Whether this run reads many accounts (`--org`, or `--snapshot DIR`).
+pub fn many(source: &SourceArgs) -> bool {
+    source.org.org || source.snapshot.as_deref().is_some_and(Path::is_dir)
+}
+
+/// Rejects the organization flags where they mean nothing.
+pub fn check_single(source: &SourceArgs) -> Result<()> {
+    match source.org.selection_given() {
+        Some(flag) => Err(Error::Usage(format!(
+            "{flag} selects accounts of an organization: give --org, or --snapshot DIR with a directory of snapshots"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Hands every selected account to `each`, in account-id order for a directory and as
+/// collected for an organization.
+pub fn for_each(source: &SourceArgs, ui: Ui, each: &mut dyn FnMut(Arrival) -> Result<()>) -> Result<()> {
+    match &source.snapshot {
+        Some(dir) => {
+            if source.org.org {
+                return Err(Error::Usage(
+                    "--org reads the organization live; it cannot be combined with --snapshot".into(),
+                ));
+            }
+            if !source.org.ous.is_empty() {
+                return Err(Error::Usage(
+                    "--ou needs the live organization (--org): a snapshot directory does not record OUs".into(),
+                ));
+            }
+            from_dir(dir, &source.org, each)
+        }
+        None => from_org(source, ui, each),
+    }
+}
+
+fn from_dir(dir: &Path, org: &OrgArgs, each: &mut dyn FnMut(Arrival) -> Result<()>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        if path.extension().is_some_and(|e| e == "json") && is_account_id(&stem) {
+            files.push((stem, path));
+        }
+    }
+    files.sort();
+    let failed = read_failed(dir)?;
+    if files.is_empty() && failed.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} holds no snapshot named <account-id>.json (as `driftscan snapshot --org -o DIR` writes)",
+            dir.display()
+        )));
+    }
+    for (account_id, path) in files.into_iter().filter(|(id, _)| org.selects(id)) {
+        let snapshot = Snapshot::load(&path)?;
+        if snapshot.meta.account_id != account_id {
+            return Err(Error::invalid(
+                &path,
+                1,
+                format!(
+                    "the snapshot is of account {}, but the file is named for {account_id}",
+                    snapshot.meta.account_id
+                ),
+            ));
+        }
+        each(Arrival { name: snapshot.meta.account_name.clone(), account_id, snapshot: Ok(snapshot) })?;
+    }
+    for f in failed.into_iter().filter(|f| org.selects(&f.account_id)) {
+        each(Arrival { account_id: f.account_id, name: f.name, snapshot: Err(f.error) })?;
+    }
+    Ok(())
+}
+
+fn read_failed(dir: &Path) -> Result<Vec<FailedAccount>> {
+    let path = dir.join(FAILED_FILE);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = driftscan_core::json_lines::read_text(&path)?;
+    serde_json::from_str(&text).map_err(|e| Error::invalid(&path, e.line(), e.to_string()))
+}
+
+/// Writes the list of failed accounts beside the snapshots (or removes a stale one).
+pub fn write_failed(dir: &Path, failed: &[FailedAccount]) -> Result<()> {
+    let path = dir.join(FAILED_FILE);
+    if failed.is_empty() {
+        return match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
+            _ => Ok(()),
+        };
+    }
+    let mut text = serde_json::to_string_pretty(failed).expect("failed accounts serialize");
+    text.push('\n');
+    driftscan_core::output::write_atomic(&path, text.as_bytes())
+}
+
+#[cfg(feature = "aws")]
+fn from_org(source: &SourceArgs, ui: Ui, each: &mut dyn FnMut(Arrival) -> Result<()>) -> Result<()> {
+    let org = &source.org;
+    let opts = super::collect_options(&source.aws, ui);
+    let select = driftscan_aws::org::Selection {
+        role_name: org.org_role.clone(),
+        external_id: org.external_id.clone(),
+        ous: org.ous.clone(),
+        account_concurrency: org.account_concurrency as usize,
+    };
+    let keep = |id: &str| org.selects(id);
+    driftscan_aws::org::collect_each(&opts, &select, &keep, &mut |a: driftscan_aws::org::Collected| {
+        each(Arrival { account_id: a.account_id, name: a.name, snapshot: a.snapshot })
+    })
+}
+
+#[cfg(not(feature = "aws"))]
+fn from_org(_: &SourceArgs, _: Ui, _: &mut dyn FnMut(Arrival) -> Result<()>) -> Result<()> {
+    Err(Error::Usage(
+        "this driftscan was built without live AWS collection (`make demo` builds it so); \
+         give --snapshot DIR, or build the full tool with `make build` or `cargo build`"
+            .into(),
+    ))
+}

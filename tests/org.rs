@@ -1,0 +1,225 @@
+//! Organizations end to end on moto: a management account with five seeded members, each
+//! member drifted differently, one member whose role cannot be assumed (the fault proxy
+//! denies it: moto does not enforce trust policies). The scan finds each account's drift
+//! and only it, reports the unreadable account as failed, and writes valid SARIF with one
+//! run per scanned account. The same directory of snapshots scanned offline, and split
+//! into shards, gives exactly the same findings.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::fault_proxy::{Fault, FaultProxy};
+use crate::common::moto::*;
+use crate::common::*;
+
+fn read(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `(account, rule, resource short name)` of every new finding of a JSON v2 report.
+fn new_findings(report: &Value) -> BTreeSet<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["baseline_state"] == "new")
+        .map(|f| {
+            let resource = f["resource_id"].as_str().unwrap().rsplit(['/', ':']).next().unwrap().to_string();
+            (f["account_id"].as_str().unwrap().to_string(), f["rule_id"].as_str().unwrap().to_string(), resource)
+        })
+        .collect()
+}
+
+/// Every finding's identity, whatever its state.
+fn all_findings(report: &Value) -> BTreeSet<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["account_id"].as_str().unwrap().to_string(), f["fingerprint"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn an_organization_is_scanned_account_by_account_and_fails_closed_per_account() {
+    let Some(bin) = venv_bin() else { return };
+    let moto = start_moto(&bin);
+    let seeded = Command::new(bin.join("python"))
+        .arg(repo().join("fixtures/moto/seed.py"))
+        .args(["--endpoint", &moto.url, "org"])
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let org: Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    let management = org["management"].as_str().unwrap().to_string();
+    let members: Vec<String> = org["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().into()).collect();
+    assert_eq!(members.len(), 5);
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let aws = ["--endpoint-url", moto.url.as_str(), "--region", "us-east-1"];
+
+    // The approved state of every account, and a baseline per account.
+    let snap = live(t, &[&["snapshot", "--org", "-o", "approved"][..], &aws].concat());
+    assert_eq!(snap.code, 0, "{}", snap.stderr);
+    for account in members.iter().chain([&management]) {
+        let file = format!("approved/{account}.json");
+        assert!(t.join(&file).exists(), "{file}");
+        let init = live(t, &["baseline", "init", "--snapshot", &file]);
+        assert_eq!(init.code, 0, "{}", init.stderr);
+    }
+    assert_eq!(read(&t.join(format!("approved/{}.json", members[0])))["meta"]["account_name"], "acme-member-0");
+
+    // Different drift in members 0-3; member 4 cannot be read.
+    seed_members(&bin, &moto, &members);
+    let denied = members[4].clone();
+    let proxy = FaultProxy::start(&moto.url, move |r| {
+        if r.body.contains("Action=AssumeRole") && r.body.contains(&denied) {
+            Fault::AccessDenied
+        } else {
+            Fault::Forward
+        }
+    });
+    let via_proxy = ["--endpoint-url", proxy.url.as_str(), "--region", "us-east-1"];
+    let scan = live(
+        t,
+        &[
+            &["scan", "--org", "--account-concurrency", "3", "--json", "org.json", "--sarif-dir", "sarif"][..],
+            &["--format", "markdown", "-o", "org.md"],
+            &via_proxy,
+        ]
+        .concat(),
+    );
+    assert_eq!(scan.code, 1, "findings win over the failed account: {}", scan.stderr);
+    let report = read(&t.join("org.json"));
+    assert_eq!(report["schema_version"], 2);
+    let accounts: BTreeMap<String, &Value> = report["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["account_id"].as_str().unwrap().to_string(), a))
+        .collect();
+    assert_eq!(accounts.len(), 6, "management and five members: {accounts:?}");
+    let failed = accounts[&members[4]];
+    assert_eq!(failed["status"], "failed");
+    assert!(failed["error"].as_str().unwrap().contains("AccessDenied"), "{failed}");
+    assert!(failed["error"].as_str().unwrap().contains("role/driftscan-audit"), "{failed}");
+    for (id, a) in &accounts {
+        if *id != members[4] {
+            assert_eq!(a["status"], "ok", "{a}");
+        }
+    }
+    let new = new_findings(&report);
+    let expected = [
+        (&members[0], "DS-IAM-001", "bob".to_string()),
+        (&members[1], "DS-PUB-003", format!("acme-web-{}", members[1])),
+        (&members[2], "DS-ENC-008", String::new()),
+        (&members[3], "DS-CFG-002", format!("acme-logs-{}", members[3])),
+    ];
+    for (account, rule, resource) in &expected {
+        assert!(
+            new.iter().any(|(a, r, res)| a == *account && r == rule && (resource.is_empty() || res == resource)),
+            "{rule} on {resource} in {account} missing: {new:?}"
+        );
+    }
+    // Each account has its own drift and only it.
+    let drifted: BTreeSet<&String> = new.iter().map(|(a, _, _)| a).collect();
+    assert_eq!(drifted, members[..4].iter().collect(), "{new:?}");
+    for (account, rule, _) in &expected {
+        let others: Vec<_> = new.iter().filter(|(a, r, _)| r == rule && a != *account).collect();
+        assert!(others.is_empty(), "{rule} leaked into {others:?}");
+    }
+    let markdown = std::fs::read_to_string(t.join("org.md")).unwrap();
+    assert!(markdown.starts_with("# driftscan organization report"), "{markdown}");
+    assert!(markdown.contains("**FAILED**"), "{markdown}");
+
+    // SARIF: one file, one run per scanned account (none for the failed one), valid for GitHub.
+    let files: Vec<_> = std::fs::read_dir(t.join("sarif")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let sarif = read(&files[0]);
+    let runs: BTreeSet<String> = sarif["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["automationDetails"]["id"].as_str().unwrap().to_string())
+        .collect();
+    let scanned: BTreeSet<String> =
+        members[..4].iter().chain([&management]).map(|a| format!("driftscan/{a}/")).collect();
+    assert_eq!(runs, scanned);
+    if let Some(tools) = crate::sarif_valid::tools() {
+        let checked = crate::sarif_valid::check(&tools, "check_sarif.py", &[path_str(&files[0])]);
+        assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
+    }
+
+    // Offline: the drifted organization as a directory of snapshots, scanned whole and in
+    // three shards, gives the same findings; every account is in exactly one shard.
+    let snap = live(t, &[&["snapshot", "--org", "-o", "today"][..], &via_proxy].concat());
+    assert_eq!(snap.code, 3, "member 4 failed: {}", snap.stderr);
+    let listed = read(&t.join("today/failed-accounts.json"));
+    assert_eq!(listed[0]["account_id"], members[4].as_str());
+    let whole = live(t, &["scan", "--snapshot", "today", "--json", "whole.json", "--fail-on", "none", "-q"]);
+    assert_eq!(whole.code, 3, "a failed account is never a clean run: {}", whole.stderr);
+    let whole = read(&t.join("whole.json"));
+    assert_eq!(new_findings(&whole), new, "offline = live");
+    let mut union = BTreeSet::new();
+    let mut seen_accounts = Vec::new();
+    for k in 1..=3 {
+        let out = format!("shard-{k}.json");
+        let shard = format!("{k}/3");
+        let run =
+            live(t, &["scan", "--snapshot", "today", "--shard", &shard, "--json", &out, "--fail-on", "none", "-q"]);
+        assert!(run.code == 0 || run.code == 3, "{}", run.stderr);
+        let part = read(&t.join(&out));
+        union.extend(all_findings(&part));
+        seen_accounts.extend(part["accounts"].as_array().unwrap().iter().map(|a| a["account_id"].to_string()));
+    }
+    assert_eq!(union, all_findings(&whole), "the shards' findings, together, are the whole run's");
+    seen_accounts.sort();
+    let before = seen_accounts.len();
+    seen_accounts.dedup();
+    assert_eq!((before, seen_accounts.len()), (6, 6), "every account in exactly one shard");
+}
+
+fn seed_members(bin: &Path, moto: &Moto, members: &[String]) {
+    let status = Command::new(bin.join("python"))
+        .arg(repo().join("fixtures/moto/seed.py"))
+        .args(["--endpoint", &moto.url, "org-drift", "--members", &members.join(",")])
+        .status()
+        .unwrap();
+    assert!(status.success(), "seeding org-drift failed");
+}
+
+#[test]
+fn listing_the_organization_from_a_member_account_is_a_one_line_error() {
+    let Some(bin) = venv_bin() else { return };
+    let moto = start_moto(&bin);
+    let seeded = Command::new(bin.join("python"))
+        .arg(repo().join("fixtures/moto/seed.py"))
+        .args(["--endpoint", &moto.url, "org"])
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    let org: Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    let member = org["members"][0].as_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let role = format!("arn:aws:iam::{member}:role/OrganizationAccountAccessRole");
+    let run =
+        live(tmp.path(), &["scan", "--org", "--role-arn", &role, "--endpoint-url", &moto.url, "--region", "us-east-1"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("management account or of a delegated administrator"), "{}", run.stderr);
+}
+
+#[test]
+fn organization_flags_need_many_accounts() {
+    for args in [
+        &["scan", "--snapshot", "fixtures/demo/today.json", "--shard", "1/2"][..],
+        &["diff", "--snapshot", "fixtures/demo/today.json", "--accounts", "123456789012"],
+        &["scan", "--snapshot", "fixtures/demo/today.json", "--shard", "3/2"],
+    ] {
+        let run = driftscan(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+    }
+}
