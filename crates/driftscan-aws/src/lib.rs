@@ -178,7 +178,8 @@ pub(crate) enum Identify {
 }
 
 pub(crate) async fn identify(sdk: &SdkConfig) -> std::result::Result<Identity, Identify> {
-    let identity = aws_sdk_sts::Client::new(sdk).get_caller_identity().send().await.map_err(|e| Identify::Failed(Box::new(e)))?;
+    let identity =
+        aws_sdk_sts::Client::new(sdk).get_caller_identity().send().await.map_err(|e| Identify::Failed(Box::new(e)))?;
     let account_id = identity.account().filter(|a| !a.is_empty()).map(str::to_string).ok_or(Identify::NoAccount)?;
     let caller_arn = identity.arn().unwrap_or_default().to_string();
     let partition = caller_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();

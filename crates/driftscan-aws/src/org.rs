@@ -169,7 +169,9 @@ async fn read_member(
     };
     let identity = match identify(&sdk).await {
         Ok(identity) => identity,
-        Err(Identify::Failed(e)) => return Err(format!("cannot read the account through {via}: {}", describe(e.as_ref()))),
+        Err(Identify::Failed(e)) => {
+            return Err(format!("cannot read the account through {via}: {}", describe(e.as_ref())));
+        }
         Err(Identify::NoAccount) => return Err(format!("{via} gave credentials of no account")),
     };
     if identity.account_id != member.id {
