@@ -70,6 +70,12 @@ pub enum Command {
     /// List the rules, or explain one.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Plan a run over an AWS Organization split across machines.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Work with reports already written.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Print a shell completion script (e.g. `driftscan completions bash > /etc/bash_completion.d/driftscan`).
     Completions {
         #[arg(value_enum)]
@@ -348,6 +354,54 @@ pub struct BaselineAcceptArgs {
     /// Also load the rule files in DIR (for --rule).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Print which accounts each of N shards (`scan --org --shard K/N`) reads: for a CI
+    /// matrix (`--format github-matrix`) or to check the split.
+    Plan(OrgPlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrgPlanArgs {
+    /// Split into this many shards.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub shards: u32,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// One line per shard.
+    Text,
+    /// Every account with its shard.
+    Json,
+    /// `{"include":[{"shard":"1/4","accounts":N},…]}` for `strategy.matrix: ${{ fromJSON(…) }}`
+    /// (shards without an account left out).
+    GithubMatrix,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Combine JSON reports (of shards, or of single accounts) into one organization report.
+    Merge(ReportMergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportMergeArgs {
+    /// JSON reports written by `scan --json` (any schema_version driftscan writes).
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub reports: Vec<PathBuf>,
+    /// Format of the merged report: json, text, markdown or html.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Write the merged report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

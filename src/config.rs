@@ -218,7 +218,8 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<()> {
         }
         Command::Rules(RulesCommand::List { rules_dirs })
         | Command::Rules(RulesCommand::Explain { rules_dirs, .. }) => rules(rules_dirs),
-        Command::Completions { .. } | Command::Man => {}
+        Command::Org(crate::cli::OrgCommand::Plan(a)) => apply_aws(&mut a.source.aws, a.source.snapshot.is_some()),
+        Command::Report(_) | Command::Completions { .. } | Command::Man => {}
     }
     Ok(())
 }

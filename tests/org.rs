@@ -180,6 +180,37 @@ fn an_organization_is_scanned_account_by_account_and_fails_closed_per_account() 
     let before = seen_accounts.len();
     seen_accounts.dedup();
     assert_eq!((before, seen_accounts.len()), (6, 6), "every account in exactly one shard");
+
+    // The shard reports merged are the whole run's report; overlapping reports are refused.
+    let merge = live(t, &["report", "merge", "shard-1.json", "shard-2.json", "shard-3.json", "-o", "merged.json"]);
+    assert_eq!(merge.code, 0, "{}", merge.stderr);
+    let merged = read(&t.join("merged.json"));
+    assert_eq!(all_findings(&merged), all_findings(&whole));
+    assert_eq!(merged["accounts"], whole["accounts"], "the same accounts table");
+    assert_eq!(merged["summary"], whole["summary"]);
+    let twice = live(t, &["report", "merge", "shard-1.json", "whole.json", "merged.json"]);
+    assert_eq!(twice.code, 2, "{}", twice.stderr);
+    assert!(twice.stderr.contains("whole.json:1: account") && twice.stderr.contains("overlap"), "{}", twice.stderr);
+    let md = live(t, &["report", "merge", "shard-1.json", "shard-2.json", "shard-3.json", "--format", "markdown"]);
+    assert!(md.stdout.starts_with("# driftscan organization report"), "{}", md.stdout);
+
+    // The plan names the same shards the runs used, offline and live.
+    let plan = live(t, &["org", "plan", "--shards", "3", "--snapshot", "today", "--format", "json"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    for row in plan["accounts"].as_array().unwrap() {
+        let (shard, id) = (row["shard"].as_str().unwrap(), row["account_id"].as_str().unwrap());
+        let part = read(&t.join(format!("shard-{}.json", &shard[..1])));
+        assert!(
+            part["accounts"].as_array().unwrap().iter().any(|a| a["account_id"] == id),
+            "{id} not in shard {shard}"
+        );
+    }
+    let live_plan = live(t, &[&["org", "plan", "--shards", "3", "--format", "github-matrix"][..], &aws].concat());
+    assert_eq!(live_plan.code, 0, "{}", live_plan.stderr);
+    let matrix: Value = serde_json::from_str(&live_plan.stdout).unwrap();
+    let total: u64 = matrix["include"].as_array().unwrap().iter().map(|s| s["accounts"].as_u64().unwrap()).sum();
+    assert_eq!(total, 6, "{matrix}");
 }
 
 fn seed_members(bin: &Path, moto: &Moto, members: &[String]) {

@@ -129,6 +129,42 @@ pub fn write_failed(dir: &Path, failed: &[FailedAccount]) -> Result<()> {
     driftscan_core::output::write_atomic(&path, text.as_bytes())
 }
 
+/// The selected accounts (id, name) without reading them: a directory's snapshots and
+/// failed accounts, or the organization's listing.
+pub fn list(source: &SourceArgs, ui: Ui) -> Result<Vec<(String, Option<String>)>> {
+    match &source.snapshot {
+        Some(dir) => {
+            let mut out = Vec::new();
+            // Reading the snapshots only for their names would cost the whole parse: ids.
+            let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+            for entry in entries {
+                let path = entry.map_err(|e| Error::io(dir, e))?.path();
+                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+                if path.extension().is_some_and(|e| e == "json") && is_account_id(stem) {
+                    out.push((stem.to_string(), None));
+                }
+            }
+            out.extend(read_failed(dir)?.into_iter().map(|f| (f.account_id, f.name)));
+            out.retain(|(id, _)| source.org.selects(id));
+            out.sort();
+            Ok(out)
+        }
+        None => list_org(source, ui),
+    }
+}
+
+#[cfg(feature = "aws")]
+fn list_org(source: &SourceArgs, ui: Ui) -> Result<Vec<(String, Option<String>)>> {
+    let opts = super::collect_options(&source.aws, ui);
+    let listed = driftscan_aws::org::list_accounts(&opts, &source.org.ous)?;
+    Ok(listed.into_iter().filter(|(id, _)| source.org.selects(id)).collect())
+}
+
+#[cfg(not(feature = "aws"))]
+fn list_org(_: &SourceArgs, _: Ui) -> Result<Vec<(String, Option<String>)>> {
+    from_org_unavailable()
+}
+
 #[cfg(feature = "aws")]
 fn from_org(source: &SourceArgs, ui: Ui, each: &mut dyn FnMut(Arrival) -> Result<()>) -> Result<()> {
     let org = &source.org;
@@ -147,6 +183,11 @@ fn from_org(source: &SourceArgs, ui: Ui, each: &mut dyn FnMut(Arrival) -> Result
 
 #[cfg(not(feature = "aws"))]
 fn from_org(_: &SourceArgs, _: Ui, _: &mut dyn FnMut(Arrival) -> Result<()>) -> Result<()> {
+    from_org_unavailable()
+}
+
+#[cfg(not(feature = "aws"))]
+fn from_org_unavailable<T>() -> Result<T> {
     Err(Error::Usage(
         "this driftscan was built without live AWS collection (`make demo` builds it so); \
          give --snapshot DIR, or build the full tool with `make build` or `cargo build`"

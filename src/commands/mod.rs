@@ -4,6 +4,7 @@
 mod accounts;
 mod baseline;
 mod diff;
+mod org;
 mod rules;
 mod scan;
 mod snapshot;
@@ -14,7 +15,9 @@ use anstyle::{AnsiColor, Style};
 use driftscan_core::error::{Error, Result};
 use driftscan_core::snapshot::Snapshot;
 
-use crate::cli::{AwsArgs, BaselineCommand, Cli, ColorWhen, Command, RulesCommand, SourceArgs};
+use crate::cli::{
+    AwsArgs, BaselineCommand, Cli, ColorWhen, Command, OrgCommand, ReportCommand, RulesCommand, SourceArgs,
+};
 
 /// Exit codes (README § Exit codes).
 pub mod exit {
@@ -75,6 +78,8 @@ pub fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
             print(&String::from_utf8_lossy(&out))?;
             Ok(exit::OK)
         }
+        Command::Org(OrgCommand::Plan(args)) => org::plan(args, ui),
+        Command::Report(ReportCommand::Merge(args)) => org::merge(args),
         Command::Rules(RulesCommand::List { rules_dirs }) => rules::list(&rules_dirs),
         Command::Rules(RulesCommand::Explain { id, rules_dirs }) => rules::explain(&id, &rules_dirs),
     }

@@ -95,6 +95,19 @@ pub fn collect_each(
     })
 }
 
+/// The organization's accounts (or those under `ous`) as `(id, name)`, without reading
+/// them (`org plan`).
+pub fn list_accounts(opts: &Options, ous: &[String]) -> Result<Vec<(String, Option<String>)>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Collection(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let base = load_sdk(opts).await;
+        Ok(list(&Client::new(&base), ous).await?.into_iter().map(|m| (m.id, m.name)).collect())
+    })
+}
+
 /// Every account of the organization, or of the given OUs (nested ones included).
 async fn list(client: &Client, ous: &[String]) -> Result<Vec<Member>> {
     let mut found: BTreeMap<String, Member> = BTreeMap::new();

@@ -21,14 +21,14 @@ pub fn sort(findings: &mut [Finding]) {
 }
 
 /// Where a finding points to: a repo-relative file and a 1-based line.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     pub path: String,
     pub line: usize,
 }
 
 /// Why a finding is not failing the run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Suppression {
     pub reason: String,
     pub owner: Option<String>,
@@ -38,7 +38,7 @@ pub struct Suppression {
 }
 
 /// An exception that matched no finding: probably fixed, or a typo.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct StaleException {
     pub rule: String,
     pub resource: String,
@@ -103,6 +103,7 @@ impl Severity {
     PartialOrd,
     Ord,
     Serialize,
+    serde::Deserialize,
     strum::Display,
     strum::EnumString,
     strum::IntoStaticStr,
@@ -135,6 +136,7 @@ impl Category {
     PartialOrd,
     Ord,
     Serialize,
+    serde::Deserialize,
     strum::Display,
     strum::EnumString,
     strum::IntoStaticStr,
@@ -164,7 +166,7 @@ impl BaselineState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Finding {
     pub rule_id: String,
     pub category: Category,
@@ -181,16 +183,16 @@ pub struct Finding {
     /// independent of where the baseline line is.
     pub fingerprint: String,
     /// Set when a committed exception accepts this risk.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,
     /// Other fields that changed with this one as one event (the KMS key that went with a
     /// downgrade), so no other finding repeats them.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related_changes: Vec<RelatedChange>,
 }
 
 /// A field that changed together with the one a finding reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct RelatedChange {
     pub field: String,
     pub baseline: Option<Value>,

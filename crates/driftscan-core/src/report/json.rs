@@ -109,3 +109,103 @@ pub fn render_org(org: &crate::org::OrgResult) -> String {
     out.push('\n');
     out
 }
+
+/// Reads a JSON report back (either schema: one account, or an organization), as the
+/// accounts it holds. Their drift is not in the JSON, so merged Markdown and HTML reports
+/// show findings without the drift diff.
+pub fn parse(path: &std::path::Path, text: &str) -> crate::error::Result<Vec<crate::org::AccountReport>> {
+    use crate::error::Error;
+    use crate::org::{AccountReport, AccountStatus};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Doc {
+        schema_version: u32,
+        tool: InTool,
+        // schema 1: one account
+        account_id: Option<String>,
+        scanned_at: Option<chrono::DateTime<chrono::Utc>>,
+        regions: Option<Vec<String>>,
+        // schema 2: many
+        #[serde(default)]
+        accounts: Vec<InAccountRow>,
+        collection_gaps: Vec<Tagged<CollectionGap>>,
+        findings: Vec<Tagged<Finding>>,
+        stale_exceptions: Vec<Tagged<StaleException>>,
+    }
+    #[derive(Deserialize)]
+    struct InTool {
+        name: String,
+    }
+    #[derive(Deserialize)]
+    struct InAccountRow {
+        account_id: String,
+        name: Option<String>,
+        status: String,
+        error: Option<String>,
+        scanned_at: Option<chrono::DateTime<chrono::Utc>>,
+        #[serde(default)]
+        regions: Vec<String>,
+    }
+    #[derive(Deserialize)]
+    struct Tagged<T> {
+        account_id: Option<String>,
+        #[serde(flatten)]
+        item: T,
+    }
+
+    let bad = |line: usize, message: String| Error::invalid(path, line, message);
+    let doc: Doc =
+        serde_json::from_str(text).map_err(|e| bad(e.line(), format!("not a driftscan JSON report: {e}")))?;
+    if doc.tool.name != "driftscan" {
+        return Err(bad(1, format!("a report of `{}`, not of driftscan", doc.tool.name)));
+    }
+    let rows: Vec<InAccountRow> = match doc.schema_version {
+        1 => vec![InAccountRow {
+            account_id: doc.account_id.clone().ok_or_else(|| bad(1, "schema 1 report without `account_id`".into()))?,
+            name: None,
+            status: String::new(),
+            error: None,
+            scanned_at: doc.scanned_at,
+            regions: doc.regions.clone().unwrap_or_default(),
+        }],
+        2 => doc.accounts,
+        other => return Err(bad(1, format!("unknown schema_version {other} (this driftscan reads 1 and 2)"))),
+    };
+    // Schema 1 items carry no account: they are the one account's.
+    let single = doc.account_id.clone();
+    let owner = |tagged: &Option<String>| tagged.clone().or_else(|| single.clone()).unwrap_or_default();
+    let mut out = Vec::new();
+    for row in rows {
+        let id = row.account_id.clone();
+        if row.status == "failed" {
+            out.push(AccountReport::failed(id, row.name, row.error.unwrap_or_else(|| "unknown error".into())));
+            continue;
+        }
+        let mine = |account: &Option<String>| owner(account) == id;
+        let result = ScanResult {
+            account_id: id.clone(),
+            scanned_at: row.scanned_at.unwrap_or_default(),
+            regions: row.regions,
+            collection_gaps: doc
+                .collection_gaps
+                .iter()
+                .filter(|g| mine(&g.account_id))
+                .map(|g| g.item.clone())
+                .collect(),
+            findings: doc.findings.iter().filter(|f| mine(&f.account_id)).map(|f| f.item.clone()).collect(),
+            stale_exceptions: doc
+                .stale_exceptions
+                .iter()
+                .filter(|s| mine(&s.account_id))
+                .map(|s| s.item.clone())
+                .collect(),
+        };
+        let mut report = AccountReport::scanned(row.name, result, Vec::new());
+        if row.status == "partial" {
+            report.status = AccountStatus::Partial;
+        }
+        out.push(report);
+    }
+    Ok(out)
+}
