@@ -65,11 +65,16 @@ fn an_organization_is_scanned_account_by_account_and_fails_closed_per_account() 
     let snap = live(t, &[&["snapshot", "--org", "-o", "approved"][..], &aws].concat());
     assert_eq!(snap.code, 0, "{}", snap.stderr);
     for account in members.iter().chain([&management]) {
-        let file = format!("approved/{account}.json");
-        assert!(t.join(&file).exists(), "{file}");
-        let init = live(t, &["baseline", "init", "--snapshot", &file]);
-        assert_eq!(init.code, 0, "{}", init.stderr);
+        assert!(t.join(format!("approved/{account}.json")).exists(), "{account}");
     }
+    // One baseline directory per account, from the whole snapshot directory.
+    let init = live(t, &["baseline", "init", "--snapshot", "approved"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    for account in members.iter().chain([&management]) {
+        assert!(t.join(format!("baselines/{account}/iam.json")).exists(), "{}", init.stdout);
+    }
+    let again = live(t, &["baseline", "init", "--snapshot", "approved"]);
+    assert_eq!(again.code, 2, "existing baselines are not overwritten: {}", again.stdout);
     assert_eq!(read(&t.join(format!("approved/{}.json", members[0])))["meta"]["account_name"], "acme-member-0");
 
     // Different drift in members 0-3; member 4 cannot be read.
@@ -202,6 +207,23 @@ fn an_organization_is_scanned_account_by_account_and_fails_closed_per_account() 
     let before = seen_accounts.len();
     seen_accounts.dedup();
     assert_eq!((before, seen_accounts.len()), (6, 6), "every account in exactly one shard");
+
+    // diff and baseline accept go account by account too.
+    let diff = live(t, &["diff", "--snapshot", "today", "--exit-code"]);
+    assert_eq!(diff.code, 3, "member 4 failed: {}", diff.stderr);
+    assert!(diff.stdout.contains(&format!("== account {} (acme-member-0)", members[0])), "{}", diff.stdout);
+    assert!(diff.stdout.contains(&format!("== account {} (acme-member-4) FAILED", members[4])), "{}", diff.stdout);
+    let accept = live(t, &["baseline", "accept", "--snapshot", "today", "--rule", "DS-CFG-002"]);
+    assert_eq!(accept.code, 3, "{}{}", accept.stdout, accept.stderr);
+    assert!(accept.stdout.contains("accepted 1 drifted resources"), "{}", accept.stdout);
+    let after = live(t, &["scan", "--snapshot", "today", "--json", "after.json", "--fail-on", "none", "-q"]);
+    assert_eq!(after.code, 3, "{}", after.stderr);
+    let after = new_findings(&read(&t.join("after.json")));
+    assert!(!after.iter().any(|(_, r, _)| r == "DS-CFG-002"), "accepted: {after:?}");
+    assert!(after.iter().any(|(a, r, _)| a == &members[0] && r == "DS-IAM-001"), "the rest stays: {after:?}");
+    // (The accepted baseline is restored for what follows.)
+    let restore = live(t, &["baseline", "init", "--snapshot", "approved", "--force"]);
+    assert_eq!(restore.code, 0, "{}", restore.stderr);
 
     // The shard reports merged are the whole run's report; overlapping reports are refused.
     let merge = live(t, &["report", "merge", "shard-1.json", "shard-2.json", "shard-3.json", "-o", "merged.json"]);

@@ -32,6 +32,14 @@ pub struct FailedAccount {
     pub error: String,
 }
 
+/// The exit code of several accounts' codes: incomplete (3) wins, then findings (1).
+/// (`scan` ranks findings first; `diff` and `baseline`, like one account's `diff`, put a
+/// gap first.)
+pub fn worst(codes: &[u8]) -> u8 {
+    use super::exit;
+    [exit::BAD_INPUT, exit::INCOMPLETE, exit::FINDINGS].into_iter().find(|c| codes.contains(c)).unwrap_or(exit::OK)
+}
+
 /// Whether this run reads many accounts (`--org`, or `--snapshot DIR`).
 pub fn many(source: &SourceArgs) -> bool {
     source.org.org || source.snapshot.as_deref().is_some_and(Path::is_dir)

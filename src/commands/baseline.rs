@@ -6,25 +6,48 @@ use driftscan_core::VariantArray;
 use driftscan_core::baseline;
 use driftscan_core::diff::Change;
 use driftscan_core::error::{Error, Result};
-use driftscan_core::pipeline::AccountScan;
+use driftscan_core::pipeline::{AccountScan, Settings};
 use driftscan_core::rules;
-use driftscan_core::snapshot::{ResourceType, Service};
+use driftscan_core::snapshot::{ResourceType, Service, Snapshot};
 
-use super::{Ui, exit, load_current, paint_diff, print, source_name};
+use super::{Ui, accounts, exit, load_current, paint_diff, print, source_name};
 use crate::cli::{BaselineAcceptArgs, BaselineInitArgs};
 
 pub fn init(args: BaselineInitArgs, ui: Ui) -> Result<u8> {
-    let current = load_current(&args.source, ui)?;
     let dir = &args.baseline_dir.baselines;
+    if !accounts::many(&args.source) {
+        let current = load_current(&args.source, ui)?;
+        print(&init_one(&current, dir, args.force, &source_name(&args.source))?)?;
+        return Ok(exit::OK);
+    }
+    // Each account on its own: one that fails or is refused does not stop the others.
+    let mut codes = Vec::new();
+    accounts::for_each(&args.source, ui, &mut |arrival| {
+        let account = arrival.account_id;
+        let (text, code) = match arrival.snapshot {
+            Ok(current) => match init_one(&current, dir, args.force, &format!("account {account}")) {
+                Ok(text) => (text, exit::OK),
+                Err(e @ Error::Io { .. }) => return Err(e),
+                Err(e) => (format!("account {account}: {e}\n"), exit::BAD_INPUT),
+            },
+            Err(error) => (format!("account {account} FAILED: {error}\n"), exit::INCOMPLETE),
+        };
+        print(&text)?;
+        codes.push(code);
+        Ok(())
+    })?;
+    Ok(accounts::worst(&codes))
+}
+
+fn init_one(current: &Snapshot, dir: &std::path::Path, force: bool, source: &str) -> Result<String> {
     let account = &current.meta.account_id;
     if !current.meta.collection_gaps.is_empty() {
         return Err(Error::Usage(format!(
-            "{}: the snapshot has {} collection gaps; a baseline must not record data that could not be read",
-            source_name(&args.source),
+            "{source}: the snapshot has {} collection gaps; a baseline must not record data that could not be read",
             current.meta.collection_gaps.len()
         )));
     }
-    if baseline::exists(dir, account) && !args.force {
+    if baseline::exists(dir, account) && !force {
         return Err(Error::Usage(format!(
             "{}: baselines for account {account} already exist; use `driftscan baseline accept` to update them, or --force to overwrite",
             baseline::account_dir(dir, account).display()
@@ -33,19 +56,15 @@ pub fn init(args: BaselineInitArgs, ui: Ui) -> Result<u8> {
     let resources = current.resources();
     let count = resources.len();
     let written = baseline::write(dir, account, resources)?;
-    print(&format!(
+    Ok(format!(
         "wrote {} baseline files for account {account} ({count} resources) in {}\n",
         written.len(),
         baseline::display_path(&baseline::account_dir(dir, account))
-    ))?;
-    Ok(exit::OK)
+    ))
 }
 
 pub fn accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
     let settings = args.baseline_dir.settings(true)?;
-    let dir = &settings.baselines_dir;
-    let mut scan = AccountScan::compare(load_current(&args.source, ui)?, &settings)?;
-
     let mut services = BTreeSet::new();
     for s in &args.services {
         services.insert(s.parse::<Service>().map_err(|_| {
@@ -55,21 +74,72 @@ pub fn accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
             ))
         })?);
     }
-    for r in &args.resources {
-        if !scan.diffs.iter().any(|d| &d.id == r) {
-            return Err(Error::Usage(format!("no resource `{r}` in the snapshot or the baseline")));
+    let rules = if args.rules.is_empty() { Vec::new() } else { rules::load_catalog(&args.rules_dirs)? };
+    for id in &args.rules {
+        if !rules.iter().any(|r| &r.id == id) {
+            return Err(Error::Usage(format!("no rule `{id}`; `driftscan rules list` shows them all")));
         }
     }
+    let selection = Selection { args: &args, services, rules };
+    if !accounts::many(&args.source) {
+        let mut found = BTreeSet::new();
+        let text = accept_one(load_current(&args.source, ui)?, &settings, &selection, &mut found, color)?;
+        selection.check_resources(&found)?;
+        print(&text)?;
+        return Ok(exit::OK);
+    }
+    let (mut found, mut codes) = (BTreeSet::new(), Vec::new());
+    accounts::for_each(&args.source, ui, &mut |arrival| {
+        match arrival.snapshot {
+            Ok(current) => {
+                let text = accept_one(current, &settings, &selection, &mut found, color)?;
+                print(&format!("== account {}\n{text}\n", arrival.account_id))?;
+                codes.push(exit::OK);
+            }
+            Err(error) => {
+                print(&format!("== account {} FAILED: {error}\n\n", arrival.account_id))?;
+                codes.push(exit::INCOMPLETE);
+            }
+        }
+        Ok(())
+    })?;
+    selection.check_resources(&found)?;
+    Ok(accounts::worst(&codes))
+}
+
+/// What `baseline accept` takes in: resources, services, or what rules report.
+struct Selection<'a> {
+    args: &'a BaselineAcceptArgs,
+    services: BTreeSet<Service>,
+    rules: Vec<rules::Rule>,
+}
+
+impl Selection<'_> {
+    /// Every `--resource` named must exist in some account read.
+    fn check_resources(&self, found: &BTreeSet<String>) -> Result<()> {
+        match self.args.resources.iter().find(|r| !found.contains(*r)) {
+            Some(r) => Err(Error::Usage(format!("no resource `{r}` in the snapshot or the baseline"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Accepts one account's selected drift into its baselines; the change, for review.
+fn accept_one(
+    current: Snapshot,
+    settings: &Settings,
+    selection: &Selection,
+    found: &mut BTreeSet<String>,
+    color: bool,
+) -> Result<String> {
+    let args = selection.args;
+    let dir = &settings.baselines_dir;
+    let mut scan = AccountScan::compare(current, settings)?;
+    found.extend(scan.diffs.iter().filter(|d| args.resources.contains(&d.id)).map(|d| d.id.clone()));
     let rule_hits: Option<BTreeSet<String>> = if args.rules.is_empty() {
         None
     } else {
-        let rules = rules::load_catalog(&args.rules_dirs)?;
-        for id in &args.rules {
-            if !rules.iter().any(|r| &r.id == id) {
-                return Err(Error::Usage(format!("no rule `{id}`; `driftscan rules list` shows them all")));
-            }
-        }
-        scan.evaluate(&settings, &rules)?;
+        scan.evaluate(settings, &selection.rules)?;
         Some(
             scan.result
                 .findings
@@ -81,10 +151,9 @@ pub fn accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
     };
     let selected = |kind: ResourceType, id: &str| {
         (args.resources.is_empty() || args.resources.iter().any(|r| r == id))
-            && (services.is_empty() || services.contains(&kind.service()))
+            && (selection.services.is_empty() || selection.services.contains(&kind.service()))
             && rule_hits.as_ref().is_none_or(|hits| hits.contains(id))
     };
-
     // Start from the baseline as it is; replace only the selected, collected resources.
     let AccountScan { current, baselines, diffs, .. } = scan;
     let mut accepted: BTreeMap<(ResourceType, String), serde_json::Value> =
@@ -122,6 +191,5 @@ pub fn accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
         "accepted {count} drifted resources into {} baseline files; review the change and commit it\n",
         written.len()
     ));
-    print(&out)?;
-    Ok(exit::OK)
+    Ok(out)
 }

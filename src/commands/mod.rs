@@ -110,13 +110,6 @@ fn print(text: &str) -> Result<()> {
 /// The current state: the snapshot file, or the account read live.
 fn load_current(source: &SourceArgs, ui: Ui) -> Result<Snapshot> {
     let aws = &source.aws;
-    if source.org.org || source.snapshot.as_deref().is_some_and(std::path::Path::is_dir) {
-        return Err(Error::Usage(
-            "many accounts (--org, or --snapshot with a directory) are read by `scan` and `snapshot`; \
-             for this command give one account (its snapshot file, or its credentials)"
-                .into(),
-        ));
-    }
     accounts::check_single(source)?;
     match &source.snapshot {
         Some(path) => {
