@@ -12,7 +12,7 @@ MULTITOOL  := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multi
 SARIF_SCHEMA := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json
 BIN        := target/debug/driftscan
 
-.PHONY: all build demo test venv sarif-tools sarif-check browser fuzz bench bench-live bench-prowler bench-iam clean
+.PHONY: all build demo test venv sarif-tools sarif-check browser fuzz bench bench-live bench-prowler bench-iam bench-org clean
 
 all: build
 
@@ -91,6 +91,9 @@ bench-prowler: build venv .venv-prowler/.installed
 	$(PYTHON) -m venv .venv-iam
 	.venv-iam/bin/pip install --quiet --disable-pip-version-check 'cloudsplaining==0.9.1'
 	touch $@
+
+bench-org: build venv
+	$(PYTHON) bench/org.py --driftscan $(BIN) --python $(VENV_PY)
 
 bench-iam: build venv .venv-iam/.installed
 	$(PYTHON) bench/iam.py --driftscan $(BIN) --moto-python $(VENV_PY) --cloudsplaining-python .venv-iam/bin/python
