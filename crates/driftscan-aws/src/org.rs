@@ -75,6 +75,20 @@ pub fn collect_each(
         let members = list(&Client::new(&base), &selection.ous).await?;
         let members: Vec<Member> = members.into_iter().filter(|m| keep(&m.id)).collect();
         tracing::info!(accounts = members.len(), "organization accounts selected");
+        // One bar for the organization on a terminal (per-service spinners of many accounts
+        // at once would say nothing); nothing in cron.
+        let bar = opts.progress.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(members.len() as u64),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} accounts {pos}/{len} {wide_bar} {elapsed}  {msg}")
+                    .expect("valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
         let permits = Arc::new(Semaphore::new(opts.concurrency.max(1)));
         let shared = Arc::new((base, me.account_id.clone(), me.partition.clone(), opts.clone(), selection.clone()));
         let mut arrivals = stream::iter(members)
@@ -89,7 +103,16 @@ pub fn collect_each(
             })
             .buffer_unordered(selection.account_concurrency.max(1));
         while let Some(joined) = arrivals.next().await {
-            each(joined.map_err(|e| Error::Collection(format!("an account's collection stopped: {e}")))?)?;
+            let collected = joined.map_err(|e| Error::Collection(format!("an account's collection stopped: {e}")))?;
+            if let Some(bar) = &bar {
+                bar.inc(1);
+                let failed = if collected.snapshot.is_err() { " FAILED" } else { "" };
+                bar.set_message(format!("{}{failed}", collected.account_id));
+            }
+            each(collected)?;
+        }
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
         }
         Ok(())
     })

@@ -416,9 +416,9 @@ mod tests {
     }
 
     #[test]
-    fn an_organization_is_one_run_per_scanned_account_in_files_of_at_most_20_runs() {
+    fn an_organization_of_200_accounts_is_one_run_per_scanned_account_in_10_files_of_20_runs() {
         use crate::org::{AccountReport, OrgResult};
-        let mut accounts: Vec<AccountReport> = (0..25)
+        let mut accounts: Vec<AccountReport> = (0..200)
             .map(|i| {
                 let mut result = scan(vec![finding("DS-IAM-001", i, Severity::High, BaselineState::New)]);
                 result.account_id = format!("{:012}", 100000000000u64 + i as u64);
@@ -428,18 +428,19 @@ mod tests {
         accounts.push(AccountReport::failed("999999999999".into(), None, "AccessDenied".into()));
         let org = OrgResult::new(accounts);
         let files: Vec<Value> = render_org(&org, &[]).iter().map(|f| parse(f)).collect();
-        assert_eq!(files.len(), 2);
+        // 200 accounts: 10 files of 20 runs (README § Organizations).
+        assert_eq!(files.len(), 10);
         let ids: Vec<String> = files
             .iter()
             .flat_map(|f| f["runs"].as_array().unwrap().iter())
             .map(|r| r["automationDetails"]["id"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(files[0]["runs"].as_array().unwrap().len(), 20);
-        assert_eq!(ids.len(), 25, "no run for the failed account: an empty run would close its alerts");
+        assert_eq!(ids.len(), 200, "no run for the failed account: an empty run would close its alerts");
         assert_eq!(ids[0], "driftscan/100000000000/");
         assert!(!ids.iter().any(|id| id.contains("999999999999")));
         let unique: BTreeSet<&String> = ids.iter().collect();
-        assert_eq!(unique.len(), 25, "one category per run");
+        assert_eq!(unique.len(), 200, "one category per run");
     }
 
     #[test]
