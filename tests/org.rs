@@ -190,6 +190,16 @@ fn an_organization_is_scanned_account_by_account_and_fails_closed_per_account() 
     assert_eq!(whole.code, 3, "a failed account is never a clean run: {}", whole.stderr);
     let whole = read(&t.join("whole.json"));
     assert_eq!(new_findings(&whole), new, "offline = live");
+    // The HTML page: the summary links to each account's section, the failed one included,
+    // and each scanned account's own report is framed.
+    let html = live(t, &["scan", "--snapshot", "today", "--format", "html", "-o", "org.html", "-q"]);
+    assert_eq!(html.code, 1, "{}", html.stderr);
+    let html = std::fs::read_to_string(t.join("org.html")).unwrap();
+    assert_eq!(html.matches("<iframe").count(), 5, "one frame per scanned account");
+    for account in members.iter().chain([&management]) {
+        assert!(html.contains(&format!("href=\"#account-{account}\"")), "{account}");
+        assert!(html.contains(&format!("id=\"account-{account}\"")), "{account}");
+    }
     let mut union = BTreeSet::new();
     let mut seen_accounts = Vec::new();
     for k in 1..=3 {

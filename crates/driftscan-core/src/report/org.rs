@@ -126,10 +126,10 @@ pub fn html(org: &OrgResult, rules: &[Rule]) -> String {
     for a in org.failed() {
         let _ = writeln!(
             out,
-            "<p class=\"failed\">Account {} ({}) FAILED: {}</p>",
-            esc(&a.account_id),
+            "<p class=\"failed\" id=\"account-{id}\">Account {id} ({}) FAILED: {}</p>",
             esc(name(a)),
-            esc(a.error.as_deref().unwrap_or("unknown error"))
+            esc(a.error.as_deref().unwrap_or("unknown error")),
+            id = esc(&a.account_id)
         );
     }
     for a in &org.accounts {
