@@ -117,7 +117,7 @@ struct Account {
     approved: Value,
     approved_facts: Snapshot,
     today: Value,
-    baselines: tempfile::TempDir,
+    baselines: ApprovedBaselines,
     rules: Vec<driftscan_core::rules::Rule>,
 }
 
@@ -127,22 +127,14 @@ impl Account {
             |p: std::path::PathBuf| -> Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
         let approved = read(demo_baseline_snapshot());
         let snap: Snapshot = serde_json::from_value(approved.clone()).unwrap();
-        let baselines = tempfile::tempdir().unwrap();
-        driftscan_core::baseline::write(baselines.path(), &snap.meta.account_id, snap.resources()).unwrap();
-
+        let baselines = ApprovedBaselines::write(&snap);
         let rules = driftscan_core::rules::load_catalog(&[]).unwrap();
         Account { approved, approved_facts: snap, today: read(demo_today()), baselines, rules }
     }
 
     /// The findings of the whole catalog for `current` against the approved baselines.
     fn scan(&self, current: Snapshot) -> Vec<Finding> {
-        let settings = driftscan_core::pipeline::Settings {
-            baselines_dir: self.baselines.path().to_path_buf(),
-            source_root: driftscan_core::source_root::SourceRoot::at(self.baselines.path()),
-            use_baseline: true,
-            trusted_accounts: Default::default(),
-        };
-        driftscan_core::pipeline::AccountScan::run(current, &settings, &self.rules).unwrap().result.findings
+        self.baselines.scan(current, &self.rules, &[])
     }
 }
 
@@ -251,22 +243,6 @@ fn an_added_or_removed_resource_is_one_finding_per_rule() {
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 }
 
-/// RFC 7386 merge patch: objects merge, `null` deletes, anything else replaces.
-fn merge(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        (t, p) => *t = p.clone(),
-    }
-}
-
 /// Changes of several fields that are one event to a reviewer: each gives drift, and no rule
 /// reports it twice on the resource.
 #[test]
@@ -313,27 +289,11 @@ fn one_event_is_one_finding_per_rule() {
         ),
     ];
     let rules = driftscan_core::rules::load_catalog(&[]).unwrap();
+    let approved: Value = serde_json::from_str(&std::fs::read_to_string(demo_baseline_snapshot()).unwrap()).unwrap();
     let mut problems = Vec::new();
     for (event, id, baseline_patch, current_patch, rule) in events {
-        let approved: Value =
-            serde_json::from_str(&std::fs::read_to_string(demo_baseline_snapshot()).unwrap()).unwrap();
-        let (mut before, mut now) = (approved.clone(), approved);
-        for (side, patch) in [(&mut before, &baseline_patch), (&mut now, &current_patch)] {
-            if !patch.is_null() {
-                merge(side, patch);
-            }
-        }
-        let before: Snapshot = serde_json::from_value(before).unwrap();
-        let tmp = tempfile::tempdir().unwrap();
-        driftscan_core::baseline::write(tmp.path(), &before.meta.account_id, before.resources()).unwrap();
-        let settings = driftscan_core::pipeline::Settings {
-            baselines_dir: tmp.path().to_path_buf(),
-            source_root: driftscan_core::source_root::SourceRoot::at(tmp.path()),
-            use_baseline: true,
-            trusted_accounts: Default::default(),
-        };
-        let now: Snapshot = serde_json::from_value(now).unwrap();
-        let findings = driftscan_core::pipeline::AccountScan::run(now, &settings, &rules).unwrap().result.findings;
+        let before = patched(&approved, &baseline_patch);
+        let findings = ApprovedBaselines::write(&before).scan(patched(&approved, &current_patch), &rules, &[]);
         if !open_drift(&findings, id).iter().any(|f| f.rule_id == rule) {
             problems.push(format!("{event}: no {rule} finding"));
         }

@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -47,13 +46,7 @@ fn all_findings(report: &Value) -> BTreeSet<(String, String)> {
 fn an_organization_is_scanned_account_by_account_and_fails_closed_per_account() {
     let Some(bin) = venv_bin() else { return };
     let moto = start_moto(&bin);
-    let seeded = Command::new(bin.join("python"))
-        .arg(repo().join("fixtures/moto/seed.py"))
-        .args(["--endpoint", &moto.url, "org"])
-        .output()
-        .unwrap();
-    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
-    let org: Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    let org: Value = serde_json::from_str(&seed_with(&bin, &moto, &["org"])).unwrap();
     let management = org["management"].as_str().unwrap().to_string();
     let members: Vec<String> = org["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().into()).collect();
     assert_eq!(members.len(), 5);
@@ -78,7 +71,7 @@ fn an_organization_is_scanned_account_by_account_and_fails_closed_per_account() 
     assert_eq!(read(&t.join(format!("approved/{}.json", members[0])))["meta"]["account_name"], "acme-member-0");
 
     // Different drift in members 0-3; member 4 cannot be read.
-    seed_members(&bin, &moto, &members);
+    seed_with(&bin, &moto, &["org-drift", "--members", &members.join(",")]);
     let denied = members[4].clone();
     let wire = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let recorded = wire.clone();
@@ -267,26 +260,11 @@ fn an_organization_is_scanned_account_by_account_and_fails_closed_per_account() 
     assert_eq!(total, 6, "{matrix}");
 }
 
-fn seed_members(bin: &Path, moto: &Moto, members: &[String]) {
-    let status = Command::new(bin.join("python"))
-        .arg(repo().join("fixtures/moto/seed.py"))
-        .args(["--endpoint", &moto.url, "org-drift", "--members", &members.join(",")])
-        .status()
-        .unwrap();
-    assert!(status.success(), "seeding org-drift failed");
-}
-
 #[test]
 fn listing_the_organization_from_a_member_account_is_a_one_line_error() {
     let Some(bin) = venv_bin() else { return };
     let moto = start_moto(&bin);
-    let seeded = Command::new(bin.join("python"))
-        .arg(repo().join("fixtures/moto/seed.py"))
-        .args(["--endpoint", &moto.url, "org"])
-        .output()
-        .unwrap();
-    assert!(seeded.status.success());
-    let org: Value = serde_json::from_slice(&seeded.stdout).unwrap();
+    let org: Value = serde_json::from_str(&seed_with(&bin, &moto, &["org"])).unwrap();
     let member = org["members"][0].as_str().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let role = format!("arn:aws:iam::{member}:role/OrganizationAccountAccessRole");

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
-use driftscan_core::snapshot::Snapshot;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -46,30 +45,6 @@ struct PassCase {
     trusted_accounts: Vec<String>,
 }
 
-/// RFC 7386: objects merge, `null` deletes, anything else replaces.
-fn merge(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        (t, p) => *t = p.clone(),
-    }
-}
-
-fn patched(base: &Value, patch: &Value) -> Snapshot {
-    let mut v = base.clone();
-    if !patch.is_null() {
-        merge(&mut v, patch);
-    }
-    serde_json::from_value(v).expect("a patched snapshot is a valid snapshot")
-}
-
 /// `(resource, state)` of the rule's findings for one case.
 fn run_case(
     rule_id: &str,
@@ -77,21 +52,13 @@ fn run_case(
     (baseline, current): (&Value, &Value),
     trusted_accounts: &[String],
 ) -> BTreeSet<(String, String)> {
-    let tmp = tempfile::tempdir().unwrap();
     let before = patched(base, baseline);
     let now = patched(base, current);
-    driftscan_core::baseline::write(tmp.path(), &before.meta.account_id, before.resources()).unwrap();
     let rules: Vec<_> =
         driftscan_core::rules::load_catalog(&[]).unwrap().into_iter().filter(|r| r.id == rule_id).collect();
     assert_eq!(rules.len(), 1, "no rule {rule_id}");
-    let settings = driftscan_core::pipeline::Settings {
-        baselines_dir: tmp.path().to_path_buf(),
-        source_root: driftscan_core::source_root::SourceRoot::at(tmp.path()),
-        use_baseline: true,
-        trusted_accounts: trusted_accounts.iter().cloned().collect(),
-    };
-    let scan = driftscan_core::pipeline::AccountScan::run(now, &settings, &rules).unwrap();
-    scan.result.findings.iter().map(|f| (f.resource_id.clone(), f.baseline_state.as_str().to_string())).collect()
+    let findings = ApprovedBaselines::write(&before).scan(now, &rules, trusted_accounts);
+    findings.iter().map(|f| (f.resource_id.clone(), f.baseline_state.as_str().to_string())).collect()
 }
 
 fn case_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -77,16 +77,7 @@ pub fn for_each(source: &SourceArgs, ui: Ui, each: &mut dyn FnMut(Arrival) -> Re
 }
 
 fn from_dir(dir: &Path, org: &OrgArgs, each: &mut dyn FnMut(Arrival) -> Result<()>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut files: Vec<(String, PathBuf)> = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(|e| Error::io(dir, e))?.path();
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        if path.extension().is_some_and(|e| e == "json") && is_account_id(&stem) {
-            files.push((stem, path));
-        }
-    }
-    files.sort();
+    let files = snapshot_files(dir)?;
     let failed = read_failed(dir)?;
     if files.is_empty() && failed.is_empty() {
         return Err(Error::Usage(format!(
@@ -112,6 +103,20 @@ fn from_dir(dir: &Path, org: &OrgArgs, each: &mut dyn FnMut(Arrival) -> Result<(
         each(Arrival { account_id: f.account_id, name: f.name, snapshot: Err(f.error) })?;
     }
     Ok(())
+}
+
+/// `(account id, path)` of the `<account-id>.json` snapshots in `dir`, sorted.
+fn snapshot_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        if path.extension().is_some_and(|e| e == "json") && is_account_id(&stem) {
+            files.push((stem, path));
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 fn read_failed(dir: &Path) -> Result<Vec<FailedAccount>> {
@@ -142,16 +147,9 @@ pub fn write_failed(dir: &Path, failed: &[FailedAccount]) -> Result<()> {
 pub fn list(source: &SourceArgs, ui: Ui) -> Result<Vec<(String, Option<String>)>> {
     match &source.snapshot {
         Some(dir) => {
-            let mut out = Vec::new();
             // Reading the snapshots only for their names would cost the whole parse: ids.
-            let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-            for entry in entries {
-                let path = entry.map_err(|e| Error::io(dir, e))?.path();
-                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-                if path.extension().is_some_and(|e| e == "json") && is_account_id(stem) {
-                    out.push((stem.to_string(), None));
-                }
-            }
+            let mut out: Vec<(String, Option<String>)> =
+                snapshot_files(dir)?.into_iter().map(|(id, _)| (id, None)).collect();
             out.extend(read_failed(dir)?.into_iter().map(|f| (f.account_id, f.name)));
             out.retain(|(id, _)| source.org.selects(id));
             out.sort();

@@ -105,3 +105,59 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// RFC 7386 merge patch: objects merge, `null` deletes, anything else replaces.
+pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// `base` with the merge `patch` applied (none when null), as a snapshot.
+pub fn patched(base: &serde_json::Value, patch: &serde_json::Value) -> driftscan_core::snapshot::Snapshot {
+    let mut v = base.clone();
+    if !patch.is_null() {
+        merge_patch(&mut v, patch);
+    }
+    serde_json::from_value(v).expect("a patched snapshot is a valid snapshot")
+}
+
+/// Baselines written from an approved snapshot into a temporary directory, to run the
+/// whole engine (baselines, diff, rules, exceptions) against current states.
+pub struct ApprovedBaselines {
+    dir: tempfile::TempDir,
+}
+
+impl ApprovedBaselines {
+    pub fn write(approved: &driftscan_core::snapshot::Snapshot) -> ApprovedBaselines {
+        let dir = tempfile::tempdir().unwrap();
+        driftscan_core::baseline::write(dir.path(), &approved.meta.account_id, approved.resources()).unwrap();
+        ApprovedBaselines { dir }
+    }
+
+    /// The findings of `rules` for `current`, with `trusted_accounts` trusted.
+    pub fn scan(
+        &self,
+        current: driftscan_core::snapshot::Snapshot,
+        rules: &[driftscan_core::rules::Rule],
+        trusted_accounts: &[String],
+    ) -> Vec<driftscan_core::findings::Finding> {
+        let settings = driftscan_core::pipeline::Settings {
+            baselines_dir: self.dir.path().to_path_buf(),
+            source_root: driftscan_core::source_root::SourceRoot::at(self.dir.path()),
+            use_baseline: true,
+            trusted_accounts: trusted_accounts.iter().cloned().collect(),
+        };
+        driftscan_core::pipeline::AccountScan::run(current, &settings, rules).unwrap().result.findings
+    }
+}

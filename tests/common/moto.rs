@@ -55,12 +55,19 @@ pub fn start_moto(bin: &Path) -> Moto {
 }
 
 pub fn seed(bin: &Path, moto: &Moto, phase: &str) {
-    let status = Command::new(bin.join("python"))
+    seed_with(bin, moto, &[phase]);
+}
+
+/// Runs fixtures/moto/seed.py with `args` (a phase and its options); what it printed.
+pub fn seed_with(bin: &Path, moto: &Moto, args: &[&str]) -> String {
+    let out = Command::new(bin.join("python"))
         .arg(repo().join("fixtures/moto/seed.py"))
-        .args(["--endpoint", &moto.url, phase])
-        .status()
+        .args(["--endpoint", &moto.url])
+        .args(args)
+        .output()
         .unwrap();
-    assert!(status.success(), "seeding {phase} failed");
+    assert!(out.status.success(), "seeding {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8")
 }
 
 /// Runs driftscan against the emulator, isolated from any real AWS configuration.

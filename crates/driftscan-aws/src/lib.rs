@@ -400,9 +400,13 @@ impl Progress {
 
 /// Runs `work` on a fresh multi-threaded runtime (the CLI is otherwise synchronous).
 pub fn run_blocking(opts: &Options) -> Result<Snapshot> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    runtime()?.block_on(collect(opts))
+}
+
+/// The multi-threaded runtime every blocking entry point (the CLI is synchronous) runs on.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Collection(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(collect(opts))
+        .map_err(|e| Error::Collection(format!("cannot start the async runtime: {e}")))
 }

@@ -61,11 +61,7 @@ pub fn collect_each(
     keep: &dyn Fn(&str) -> bool,
     each: &mut dyn FnMut(Collected) -> Result<()>,
 ) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Collection(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
+    super::runtime()?.block_on(async {
         let base = load_sdk(opts).await;
         let me = match identify(&base).await {
             Ok(me) => me,
@@ -121,11 +117,7 @@ pub fn collect_each(
 /// The organization's accounts (or those under `ous`) as `(id, name)`, without reading
 /// them (`org plan`).
 pub fn list_accounts(opts: &Options, ous: &[String]) -> Result<Vec<(String, Option<String>)>> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Collection(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
+    super::runtime()?.block_on(async {
         let base = load_sdk(opts).await;
         Ok(list(&Client::new(&base), ous).await?.into_iter().map(|m| (m.id, m.name)).collect())
     })

@@ -165,12 +165,6 @@ impl Analyzer for UntrustedAccess {
         false
     }
 
-    /// The trusted set is not part of the facts: the same facts may still be judged
-    /// differently, so each side is evaluated.
-    fn same_on_both_sides(&self, _baseline: &View, _current: &View, diff: &ResourceDiff) -> bool {
-        diff.change == crate::diff::Change::Unchanged
-    }
-
     fn check(&self, view: &View) -> Vec<Hit> {
         let untrusted: Vec<(String, ForeignGrant)> = foreign_grants(view)
             .into_iter()
