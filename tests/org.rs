@@ -151,6 +151,18 @@ fn an_organization_is_scanned_account_by_account_and_fails_closed_per_account() 
     let undocumented: Vec<&String> =
         called.iter().filter(|a| !org_policy.contains(*a) && !member_policy.contains(*a)).collect();
     assert!(undocumented.is_empty(), "called but in neither policy: {undocumented:?}");
+    // A grant to another account of the organization: new access, from a trusted account.
+    let findings = report["findings"].as_array().unwrap();
+    let shared = findings
+        .iter()
+        .find(|f| f["account_id"] == members[3].as_str() && f["rule_id"] == "DS-PUB-008")
+        .expect("the key shared with member 2");
+    assert!(shared["message"].as_str().unwrap().contains(&format!("account {} (kms:Decrypt", members[2])), "{shared}");
+    assert!(shared["message"].as_str().unwrap().contains("a trusted account"), "{shared}");
+    assert!(
+        !findings.iter().any(|f| f["account_id"] == members[3].as_str() && f["rule_id"] == "DS-PUB-009"),
+        "the organization's accounts are trusted"
+    );
     let markdown = std::fs::read_to_string(t.join("org.md")).unwrap();
     assert!(markdown.starts_with("# driftscan organization report"), "{markdown}");
     assert!(markdown.contains("**FAILED**"), "{markdown}");

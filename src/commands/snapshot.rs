@@ -37,8 +37,7 @@ fn run_org(args: SnapshotArgs, ui: Ui) -> Result<u8> {
     let (mut written, mut partial, mut failed) = (0, 0, Vec::new());
     accounts::for_each(&source, ui, &mut |arrival| {
         match arrival.snapshot {
-            Ok(mut snapshot) => {
-                snapshot.meta.account_name = arrival.name;
+            Ok(snapshot) => {
                 snapshot.save(&dir.join(format!("{}.json", arrival.account_id)))?;
                 written += 1;
                 if !snapshot.meta.collection_gaps.is_empty() {

@@ -239,6 +239,7 @@ pub(crate) async fn collect_account(
             caller_arn,
             collection_gaps: gaps,
             account_name: None,
+            organization_accounts: Vec::new(),
         },
         iam,
         s3,

@@ -68,7 +68,12 @@ pub fn collect_each(
             Err(Identify::Failed(e)) => return Err(super::identity_error(&base, e.as_ref()).await),
             Err(Identify::NoAccount) => return Err(super::no_account_error()),
         };
-        let members = list(&Client::new(&base), &selection.ous).await?;
+        // The whole organization (its accounts are trusted in every account's scan), then
+        // the accounts this run reads.
+        let client = Client::new(&base);
+        let all = list_all(&client).await?;
+        let organization: Arc<Vec<String>> = Arc::new(all.iter().map(|m| m.id.clone()).collect());
+        let members = if selection.ous.is_empty() { all } else { list_under(&client, &selection.ous).await? };
         let members: Vec<Member> = members.into_iter().filter(|m| keep(&m.id)).collect();
         tracing::info!(accounts = members.len(), "organization accounts selected");
         // One bar for the organization on a terminal (per-service spinners of many accounts
@@ -89,11 +94,17 @@ pub fn collect_each(
         let shared = Arc::new((base, me.account_id.clone(), me.partition.clone(), opts.clone(), selection.clone()));
         let mut arrivals = stream::iter(members)
             .map(|member| {
-                let (shared, permits) = (shared.clone(), permits.clone());
+                let (shared, permits, organization) = (shared.clone(), permits.clone(), organization.clone());
                 // Spawned: accounts are read on the runtime's workers while `each` scans.
                 tokio::spawn(async move {
                     let (base, own, partition, opts, selection) = &*shared;
-                    let snapshot = read_member(base, own, partition, &member, opts, selection, permits).await;
+                    let snapshot = read_member(base, own, partition, &member, opts, selection, permits).await.map(
+                        |mut snapshot| {
+                            snapshot.meta.account_name = member.name.clone();
+                            snapshot.meta.organization_accounts = organization.to_vec();
+                            snapshot
+                        },
+                    );
                     Collected { account_id: member.id, name: member.name, snapshot }
                 })
             })
@@ -125,42 +136,49 @@ pub fn list_accounts(opts: &Options, ous: &[String]) -> Result<Vec<(String, Opti
 
 /// Every account of the organization, or of the given OUs (nested ones included).
 async fn list(client: &Client, ous: &[String]) -> Result<Vec<Member>> {
+    if ous.is_empty() { list_all(client).await } else { list_under(client, ous).await }
+}
+
+fn member(a: &aws_sdk_organizations::types::Account) -> Option<Member> {
+    let id = a.id()?;
+    #[allow(deprecated)] // `Status` is what the API and emulators answer today; `State` is newer
+    let status = a.status().map(|s| s.as_str().to_string()).unwrap_or_else(|| "ACTIVE".into());
+    Some(Member { id: id.to_string(), name: a.name().map(str::to_string), status })
+}
+
+/// Every account of the organization, sorted.
+async fn list_all(client: &Client) -> Result<Vec<Member>> {
+    let mut found = Vec::new();
+    let mut pages = client.list_accounts().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| cannot_list(&format!("organizations:ListAccounts: {}", describe(&e))))?;
+        found.extend(page.accounts().iter().filter_map(member));
+    }
+    // A member account's credentials list nothing (some emulators) rather than fail.
+    if found.is_empty() {
+        return Err(cannot_list("organizations:ListAccounts listed no account"));
+    }
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(found)
+}
+
+/// The accounts under `ous` and their nested OUs, sorted.
+async fn list_under(client: &Client, ous: &[String]) -> Result<Vec<Member>> {
     let mut found: BTreeMap<String, Member> = BTreeMap::new();
-    let mut add = |accounts: &[aws_sdk_organizations::types::Account]| {
-        for a in accounts {
-            let Some(id) = a.id() else { continue };
-            #[allow(deprecated)] // `Status` is what the API and emulators answer today; `State` is newer
-            let status = a.status().map(|s| s.as_str().to_string()).unwrap_or_else(|| "ACTIVE".into());
-            found.insert(id.to_string(), Member { id: id.to_string(), name: a.name().map(str::to_string), status });
-        }
-    };
-    if ous.is_empty() {
-        let mut pages = client.list_accounts().into_paginator().send();
+    let mut parents: Vec<String> = ous.to_vec();
+    while let Some(parent) = parents.pop() {
+        let mut pages = client.list_accounts_for_parent().parent_id(&parent).into_paginator().send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| cannot_list(&format!("organizations:ListAccounts: {}", describe(&e))))?;
-            add(page.accounts());
+            let page = page
+                .map_err(|e| cannot_list(&format!("organizations:ListAccountsForParent {parent}: {}", describe(&e))))?;
+            found.extend(page.accounts().iter().filter_map(member).map(|m| (m.id.clone(), m)));
         }
-        // A member account's credentials list nothing (some emulators) rather than fail.
-        if found.is_empty() {
-            return Err(cannot_list("organizations:ListAccounts listed no account"));
-        }
-    } else {
-        let mut parents: Vec<String> = ous.to_vec();
-        while let Some(parent) = parents.pop() {
-            let mut pages = client.list_accounts_for_parent().parent_id(&parent).into_paginator().send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| {
-                    cannot_list(&format!("organizations:ListAccountsForParent {parent}: {}", describe(&e)))
-                })?;
-                add(page.accounts());
-            }
-            let mut children = client.list_organizational_units_for_parent().parent_id(&parent).into_paginator().send();
-            while let Some(page) = children.next().await {
-                let page = page.map_err(|e| {
-                    cannot_list(&format!("organizations:ListOrganizationalUnitsForParent {parent}: {}", describe(&e)))
-                })?;
-                parents.extend(page.organizational_units().iter().filter_map(|ou| ou.id().map(str::to_string)));
-            }
+        let mut children = client.list_organizational_units_for_parent().parent_id(&parent).into_paginator().send();
+        while let Some(page) = children.next().await {
+            let page = page.map_err(|e| {
+                cannot_list(&format!("organizations:ListOrganizationalUnitsForParent {parent}: {}", describe(&e)))
+            })?;
+            parents.extend(page.organizational_units().iter().filter_map(|ou| ou.id().map(str::to_string)));
         }
     }
     Ok(found.into_values().collect())

@@ -26,7 +26,8 @@ pub struct Settings {
     /// apply (findings still point into `baselines_dir`, where the baseline would go).
     pub use_baseline: bool,
     /// Accounts access may be granted to without a finding of the untrusted-access rule
-    /// (`--trusted-account`, `trusted_accounts` in driftscan.toml).
+    /// (`--trusted-account`, `trusted_accounts` in driftscan.toml); the accounts of the
+    /// snapshot's organization join them.
     pub trusted_accounts: BTreeSet<String>,
 }
 
@@ -77,8 +78,10 @@ impl AccountScan {
     /// suppresses what they cover, adds a finding per expired exception (whether or not
     /// `rules` holds the expiry rule), records the stale ones. Findings end sorted.
     pub fn evaluate(&mut self, settings: &Settings, rules: &[Rule]) -> Result<()> {
-        let mut findings =
-            rules::engine::evaluate(rules, &self.baselines, &self.current, &self.diffs, &settings.trusted_accounts);
+        // The organization's own accounts are trusted as the configured ones are.
+        let mut trusted = settings.trusted_accounts.clone();
+        trusted.extend(self.current.meta.organization_accounts.iter().cloned());
+        let mut findings = rules::engine::evaluate(rules, &self.baselines, &self.current, &self.diffs, &trusted);
         if settings.use_baseline {
             let exceptions = exceptions::load(self.baselines.account_dir(), rules, &settings.source_root)?;
             let builtin;

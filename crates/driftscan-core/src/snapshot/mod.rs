@@ -55,6 +55,10 @@ pub struct Meta {
     /// The account's name in its AWS Organization (snapshots of `--org` runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
+    /// Every account of its AWS Organization, sorted (snapshots of `--org` runs): access
+    /// granted to them is not access outside the trusted set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub organization_accounts: Vec<String>,
 }
 
 /// Data that could not be collected. A gap is reported, never taken for "no resources".

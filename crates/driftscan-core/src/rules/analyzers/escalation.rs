@@ -347,6 +347,7 @@ mod tests {
             caller_arn: String::new(),
             collection_gaps: Vec::new(),
             account_name: None,
+            organization_accounts: Vec::new(),
         })
     }
 
