@@ -31,7 +31,7 @@ fn every_planted_drift_is_found_as_new() {
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| l.split_once('\t').expect("rule<TAB>resource"))
         .collect();
-    assert_eq!(expected.len(), 28, "the demo plants 28 drifts");
+    assert_eq!(expected.len(), 33, "the demo plants 33 drifts");
     for (rule, resource) in expected {
         assert!(
             new.contains(&(rule.to_string(), resource.to_string())),

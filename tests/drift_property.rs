@@ -28,6 +28,10 @@ fn section(kind: ResourceType) -> (&'static str, &'static str) {
         ResourceType::DynamodbTable => ("dynamodb", "tables"),
         ResourceType::KmsKey => ("kms", "keys"),
         ResourceType::ConfigRecorder => ("config", "recorders"),
+        ResourceType::OrgRoot => ("organizations", "roots"),
+        ResourceType::OrgUnit => ("organizations", "units"),
+        ResourceType::OrgAccount => ("organizations", "accounts"),
+        ResourceType::Scp => ("organizations", "policies"),
     }
 }
 

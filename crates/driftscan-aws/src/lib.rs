@@ -11,6 +11,7 @@ mod dynamodb;
 mod iam;
 mod kms;
 pub mod org;
+mod organizations;
 mod rds;
 mod s3;
 
@@ -162,7 +163,7 @@ pub async fn collect(opts: &Options) -> Result<Snapshot> {
         Err(Identify::NoAccount) => return Err(no_account_error()),
     };
     let permits = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-    collect_account(sdk, identity, opts, permits, Progress::new(opts.progress)).await
+    collect_account(sdk, identity, opts, permits, Progress::new(opts.progress), false).await
 }
 
 /// Who the credentials are: account id, caller ARN, partition.
@@ -193,13 +194,15 @@ pub(crate) fn no_account_error() -> Error {
 }
 
 /// Reads one identified account with `sdk`'s credentials, its calls limited by `permits`
-/// (shared by every account of an organization's run).
+/// (shared by every account of an organization's run), and with `organization` the
+/// organization it lists (its management account or delegated administrator).
 pub(crate) async fn collect_account(
     sdk: SdkConfig,
     identity: Identity,
     opts: &Options,
     permits: Arc<Semaphore>,
     progress: Progress,
+    organization: bool,
 ) -> Result<Snapshot> {
     let Identity { account_id, caller_arn, partition } = identity;
     let ctx = Arc::new(Ctx {
@@ -214,13 +217,20 @@ pub(crate) async fn collect_account(
     });
     let regions = resolve_regions(&ctx, opts).await?;
 
-    let (iam, s3, rds, dynamodb, kms, config) = tokio::join!(
+    let (iam, s3, rds, dynamodb, kms, config, organizations) = tokio::join!(
         ctx.progress.track(Service::Iam, iam::collect(&ctx)),
         ctx.progress.track(Service::S3, s3::collect(&ctx)),
         ctx.progress.track(Service::Rds, rds::collect(&ctx, &regions)),
         ctx.progress.track(Service::Dynamodb, dynamodb::collect(&ctx, &regions)),
         ctx.progress.track(Service::Kms, kms::collect(&ctx, &regions)),
         ctx.progress.track(Service::Config, config::collect(&ctx, &regions)),
+        async {
+            if organization {
+                ctx.progress.track(Service::Organizations, organizations::collect(&ctx)).await
+            } else {
+                Default::default()
+            }
+        },
     );
     ctx.progress.clear();
     let calls: Vec<String> = ctx.calls.iter().map(|(s, n)| format!("{s}={}", n.load(Ordering::Relaxed))).collect();
@@ -247,6 +257,7 @@ pub(crate) async fn collect_account(
         dynamodb,
         kms,
         config,
+        organizations,
     })
 }
 

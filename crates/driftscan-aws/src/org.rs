@@ -223,5 +223,7 @@ async fn read_member(
     if identity.account_id != member.id {
         return Err(format!("{via} gave credentials of account {}, not of {}", identity.account_id, member.id));
     }
-    collect_account(sdk, identity, opts, permits, Progress::new(false)).await.map_err(|e| e.to_string())
+    // The account that lists the organization also reads the organization itself.
+    let organization = member.id == own_account;
+    collect_account(sdk, identity, opts, permits, Progress::new(false), organization).await.map_err(|e| e.to_string())
 }

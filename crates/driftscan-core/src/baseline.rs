@@ -207,7 +207,8 @@ fn other_accounts(dir: &Path) -> Vec<String> {
 }
 
 /// The canonical baseline text of every service for these resources (services
-/// without resources get `{}`, so "none" is recorded explicitly).
+/// without resources get `{}`, so "none" is recorded explicitly; the organization only
+/// where it was read, in the baselines of the account that lists it).
 pub fn render<'a>(resources: impl IntoIterator<Item = (ResourceType, &'a str, Value)>) -> BTreeMap<Service, String> {
     let mut per_service: BTreeMap<Service, BTreeMap<&str, Value>> =
         Service::VARIANTS.iter().copied().map(|s| (s, BTreeMap::new())).collect();
@@ -218,6 +219,7 @@ pub fn render<'a>(resources: impl IntoIterator<Item = (ResourceType, &'a str, Va
     }
     per_service
         .into_iter()
+        .filter(|(service, entries)| *service != Service::Organizations || !entries.is_empty())
         .map(|(service, entries)| {
             let mut text = serde_json::to_string_pretty(&entries).expect("values serialize");
             text.push('\n');

@@ -44,6 +44,8 @@ pub fn diff(baseline: &Snapshot, current: &Snapshot) -> Vec<ResourceDiff> {
         pairs.entry((kind, id.to_string())).or_default().1 = Some(v);
     }
     let gaps = &current.meta.collection_gaps;
+    // Only `--org` runs read the organization: any other run leaves it as it was.
+    let organization_read = !current.organizations.is_empty();
     pairs
         .into_iter()
         .collect::<Vec<_>>()
@@ -51,6 +53,9 @@ pub fn diff(baseline: &Snapshot, current: &Snapshot) -> Vec<ResourceDiff> {
         .map(|((resource_type, id), (baseline, current))| {
             let change = match (&baseline, &current) {
                 (None, Some(_)) => Change::Added,
+                (Some(_), None) if resource_type.service() == Service::Organizations && !organization_read => {
+                    Change::Uncollected
+                }
                 (Some(b), None) if uncollected(gaps, resource_type.service(), b) => Change::Uncollected,
                 (Some(_), None) => Change::Removed,
                 (Some(b), Some(c)) => {

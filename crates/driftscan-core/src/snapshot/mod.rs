@@ -7,6 +7,7 @@ pub mod credential_report;
 pub mod dynamodb;
 pub mod iam;
 pub mod kms;
+pub mod organizations;
 pub mod policy;
 pub mod rds;
 pub mod s3;
@@ -23,6 +24,7 @@ pub use config::*;
 pub use dynamodb::*;
 pub use iam::*;
 pub use kms::*;
+pub use organizations::*;
 pub use rds::*;
 pub use s3::*;
 
@@ -40,6 +42,9 @@ pub struct Snapshot {
     pub dynamodb: DynamoDbFacts,
     pub kms: KmsFacts,
     pub config: ConfigFacts,
+    /// The organization, in the snapshot of the account an `--org` run listed it with.
+    #[serde(default, skip_serializing_if = "OrganizationsFacts::is_empty")]
+    pub organizations: OrganizationsFacts,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +110,7 @@ pub enum Service {
     Dynamodb,
     Kms,
     Config,
+    Organizations,
 }
 
 impl Service {
@@ -190,6 +196,10 @@ resource_kinds! {
     DynamodbTable(DynamoDbTable) = "dynamodb_table", Dynamodb, dynamodb.tables;
     KmsKey(KmsKey) = "kms_key", Kms, kms.keys;
     ConfigRecorder(ConfigRecorder) = "config_recorder", Config, config.recorders;
+    OrgRoot(OrgRoot) = "org_root", Organizations, organizations.roots;
+    OrgUnit(OrgUnit) = "org_unit", Organizations, organizations.units;
+    OrgAccount(OrgAccount) = "org_account", Organizations, organizations.accounts;
+    Scp(Scp) = "scp", Organizations, organizations.policies;
 }
 
 impl ResourceType {
@@ -277,6 +287,7 @@ impl Snapshot {
             dynamodb: Default::default(),
             kms: Default::default(),
             config: Default::default(),
+            organizations: Default::default(),
         }
     }
 
@@ -348,6 +359,11 @@ pub fn check_resource_id(kind: ResourceType, id: &str, account_id: &str) -> Opti
         return Some(format!("{kind} key `{id}` is not an ARN"));
     }
     let account = parts[4];
+    // Organization resources are named by the management account, which need not be the
+    // account that read them (a delegated administrator).
+    if kind.service() == Service::Organizations {
+        return (parts[2] != "organizations").then(|| format!("{kind} key `{id}` is not an AWS Organizations ARN"));
+    }
     if !account.is_empty() && account != "aws" && account != account_id {
         return Some(format!("{kind} `{id}` belongs to account {account}, not to account {account_id}"));
     }

@@ -11,6 +11,7 @@ mod encryption;
 pub mod escalation;
 mod exposure;
 mod foreign;
+mod organization;
 mod password;
 pub mod policy_eval;
 mod privilege;
@@ -137,6 +138,11 @@ pub fn build(name: &str, params: &toml::Table, kinds: &[ResourceType]) -> Result
         "kms_open_key_policy" => simple(&[KmsKey], Box::new(exposure::KmsOpenKeyPolicy)),
         "new_foreign_access" => simple(&[S3Bucket, KmsKey], Box::new(foreign::NewForeignAccess)),
         "untrusted_access" => simple(&[S3Bucket, KmsKey], Box::new(foreign::UntrustedAccess)),
+        "account_joined" => simple(&[OrgAccount], Box::new(organization::AccountJoined)),
+        "account_left" => simple(&[OrgAccount], Box::new(organization::AccountLeft)),
+        "scp_detached" => simple(&[Scp], Box::new(organization::ScpDetached)),
+        "scp_weakened" => simple(&[Scp], Box::new(organization::ScpWeakened)),
+        "guardrails_lost_by_move" => simple(&[OrgAccount, OrgUnit], Box::new(organization::GuardrailsLostByMove)),
         // Its findings come from the exceptions file (crate::exceptions), not from resources.
         "exception_expired" => simple(&[Account], Box::new(ExceptionExpired)),
         "ranked_downgrade" => Ok(Box::new(ranked::RankedDowngrade::from_params(params, kinds)?)),
@@ -174,11 +180,14 @@ fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
 /// Every analyzer a rule file can name.
 pub const ANALYZERS: &[&str] = &[
     "access_keys",
+    "account_joined",
+    "account_left",
     "admin_access",
     "changed_fields",
     "console_unused",
     "dynamodb_key_downgrade",
     "exception_expired",
+    "guardrails_lost_by_move",
     "insecure_transport_allowed",
     "key_in_use_unusable",
     "kms_open_key_policy",
@@ -190,6 +199,8 @@ pub const ANALYZERS: &[&str] = &[
     "public_bucket",
     "ranked_downgrade",
     "risky_trust",
+    "scp_detached",
+    "scp_weakened",
     "snapshot_shared_new_account",
     "trust_new_principal",
     "untrusted_access",
