@@ -125,9 +125,27 @@ fn an_organization_is_scanned_account_by_account_and_fails_closed_per_account() 
             "{rule} on {resource} in {account} missing: {new:?}"
         );
     }
-    // Each account has its own drift and only it.
+    // The organization itself, read from the management account: a guardrail detached, one
+    // weakened, a member moved out from under the two left on Production.
+    let findings = report["findings"].as_array().unwrap();
+    let org_finding = |rule: &str| -> String {
+        let found: Vec<&Value> =
+            findings.iter().filter(|f| f["account_id"] == management.as_str() && f["rule_id"] == rule).collect();
+        assert_eq!(found.len(), 1, "{rule}: {found:?}");
+        assert_eq!(found[0]["baseline_state"], "new");
+        found[0]["message"].as_str().unwrap().to_string()
+    };
+    assert!(org_finding("DS-ORG-003").contains("(ProtectTrail) was detached: it no longer applies to Production"));
+    assert!(org_finding("DS-ORG-004").contains("(DenyLeave) was weakened"));
+    let moved = org_finding("DS-ORG-006");
+    assert!(moved.contains(&format!("acme-member-1 ({})", members[1])) && moved.contains("RegionLock"), "{moved}");
+    assert!(!moved.contains("ProtectTrail"), "detached before the move: {moved}");
+    // Each account has its own drift and only it (the organization's is the management account's).
     let drifted: BTreeSet<&String> = new.iter().map(|(a, _, _)| a).collect();
-    assert_eq!(drifted, members[..4].iter().collect(), "{new:?}");
+    assert_eq!(drifted, members[..4].iter().chain([&management]).collect(), "{new:?}");
+    let management_rules: BTreeSet<&str> =
+        new.iter().filter(|(a, _, _)| *a == management).map(|(_, r, _)| r.as_str()).collect();
+    assert_eq!(management_rules, ["DS-ORG-003", "DS-ORG-004", "DS-ORG-006"].into(), "{new:?}");
     for (account, rule, _) in &expected {
         let others: Vec<_> = new.iter().filter(|(a, r, _)| r == rule && a != *account).collect();
         assert!(others.is_empty(), "{rule} leaked into {others:?}");
@@ -152,7 +170,6 @@ fn an_organization_is_scanned_account_by_account_and_fails_closed_per_account() 
         called.iter().filter(|a| !org_policy.contains(*a) && !member_policy.contains(*a)).collect();
     assert!(undocumented.is_empty(), "called but in neither policy: {undocumented:?}");
     // A grant to another account of the organization: new access, from a trusted account.
-    let findings = report["findings"].as_array().unwrap();
     let shared = findings
         .iter()
         .find(|f| f["account_id"] == members[3].as_str() && f["rule_id"] == "DS-PUB-008")

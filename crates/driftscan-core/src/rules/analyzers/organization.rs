@@ -238,7 +238,8 @@ fn condition_covers(wide: &Statement, narrow: &Statement) -> bool {
     })
 }
 
-/// An account or OU moved to another parent where fewer guardrail SCPs apply to it.
+/// An account or OU moved to another parent where fewer guardrail SCPs apply to it than
+/// at its old parent.
 #[derive(Debug)]
 pub struct GuardrailsLostByMove;
 
@@ -253,8 +254,15 @@ impl Analyzer for GuardrailsLostByMove {
         if was == is {
             return Vec::new();
         }
-        let now: BTreeSet<&str> = guardrails_in_effect(c.facts, &target).into_iter().map(|(arn, _)| arn).collect();
-        let lost: Vec<&str> = guardrails_in_effect(b.facts, &target)
+        // What the move itself cost: the guardrails of the old place as it is now (a guardrail
+        // detached from it meanwhile is its own finding), less those of the new place.
+        let now: BTreeSet<&str> = guardrails_in_effect(c.facts, &is).into_iter().map(|(arn, _)| arn).collect();
+        let old_place = if org(c).parent_of(&was).is_some() || org(c).roots.values().any(|r| r.id == was) {
+            c.facts
+        } else {
+            b.facts
+        };
+        let lost: Vec<&str> = guardrails_in_effect(old_place, &was)
             .into_iter()
             .filter(|(arn, _)| !now.contains(arn))
             .map(|(_, name)| name)
