@@ -3,7 +3,7 @@
 many synthetic accounts. Loopback only; prints figures, asserts nothing.
 
     org.py --driftscan target/debug/driftscan --python .venv/bin/python [--members 20]
-           [--accounts 50 --resources 2000] [--out target/bench/org]
+           [--offline 50x2000,1000x100] [--skip-live] [--out target/bench/org]
 
 Live: moto with a management account and MEMBERS members (fixtures/moto/seed.py org), each
 seeded like the end-to-end account; `driftscan snapshot --org` is timed against the
@@ -104,11 +104,11 @@ print({calls} / (time.perf_counter() - started))
     return float(subprocess.run([python, "-c", script], check=True, capture_output=True, text=True).stdout)
 
 
-def offline(args):
-    out = os.path.join(args.out, "offline")
+def offline(args, accounts, resources):
+    out = os.path.join(args.out, f"offline-{accounts}x{resources}")
     shutil.rmtree(out, ignore_errors=True)
     synth = os.path.join(out, "synth")
-    subprocess.run([sys.executable, os.path.join(HERE, "synth.py"), "--resources", str(args.resources), "--out", synth],
+    subprocess.run([sys.executable, os.path.join(HERE, "synth.py"), "--resources", str(resources), "--out", synth],
                    check=True, capture_output=True)
     with open(os.path.join(synth, "base.json")) as f:
         base = f.read()
@@ -117,7 +117,7 @@ def offline(args):
     approved, today = os.path.join(out, "approved"), os.path.join(out, "today")
     os.makedirs(approved)
     os.makedirs(today)
-    for i in range(args.accounts):
+    for i in range(accounts):
         account = f"{200000000000 + i * 7919:012d}"
         for text, folder in ((base, approved), (drifted, today)):
             with open(os.path.join(folder, f"{account}.json"), "w") as f:
@@ -132,10 +132,11 @@ def offline(args):
     if code != 0:
         sys.exit(f"scan --snapshot DIR failed ({code}): {log[-2000:]}")
     size = os.path.getsize(os.path.join(today, one)) / 2**20
-    print(f"offline: {args.accounts} accounts x {args.resources} resources ({size:.1f} MB of snapshot each)")
+    print(f"offline: {accounts} accounts x {resources} resources ({size:.2f} MB of snapshot each)")
     print(f"  one account alone:  wall {single_wall:.2f} s, peak {single_peak:.0f} MiB")
-    print(f"  all {args.accounts} accounts:    wall {wall:.2f} s, peak {peak:.0f} MiB "
-          f"({peak / single_peak:.1f}x the single account's peak, for {args.accounts}x the data)")
+    print(f"  all {accounts} accounts:    wall {wall:.2f} s, peak {peak:.0f} MiB "
+          f"({peak / single_peak:.1f}x the single account's peak, for {accounts}x the data)")
+    shutil.rmtree(out, ignore_errors=True)
 
 
 def main():
@@ -144,13 +145,17 @@ def main():
     ap.add_argument("--python", required=True)
     ap.add_argument("--members", type=int, default=20)
     ap.add_argument("--runs", type=int, default=2)
-    ap.add_argument("--accounts", type=int, default=50)
-    ap.add_argument("--resources", type=int, default=2000)
+    ap.add_argument("--offline", default="50x2000,1000x100",
+                    help="offline organizations scanned from a snapshot directory: ACCOUNTSxRESOURCES,...")
+    ap.add_argument("--skip-live", action="store_true", help="only the offline figures")
     ap.add_argument("--out", default="target/bench/org")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    live(args)
-    offline(args)
+    if not args.skip_live:
+        live(args)
+    for shape in args.offline.split(","):
+        accounts, resources = (int(n) for n in shape.split("x"))
+        offline(args, accounts, resources)
 
 
 if __name__ == "__main__":

@@ -98,6 +98,21 @@ fn color_enabled(when: ColorWhen) -> bool {
     }
 }
 
+/// Streams a report of many accounts, piece by piece, to `path` (atomically) or stdout.
+fn write_streamed(
+    path: Option<&std::path::Path>,
+    render: impl FnOnce(&mut driftscan_core::report::Sink) -> Result<()>,
+) -> Result<()> {
+    match path {
+        Some(path) => {
+            let mut file = driftscan_core::output::AtomicFile::create(path)?;
+            render(&mut |piece| file.write_all(piece.as_bytes()).map_err(|e| Error::io(path, e)))?;
+            file.commit()
+        }
+        None => render(&mut |piece| print(piece)),
+    }
+}
+
 fn print(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {

@@ -6,10 +6,9 @@ use std::fmt::Write;
 
 use driftscan_core::error::{Error, Result};
 use driftscan_core::org::{OrgResult, shard_of};
-use driftscan_core::output::write_atomic;
 use driftscan_core::report::{self, Format};
 
-use super::{Ui, accounts, exit, print};
+use super::{Ui, accounts, exit, print, write_streamed};
 use crate::cli::{OrgPlanArgs, PlanFormat, ReportMergeArgs};
 
 pub fn plan(args: OrgPlanArgs, ui: Ui) -> Result<u8> {
@@ -85,11 +84,7 @@ pub fn merge(args: ReportMergeArgs) -> Result<u8> {
             all.push(account);
         }
     }
-    let org = OrgResult::new(all);
-    let text = report::render_org(args.format, &org, &[], false)?;
-    match &args.output {
-        Some(path) => write_atomic(path, text.as_bytes())?,
-        None => print(&text)?,
-    }
+    let org = OrgResult::new(all)?;
+    write_streamed(args.output.as_deref(), |sink| report::render_org(args.format, &org, &[], false, sink))?;
     Ok(exit::OK)
 }

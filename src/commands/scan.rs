@@ -8,7 +8,7 @@ use driftscan_core::pipeline::AccountScan;
 use driftscan_core::report::{self, Format};
 use driftscan_core::rules;
 
-use super::{Ui, accounts, exit, load_current, print};
+use super::{Ui, accounts, exit, load_current, print, write_streamed};
 use crate::cli::ScanArgs;
 
 pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
@@ -71,45 +71,44 @@ pub fn scan_exit_code(result: &ScanResult, threshold: Option<Severity>) -> u8 {
 }
 
 /// Many accounts: each scanned against its own baselines (`baselines/<account-id>/`) as it
-/// arrives and kept only as its findings; then one report for all of them.
+/// arrives and kept only as its summary (the rest waits on disk); then the reports, written
+/// one account at a time.
 fn run_many(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let rules = rules::load_catalog(&args.rules_dirs)?;
     let settings = args.baseline_dir.settings(!args.no_baseline)?;
-    let mut reports = Vec::new();
+    let mut org = OrgResult::empty()?;
+    // Only the Markdown and HTML reports show what drifted; the others need the findings.
+    let keep_drift = matches!(args.format, Format::Markdown | Format::Html);
     accounts::for_each(&args.source, ui, &mut |arrival| {
         let report = match arrival.snapshot {
             Ok(current) => {
                 let scan = AccountScan::run(current, &settings, &rules)?;
-                AccountReport::scanned(arrival.name, scan.result, scan.diffs)
+                AccountReport::scanned(arrival.name, scan.result, if keep_drift { scan.diffs } else { Vec::new() })
             }
             Err(error) => AccountReport::failed(arrival.account_id, arrival.name, error),
         };
         if !ui.quiet && report.status == AccountStatus::Failed {
             eprintln!("account {} FAILED: {}", report.account_id, report.error.as_deref().unwrap_or_default());
         }
-        reports.push(report);
-        Ok(())
+        org.add(report)
     })?;
-    let org = OrgResult::new(reports);
     if let Some(dir) = &args.sarif_dir {
-        write_sarif_dir(dir, &report::sarif::render_org(&org, &rules))?;
+        write_sarif_dir(dir, &report::sarif::OrgFiles::plan(&org, &rules)?)?;
     }
     if let Some(path) = &args.sarif {
-        write_atomic(path, report::render_org(Format::Sarif, &org, &rules, false)?.as_bytes())?;
+        write_streamed(Some(path), |sink| report::render_org(Format::Sarif, &org, &rules, false, sink))?;
     }
     if let Some(path) = &args.json {
-        write_atomic(path, report::render_org(Format::Json, &org, &rules, false)?.as_bytes())?;
+        write_streamed(Some(path), |sink| report::render_org(Format::Json, &org, &rules, false, sink))?;
     }
-    match &args.output {
-        Some(path) => write_atomic(path, report::render_org(args.format, &org, &rules, false)?.as_bytes())?,
-        None => print(&report::render_org(args.format, &org, &rules, color && args.format == Format::Text)?)?,
-    }
+    let color = color && args.format == Format::Text && args.output.is_none();
+    write_streamed(args.output.as_deref(), |sink| report::render_org(args.format, &org, &rules, color, sink))?;
     Ok(org_exit_code(&org, args.fail_on.threshold()))
 }
 
 /// `driftscan-001.sarif`, … in `dir`; older files of that pattern are removed, so that an
 /// upload of the directory never takes a stale account along.
-fn write_sarif_dir(dir: &std::path::Path, files: &[String]) -> Result<()> {
+fn write_sarif_dir(dir: &std::path::Path, files: &report::sarif::OrgFiles) -> Result<()> {
     use driftscan_core::error::Error;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
@@ -119,8 +118,9 @@ fn write_sarif_dir(dir: &std::path::Path, files: &[String]) -> Result<()> {
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         }
     }
-    for (i, text) in files.iter().enumerate() {
-        write_atomic(&dir.join(format!("driftscan-{:03}.sarif", i + 1)), text.as_bytes())?;
+    for i in 0..files.len() {
+        let path = dir.join(format!("driftscan-{:03}.sarif", i + 1));
+        write_streamed(Some(&path), |sink| files.write(i, sink))?;
     }
     Ok(())
 }
@@ -128,10 +128,9 @@ fn write_sarif_dir(dir: &std::path::Path, files: &[String]) -> Result<()> {
 /// 1 when a finding of any account reaches the threshold; otherwise 3 when an account
 /// failed or was read in part; else 0.
 pub fn org_exit_code(org: &OrgResult, threshold: Option<Severity>) -> u8 {
-    let codes: Vec<u8> = org.results().map(|r| scan_exit_code(r, threshold)).collect();
-    if codes.contains(&exit::FINDINGS) {
+    if org.scanned().any(|a| a.fails_at(threshold)) {
         exit::FINDINGS
-    } else if codes.contains(&exit::INCOMPLETE) || org.failed().next().is_some() {
+    } else if org.scanned().any(|a| !a.collection_gaps.is_empty()) || org.failed().next().is_some() {
         exit::INCOMPLETE
     } else {
         exit::OK

@@ -7,7 +7,7 @@ use similar::TextDiff;
 
 use crate::snapshot::{CollectionGap, ResourceType, Service, Snapshot};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
     Added,
     Removed,
@@ -20,7 +20,7 @@ pub enum Change {
 }
 
 /// One resource on both sides. Values are canonical JSON without volatile fields.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ResourceDiff {
     pub resource_type: ResourceType,
     pub id: String,

@@ -207,7 +207,7 @@ impl Finding {
 }
 
 /// Everything an emitter needs about one scan.
-#[derive(Debug)]
+#[derive(Debug, Serialize, serde::Deserialize)]
 pub struct ScanResult {
     pub account_id: String,
     pub scanned_at: chrono::DateTime<chrono::Utc>,

@@ -1,11 +1,16 @@
 //! An organization's scan: one [`crate::pipeline::AccountScan`] per account, each kept as
-//! its findings and status once scanned (its facts and baselines are released), so that
-//! memory follows the largest account, not the sum.
+//! its summary once scanned (its facts and baselines are released, its findings and drift
+//! spooled to disk until the reports are written), so that memory follows the largest
+//! account, not the sum.
+
+use std::io::Write;
 
 use serde::Serialize;
 
 use crate::diff::{Change, ResourceDiff};
-use crate::findings::{ScanResult, Severity};
+use crate::error::{Error, Result};
+use crate::findings::{ScanResult, Severity, StaleException};
+use crate::snapshot::CollectionGap;
 use strum::VariantArray;
 
 /// How far an account could be read.
@@ -74,36 +79,134 @@ impl AccountReport {
     }
 }
 
-/// Every account of one run (or of merged shard runs), sorted by account id.
-#[derive(Debug, Default)]
+/// What the organization summary needs of one account, kept in memory for the whole run;
+/// the account's findings and drift wait on disk ([`OrgResult`]).
+#[derive(Debug, Clone)]
+pub struct AccountSummary {
+    pub account_id: String,
+    pub name: Option<String>,
+    pub status: AccountStatus,
+    pub error: Option<String>,
+    pub scanned_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub regions: Vec<String>,
+    /// Open findings per severity (all zero for a failed account).
+    pub summary: Vec<(Severity, usize)>,
+    pub collection_gaps: Vec<CollectionGap>,
+    pub stale_exceptions: Vec<StaleException>,
+}
+
+impl AccountSummary {
+    fn of(report: &AccountReport) -> AccountSummary {
+        let result = report.result.as_ref();
+        AccountSummary {
+            account_id: report.account_id.clone(),
+            name: report.name.clone(),
+            status: report.status,
+            error: report.error.clone(),
+            scanned_at: result.map(|r| r.scanned_at),
+            regions: result.map(|r| r.regions.clone()).unwrap_or_default(),
+            summary: report.summary(),
+            collection_gaps: result.map(|r| r.collection_gaps.clone()).unwrap_or_default(),
+            stale_exceptions: result.map(|r| r.stale_exceptions.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// Whether an open finding is at least `threshold`.
+    pub fn fails_at(&self, threshold: Option<Severity>) -> bool {
+        threshold.is_some_and(|t| self.summary.iter().any(|(s, n)| *n > 0 && s.at_least(t)))
+    }
+}
+
+/// What [`OrgResult::each_scanned`] hands over: an account's summary, findings and drift.
+pub type EachScanned<'a> = dyn FnMut(&AccountSummary, &ScanResult, &[ResourceDiff]) -> Result<()> + 'a;
+
+/// What an account's report holds beyond its summary, as spooled.
+#[derive(Serialize, serde::Deserialize)]
+struct Spooled {
+    result: ScanResult,
+    drift: Vec<ResourceDiff>,
+}
+
+/// Every account of one run (or of merged shard runs). Accounts are added as they are
+/// scanned: each keeps its summary in memory and its findings and drift in a private
+/// temporary directory, so that a run's memory follows the largest account, not the sum;
+/// reports read them back one account at a time, in account order.
+#[derive(Debug)]
 pub struct OrgResult {
-    pub accounts: Vec<AccountReport>,
+    /// Sorted by account id.
+    pub accounts: Vec<AccountSummary>,
+    spool: tempfile::TempDir,
 }
 
 impl OrgResult {
-    pub fn new(mut accounts: Vec<AccountReport>) -> OrgResult {
-        accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
-        OrgResult { accounts }
+    pub fn empty() -> Result<OrgResult> {
+        let spool = tempfile::Builder::new()
+            .prefix("driftscan-org-")
+            .tempdir()
+            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        Ok(OrgResult { accounts: Vec::new(), spool })
+    }
+
+    /// These accounts (`report merge`, tests).
+    pub fn new(accounts: Vec<AccountReport>) -> Result<OrgResult> {
+        let mut org = OrgResult::empty()?;
+        for a in accounts {
+            org.add(a)?;
+        }
+        Ok(org)
+    }
+
+    /// Adds an account: its summary stays, the rest goes to disk.
+    pub fn add(&mut self, report: AccountReport) -> Result<()> {
+        let summary = AccountSummary::of(&report);
+        if let Some(result) = report.result {
+            let path = self.spooled_path(&report.account_id);
+            let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+            let mut out = std::io::BufWriter::new(file);
+            serde_json::to_writer(&mut out, &Spooled { result, drift: report.drift })
+                .map_err(|e| Error::io(&path, e.into()))?;
+            out.flush().map_err(|e| Error::io(&path, e))?;
+        }
+        let at = self.accounts.partition_point(|a| a.account_id < summary.account_id);
+        self.accounts.insert(at, summary);
+        Ok(())
+    }
+
+    fn spooled_path(&self, account_id: &str) -> std::path::PathBuf {
+        self.spool.path().join(format!("{account_id}.json"))
+    }
+
+    /// Each scanned account in account order, its findings and drift read back from disk
+    /// and released after `each` returns.
+    pub fn each_scanned(&self, each: &mut EachScanned) -> Result<()> {
+        for a in self.accounts.iter().filter(|a| a.status != AccountStatus::Failed) {
+            let path = self.spooled_path(&a.account_id);
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let spooled: Spooled = serde_json::from_slice(&bytes).map_err(|e| Error::io(&path, e.into()))?;
+            drop(bytes);
+            each(a, &spooled.result, &spooled.drift)?;
+        }
+        Ok(())
     }
 
     /// Open findings per severity over every account.
     pub fn summary(&self) -> Vec<(Severity, usize)> {
         let mut total: Vec<(Severity, usize)> = Severity::VARIANTS.iter().map(|s| (*s, 0)).collect();
         for account in &self.accounts {
-            for (slot, (_, n)) in total.iter_mut().zip(account.summary()) {
+            for (slot, (_, n)) in total.iter_mut().zip(&account.summary) {
                 slot.1 += n;
             }
         }
         total
     }
 
-    pub fn failed(&self) -> impl Iterator<Item = &AccountReport> {
+    pub fn failed(&self) -> impl Iterator<Item = &AccountSummary> {
         self.accounts.iter().filter(|a| a.status == AccountStatus::Failed)
     }
 
-    /// The scanned accounts' results.
-    pub fn results(&self) -> impl Iterator<Item = &ScanResult> {
-        self.accounts.iter().filter_map(|a| a.result.as_ref())
+    /// The accounts that were scanned (in part or in full).
+    pub fn scanned(&self) -> impl Iterator<Item = &AccountSummary> {
+        self.accounts.iter().filter(|a| a.status != AccountStatus::Failed)
     }
 }
 

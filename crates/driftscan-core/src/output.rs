@@ -8,31 +8,83 @@ use std::path::Path;
 use crate::error::{Error, Result};
 
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    // A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is written to, never
-    // replaced: renaming over /dev/null as root would turn it into a regular file.
-    if let Ok(meta) = std::fs::metadata(path)
-        && !meta.is_file()
-        && !meta.is_dir()
-    {
-        let mut out = std::fs::OpenOptions::new().write(true).open(path).map_err(|e| Error::io(path, e))?;
-        return out.write_all(bytes).and_then(|_| out.flush()).map_err(|e| Error::io(path, e));
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    file.commit()
+}
+
+/// A file written piece by piece (a report streamed account by account) that appears
+/// whole at [`AtomicFile::commit`], or not at all if dropped before.
+pub struct AtomicFile {
+    path: std::path::PathBuf,
+    target: Target,
+}
+
+enum Target {
+    /// A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is written to, never
+    /// replaced: renaming over /dev/null as root would turn it into a regular file.
+    Device(std::io::BufWriter<std::fs::File>),
+    Temporary(std::io::BufWriter<tempfile::NamedTempFile>),
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            let out = std::fs::OpenOptions::new().write(true).open(path).map_err(|e| Error::io(path, e))?;
+            return Ok(AtomicFile { path: path.to_path_buf(), target: Target::Device(std::io::BufWriter::new(out)) });
+        }
+        let dir = parent_dir(path);
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let tmp = tempfile::Builder::new().prefix(".driftscan-").tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+        Ok(AtomicFile { path: path.to_path_buf(), target: Target::Temporary(std::io::BufWriter::new(tmp)) })
     }
-    let dir = match path.parent() {
+
+    /// Flushes the file to disk and puts it in place.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        match self.target {
+            Target::Device(mut out) => out.flush().map_err(|e| Error::io(&path, e)),
+            Target::Temporary(out) => {
+                let tmp = out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+                // A replaced file keeps its mode (a report someone made group-readable stays
+                // so); a new one keeps the temporary file's owner-only mode, right for facts
+                // about an account.
+                if let Ok(previous) = std::fs::metadata(&path) {
+                    tmp.as_file().set_permissions(previous.permissions()).map_err(|e| Error::io(&path, e))?;
+                }
+                tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
+                tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+                sync_dir(parent_dir(&path));
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.target {
+            Target::Device(out) => out.write(buf),
+            Target::Temporary(out) => out.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.target {
+            Target::Device(out) => out.flush(),
+            Target::Temporary(out) => out.flush(),
+        }
+    }
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut tmp = tempfile::Builder::new().prefix(".driftscan-").tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    // A replaced file keeps its mode (a report someone made group-readable stays so); a new
-    // one keeps the temporary file's owner-only mode, right for facts about an account.
-    if let Ok(previous) = std::fs::metadata(path) {
-        tmp.as_file().set_permissions(previous.permissions()).map_err(|e| Error::io(path, e))?;
     }
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    sync_dir(dir);
-    Ok(())
 }
 
 /// Makes the rename itself durable. Best effort: some filesystems refuse to sync a

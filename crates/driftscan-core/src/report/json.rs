@@ -45,8 +45,10 @@ pub fn render(result: &ScanResult) -> String {
 }
 
 /// The JSON report of several accounts (an organization): `schema_version: 2`, the per-account
-/// table first, then every finding, gap and stale exception with its `account_id`.
-pub fn render_org(org: &crate::org::OrgResult) -> String {
+/// table first, then every finding, gap and stale exception with its `account_id`. The
+/// findings are handed to the sink one account at a time; the text is the same as that of
+/// the whole document pretty-printed at once.
+pub fn render_org(org: &crate::org::OrgResult, sink: &mut super::Sink) -> crate::error::Result<()> {
     #[derive(Serialize)]
     struct Document<'a> {
         schema_version: u32,
@@ -54,7 +56,7 @@ pub fn render_org(org: &crate::org::OrgResult) -> String {
         accounts: Vec<Account<'a>>,
         summary: serde_json::Map<String, serde_json::Value>,
         collection_gaps: Vec<InAccount<'a, CollectionGap>>,
-        findings: Vec<InAccount<'a, Finding>>,
+        findings: [(); 0],
         stale_exceptions: Vec<InAccount<'a, StaleException>>,
     }
     #[derive(Serialize)]
@@ -68,46 +70,67 @@ pub fn render_org(org: &crate::org::OrgResult) -> String {
         summary: serde_json::Map<String, serde_json::Value>,
         collection_gaps: usize,
     }
-    /// An item of one account, with the account's id first.
-    #[derive(Serialize)]
-    struct InAccount<'a, T: Serialize> {
-        account_id: &'a str,
-        #[serde(flatten)]
-        item: &'a T,
-    }
-    let summary = |s: Vec<(crate::findings::Severity, usize)>| {
-        s.into_iter().map(|(s, n)| (s.as_str().to_string(), serde_json::Value::from(n))).collect()
+    let summary = |s: &[(crate::findings::Severity, usize)]| {
+        s.iter().map(|(s, n)| (s.as_str().to_string(), serde_json::Value::from(*n))).collect()
     };
     let mut doc = Document {
         schema_version: 2,
         tool: Tool { name: "driftscan", version: crate::VERSION },
         accounts: Vec::new(),
-        summary: summary(org.summary()),
+        summary: summary(&org.summary()),
         collection_gaps: Vec::new(),
-        findings: Vec::new(),
+        findings: [],
         stale_exceptions: Vec::new(),
     };
     for a in &org.accounts {
-        let result = a.result.as_ref();
         doc.accounts.push(Account {
             account_id: &a.account_id,
             name: a.name.as_deref(),
             status: a.status.as_str(),
             error: a.error.as_deref(),
-            scanned_at: result.map(|r| r.scanned_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            regions: result.map_or(&[][..], |r| &r.regions),
-            summary: summary(a.summary()),
-            collection_gaps: result.map_or(0, |r| r.collection_gaps.len()),
+            scanned_at: a.scanned_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            regions: &a.regions,
+            summary: summary(&a.summary),
+            collection_gaps: a.collection_gaps.len(),
         });
-        let Some(r) = result else { continue };
         let id = a.account_id.as_str();
-        doc.collection_gaps.extend(r.collection_gaps.iter().map(|item| InAccount { account_id: id, item }));
-        doc.findings.extend(r.findings.iter().map(|item| InAccount { account_id: id, item }));
-        doc.stale_exceptions.extend(r.stale_exceptions.iter().map(|item| InAccount { account_id: id, item }));
+        doc.collection_gaps.extend(a.collection_gaps.iter().map(|item| InAccount { account_id: id, item }));
+        doc.stale_exceptions.extend(a.stale_exceptions.iter().map(|item| InAccount { account_id: id, item }));
     }
-    let mut out = serde_json::to_string_pretty(&doc).expect("findings serialize");
-    out.push('\n');
-    out
+    let mut frame = serde_json::to_string_pretty(&doc).expect("findings serialize");
+    frame.push('\n');
+    const EMPTY: &str = "\n  \"findings\": [],";
+    let at = frame.find(EMPTY).expect("the findings key is in the frame");
+    sink(&frame[..at])?;
+    sink("\n  \"findings\": [")?;
+    let mut first = true;
+    org.each_scanned(&mut |a, r, _| {
+        let mut piece = String::new();
+        for item in &r.findings {
+            piece.push_str(if first { "\n" } else { ",\n" });
+            first = false;
+            let element = serde_json::to_string_pretty(&InAccount { account_id: &a.account_id, item })
+                .expect("findings serialize");
+            for (i, line) in element.lines().enumerate() {
+                if i > 0 {
+                    piece.push('\n');
+                }
+                piece.push_str("    ");
+                piece.push_str(line);
+            }
+        }
+        sink(&piece)
+    })?;
+    sink(if first { "]," } else { "\n  ]," })?;
+    sink(&frame[at + EMPTY.len()..])
+}
+
+/// An item of one account, with the account's id first.
+#[derive(Serialize)]
+struct InAccount<'a, T: Serialize> {
+    account_id: &'a str,
+    #[serde(flatten)]
+    item: &'a T,
 }
 
 /// Reads a JSON report back (either schema: one account, or an organization), as the

@@ -34,22 +34,28 @@ pub fn render(format: Format, result: &ScanResult, rules: &[Rule], diffs: &[Reso
     }
 }
 
-/// Renders several accounts (an organization) in `format`: the organization summary, then
-/// each account. SARIF that needs more than one file (over 20 accounts, or 10 MB) is an
-/// error here: [`sarif::render_org`] gives the files, for `--sarif-dir`.
+/// Where a report of many accounts goes, one piece at a time (the summary, then each
+/// account's part), so that no more than one account's report is ever held in memory.
+pub type Sink<'a> = dyn FnMut(&str) -> crate::error::Result<()> + 'a;
+
+/// Renders several accounts (an organization) in `format` into `sink`: the organization
+/// summary, then each account. SARIF that needs more than one file (over 20 accounts, or
+/// 10 MB) is an error here, before anything is written: [`sarif::OrgFiles`] gives the
+/// files, for `--sarif-dir`.
 pub fn render_org(
     format: Format,
     org: &crate::org::OrgResult,
     rules: &[Rule],
     color: bool,
-) -> crate::error::Result<String> {
-    Ok(match format {
-        Format::Markdown => org::markdown(org),
-        Format::Html => org::html(org, rules),
-        Format::Text => org::text(org, color),
-        Format::Json => json::render_org(org),
+    sink: &mut Sink,
+) -> crate::error::Result<()> {
+    match format {
+        Format::Markdown => org::markdown(org, sink),
+        Format::Html => org::html(org, rules, sink),
+        Format::Text => org::text(org, color, sink),
+        Format::Json => json::render_org(org, sink),
         Format::Sarif => {
-            let mut files = sarif::render_org(org, rules);
+            let files = sarif::OrgFiles::plan(org, rules)?;
             if files.len() > 1 {
                 return Err(crate::error::Error::Usage(format!(
                     "the SARIF of these {} accounts needs {} files (GitHub takes {} runs and {} MB gzipped per file): \
@@ -60,7 +66,22 @@ pub fn render_org(
                     sarif::limits::GZIP_BYTES / (1024 * 1024)
                 )));
             }
-            files.pop().unwrap_or_default()
+            files.write(0, sink)
         }
-    })
+    }
+}
+
+/// [`render_org`] into a string (tests, small organizations).
+pub fn render_org_string(
+    format: Format,
+    org: &crate::org::OrgResult,
+    rules: &[Rule],
+    color: bool,
+) -> crate::error::Result<String> {
+    let mut out = String::new();
+    render_org(format, org, rules, color, &mut |piece| {
+        out.push_str(piece);
+        Ok(())
+    })?;
+    Ok(out)
 }

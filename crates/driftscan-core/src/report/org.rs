@@ -1,13 +1,15 @@
 //! The human reports of several accounts (an organization): the organization summary first
-//! (accounts × severity, failed accounts loudly), then each account's own report.
+//! (accounts × severity, failed accounts loudly), then each account's own report, handed
+//! to the sink one account at a time.
 
 use std::fmt::Write;
 
 use strum::VariantArray;
 
-use super::{html, markdown, text};
+use super::{Sink, html, markdown, text};
+use crate::error::Result;
 use crate::findings::Severity;
-use crate::org::{AccountReport, AccountStatus, OrgResult};
+use crate::org::{AccountStatus, AccountSummary, OrgResult};
 use crate::rules::Rule;
 
 fn counts(org: &OrgResult) -> (usize, usize, usize) {
@@ -24,11 +26,11 @@ fn headline(org: &OrgResult) -> String {
     )
 }
 
-fn name(a: &AccountReport) -> &str {
+fn name(a: &AccountSummary) -> &str {
     a.name.as_deref().unwrap_or("-")
 }
 
-pub fn text(org: &OrgResult, color: bool) -> String {
+pub fn text(org: &OrgResult, color: bool, sink: &mut Sink) -> Result<()> {
     let mut out = format!("driftscan {} · organization · {}\n", crate::VERSION, headline(org));
     let _ = write!(out, "\n  {:<12}  {:<24} {:<8}", "account", "name", "status");
     for s in Severity::VARIANTS {
@@ -37,12 +39,12 @@ pub fn text(org: &OrgResult, color: bool) -> String {
     out.push('\n');
     for a in &org.accounts {
         let _ = write!(out, "  {:<12}  {:<24} {:<8}", a.account_id, name(a), a.status.as_str());
-        for (_, n) in a.summary() {
+        for (_, n) in &a.summary {
             let _ = write!(out, " {n:>8}");
         }
         out.push('\n');
     }
-    let failed: Vec<&AccountReport> = org.failed().collect();
+    let failed: Vec<&AccountSummary> = org.failed().collect();
     if !failed.is_empty() {
         let _ = writeln!(out, "\nFAILED ACCOUNTS ({}): not scanned, nothing about them is known", failed.len());
         for a in failed {
@@ -50,14 +52,11 @@ pub fn text(org: &OrgResult, color: bool) -> String {
                 writeln!(out, "  {} ({}): {}", a.account_id, name(a), a.error.as_deref().unwrap_or("unknown error"));
         }
     }
-    for r in org.results() {
-        out.push('\n');
-        out.push_str(&text::render(r, color));
-    }
-    out
+    sink(&out)?;
+    org.each_scanned(&mut |_, r, _| sink(&format!("\n{}", text::render(r, color))))
 }
 
-pub fn markdown(org: &OrgResult) -> String {
+pub fn markdown(org: &OrgResult, sink: &mut Sink) -> Result<()> {
     let mut out = format!("# driftscan organization report\n\n{}\n\n", headline(org));
     out.push_str("| account | name | status |");
     for s in Severity::VARIANTS {
@@ -72,12 +71,12 @@ pub fn markdown(org: &OrgResult) -> String {
             other => other.as_str(),
         };
         let _ = write!(out, "| {} | {} | {status} |", a.account_id, name(a).replace('|', "\\|"));
-        for (_, n) in a.summary() {
+        for (_, n) in &a.summary {
             let _ = write!(out, " {n} |");
         }
         out.push('\n');
     }
-    let failed: Vec<&AccountReport> = org.failed().collect();
+    let failed: Vec<&AccountSummary> = org.failed().collect();
     if !failed.is_empty() {
         let _ = writeln!(out, "\n**{} account(s) could not be scanned:**\n", failed.len());
         for a in failed {
@@ -85,18 +84,13 @@ pub fn markdown(org: &OrgResult) -> String {
                 writeln!(out, "- `{}` ({}): {}", a.account_id, name(a), a.error.as_deref().unwrap_or("unknown error"));
         }
     }
-    for a in &org.accounts {
-        if let Some(r) = &a.result {
-            out.push_str("\n---\n\n");
-            out.push_str(&markdown::render(r, &a.drift));
-        }
-    }
-    out
+    sink(&out)?;
+    org.each_scanned(&mut |_, r, drift| sink(&format!("\n---\n\n{}", markdown::render(r, drift))))
 }
 
 /// One page: the summary, then each account's own report (the single-account page, with
 /// its filters) in a frame of its own, so that the page stays self-contained.
-pub fn html(org: &OrgResult, rules: &[Rule]) -> String {
+pub fn html(org: &OrgResult, rules: &[Rule], sink: &mut Sink) -> Result<()> {
     let esc = html::esc;
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
@@ -117,7 +111,7 @@ pub fn html(org: &OrgResult, rules: &[Rule]) -> String {
             a.status.as_str(),
             id = esc(&a.account_id)
         );
-        for (_, n) in a.summary() {
+        for (_, n) in &a.summary {
             let _ = write!(out, "<td>{n}</td>");
         }
         out.push_str("</tr>\n");
@@ -132,20 +126,17 @@ pub fn html(org: &OrgResult, rules: &[Rule]) -> String {
             id = esc(&a.account_id)
         );
     }
-    for a in &org.accounts {
-        if let Some(r) = &a.result {
-            let page = html::render(r, rules, &a.drift);
-            let _ = writeln!(
-                out,
-                "<h2 id=\"account-{id}\">Account {id} ({})</h2>\n<iframe title=\"account {id}\" srcdoc=\"{}\"></iframe>",
-                esc(name(a)),
-                esc(&page),
-                id = esc(&a.account_id)
-            );
-        }
-    }
-    out.push_str("</body></html>\n");
-    out
+    sink(&out)?;
+    org.each_scanned(&mut |a, r, drift| {
+        let page = html::render(r, rules, drift);
+        sink(&format!(
+            "<h2 id=\"account-{id}\">Account {id} ({})</h2>\n<iframe title=\"account {id}\" srcdoc=\"{}\"></iframe>\n",
+            esc(name(a)),
+            esc(&page),
+            id = esc(&a.account_id)
+        ))
+    })?;
+    sink("</body></html>\n")
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}\

@@ -151,28 +151,105 @@ fn render_within(scan: &ScanResult, rules: &[Rule], max_results: usize, max_gzip
 /// The SARIF files of several accounts (an organization): one run per scanned account (a
 /// failed account has none, so that its open alerts are not closed by an empty upload),
 /// packed into as few files as GitHub's limits allow (20 runs and 10 MB gzipped per file).
-pub fn render_org(org: &crate::org::OrgResult, rules: &[Rule]) -> Vec<String> {
-    pack(
-        org.results().map(|r| run_within(r, rules, limits::RESULTS_PER_RUN, limits::GZIP_BYTES)).collect(),
-        limits::GZIP_BYTES,
-    )
+/// Each run is rendered once, as its account is read back, and waits on disk with its
+/// gzipped size until the files are written.
+pub struct OrgFiles {
+    spool: tempfile::TempDir,
+    /// The runs (numbered in account order) of each file.
+    files: Vec<Vec<usize>>,
 }
 
-/// Runs into files of at most [`limits::RUNS_PER_FILE`] runs and `max_gzip_bytes` each.
-fn pack(runs: Vec<Run>, max_gzip_bytes: usize) -> Vec<String> {
-    let mut files = Vec::new();
-    let mut current: Vec<Run> = Vec::new();
-    for run in runs {
-        current.push(run);
-        let too_big = current.len() > 1 && gzipped_len(&log_text(current.clone())) > max_gzip_bytes;
-        if current.len() > limits::RUNS_PER_FILE || too_big {
-            let last = current.pop().expect("just pushed");
-            files.push(log_text(std::mem::take(&mut current)));
-            current.push(last);
+impl OrgFiles {
+    pub fn plan(org: &crate::org::OrgResult, rules: &[Rule]) -> crate::error::Result<OrgFiles> {
+        OrgFiles::plan_within(org, rules, limits::GZIP_BYTES)
+    }
+
+    fn plan_within(
+        org: &crate::org::OrgResult,
+        rules: &[Rule],
+        max_gzip_bytes: usize,
+    ) -> crate::error::Result<OrgFiles> {
+        use crate::error::Error;
+        let spool = tempfile::Builder::new()
+            .prefix("driftscan-sarif-")
+            .tempdir()
+            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        let mut sizes = Vec::new();
+        org.each_scanned(&mut |_, result, _| {
+            let run = run_within(result, rules, limits::RESULTS_PER_RUN, max_gzip_bytes);
+            let text = run_text(&run);
+            let path = spool.path().join(sizes.len().to_string());
+            std::fs::write(&path, &text).map_err(|e| Error::io(&path, e))?;
+            sizes.push(gzipped_len(&text));
+            Ok(())
+        })?;
+        let (head, _) = frame();
+        Ok(OrgFiles { spool, files: pack(&sizes, gzipped_len(&head), max_gzip_bytes) })
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Writes file `index` (0-based) into `sink`, run by run.
+    pub fn write(&self, index: usize, sink: &mut super::Sink) -> crate::error::Result<()> {
+        let (head, tail) = frame();
+        let runs = &self.files[index];
+        sink(&head)?;
+        for (i, run) in runs.iter().enumerate() {
+            let path = self.spool.path().join(run.to_string());
+            let text = std::fs::read_to_string(&path).map_err(|e| crate::error::Error::io(&path, e))?;
+            sink(if i == 0 { "\n" } else { ",\n" })?;
+            sink(&text)?;
         }
+        sink(if runs.is_empty() { "" } else { "\n  " })?;
+        sink(&tail)
+    }
+}
+
+/// A SARIF log without runs, cut where the runs go: `(…"runs": [`, `]…)`.
+fn frame() -> (String, String) {
+    let empty = log_text(Vec::new());
+    const RUNS: &str = "\"runs\": []";
+    let at = empty.find(RUNS).expect("a log has runs");
+    (empty[..at + RUNS.len() - 1].to_string(), empty[at + RUNS.len() - 1..].to_string())
+}
+
+/// A run as it reads inside a log's `runs` list.
+fn run_text(run: &Run) -> String {
+    let text = serde_json::to_string_pretty(run).expect("sarif serializes");
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str("    ");
+        out.push_str(line);
+    }
+    out
+}
+
+/// Runs (by their gzipped sizes) into files of at most [`limits::RUNS_PER_FILE`] runs and
+/// `max_gzip_bytes` each. Runs gzipped apart are never smaller than gzipped together, so
+/// a file within the sum of its parts' sizes is within the limit.
+fn pack(sizes: &[usize], frame_bytes: usize, max_gzip_bytes: usize) -> Vec<Vec<usize>> {
+    let mut files = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    let mut bytes = frame_bytes;
+    for (run, &size) in sizes.iter().enumerate() {
+        if !current.is_empty() && (current.len() == limits::RUNS_PER_FILE || bytes + size > max_gzip_bytes) {
+            files.push(std::mem::take(&mut current));
+            bytes = frame_bytes;
+        }
+        current.push(run);
+        bytes += size;
     }
     if !current.is_empty() || files.is_empty() {
-        files.push(log_text(current));
+        files.push(current);
     }
     files
 }
@@ -415,6 +492,23 @@ mod tests {
         assert!(run["originalUriBaseIds"][URI_BASE_ID].is_object());
     }
 
+    /// Every file of an organization's SARIF, as text.
+    fn org_files(org: &crate::org::OrgResult, max_gzip_bytes: usize) -> Vec<String> {
+        let files = OrgFiles::plan_within(org, &[], max_gzip_bytes).unwrap();
+        (0..files.len())
+            .map(|i| {
+                let mut text = String::new();
+                files
+                    .write(i, &mut |piece| {
+                        text.push_str(piece);
+                        Ok(())
+                    })
+                    .unwrap();
+                text
+            })
+            .collect()
+    }
+
     #[test]
     fn an_organization_of_200_accounts_is_one_run_per_scanned_account_in_10_files_of_20_runs() {
         use crate::org::{AccountReport, OrgResult};
@@ -426,8 +520,8 @@ mod tests {
             })
             .collect();
         accounts.push(AccountReport::failed("999999999999".into(), None, "AccessDenied".into()));
-        let org = OrgResult::new(accounts);
-        let files: Vec<Value> = render_org(&org, &[]).iter().map(|f| parse(f)).collect();
+        let org = OrgResult::new(accounts).unwrap();
+        let files: Vec<Value> = org_files(&org, limits::GZIP_BYTES).iter().map(|f| parse(f)).collect();
         // 200 accounts: 10 files of 20 runs (README § Organizations).
         assert_eq!(files.len(), 10);
         let ids: Vec<String> = files
@@ -445,20 +539,40 @@ mod tests {
 
     #[test]
     fn files_are_split_to_stay_under_the_gzipped_size_limit() {
-        let runs: Vec<Run> = (0..6)
+        use crate::org::{AccountReport, OrgResult};
+        let accounts: Vec<AccountReport> = (0..6)
             .map(|i| {
                 let mut result = scan(
                     (0..200).map(|j| finding("DS-IAM-001", i * 1000 + j, Severity::High, BaselineState::New)).collect(),
                 );
                 result.account_id = format!("{:012}", 100000000000u64 + i as u64);
-                run_within(&result, &[], limits::RESULTS_PER_RUN, limits::GZIP_BYTES)
+                AccountReport::scanned(None, result, Vec::new())
             })
             .collect();
-        let one = gzipped_len(&log_text(runs[..1].to_vec()));
-        let files = pack(runs, one * 5 / 2);
+        let org = OrgResult::new(accounts).unwrap();
+        let one = gzipped_len(&org_files(&org, limits::GZIP_BYTES)[0]) / 6;
+        let files = org_files(&org, one * 5 / 2);
         assert!(files.len() >= 3, "{} files", files.len());
         assert!(files.iter().all(|f| gzipped_len(f) <= one * 5 / 2));
         let total: usize = files.iter().map(|f| parse(f)["runs"].as_array().unwrap().len()).sum();
         assert_eq!(total, 6);
+    }
+
+    #[test]
+    fn a_streamed_file_is_the_log_of_its_runs() {
+        use crate::org::{AccountReport, OrgResult};
+        let results: Vec<ScanResult> = (0..3)
+            .map(|i| {
+                let mut result = scan(vec![finding("DS-IAM-001", i, Severity::High, BaselineState::New)]);
+                result.account_id = format!("{:012}", 100000000000u64 + i as u64);
+                result
+            })
+            .collect();
+        let whole = log_text(results.iter().map(|r| run_within(r, &[], 25_000, limits::GZIP_BYTES)).collect());
+        let org =
+            OrgResult::new(results.into_iter().map(|r| AccountReport::scanned(None, r, Vec::new())).collect()).unwrap();
+        assert_eq!(org_files(&org, limits::GZIP_BYTES), [whole]);
+        let none = OrgResult::new(vec![AccountReport::failed("999999999999".into(), None, "x".into())]).unwrap();
+        assert_eq!(org_files(&none, limits::GZIP_BYTES), [log_text(Vec::new())]);
     }
 }
