@@ -76,7 +76,39 @@ pub fn for_each(source: &SourceArgs, ui: Ui, each: &mut dyn FnMut(Arrival) -> Re
     }
 }
 
-fn from_dir(dir: &Path, org: &OrgArgs, each: &mut dyn FnMut(Arrival) -> Result<()>) -> Result<()> {
+/// Hands every selected account to `work` and its result to `each`, in account-id order
+/// for a directory and as collected for an organization. A directory's accounts are read
+/// and worked on a few at a time, one per core: small accounts leave the cores of one
+/// account's scan idle, and memory stays a few accounts' worth.
+pub fn scan_each<T: Send>(
+    source: &SourceArgs,
+    ui: Ui,
+    work: &(dyn Fn(Arrival) -> Result<T> + Sync),
+    each: &mut dyn FnMut(T) -> Result<()>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let Some(dir) = source.snapshot.as_deref().filter(|_| !source.org.org && source.org.ous.is_empty()) else {
+        return for_each(source, ui, &mut |arrival| each(work(arrival)?));
+    };
+    let (files, failed) = dir_accounts(dir, &source.org)?;
+    for chunk in files.chunks(rayon::current_num_threads().max(1)) {
+        let done: Vec<Result<T>> =
+            chunk.par_iter().map(|(account_id, path)| work(load_arrival(account_id, path)?)).collect();
+        for result in done {
+            each(result?)?;
+        }
+    }
+    for f in failed {
+        each(work(Arrival { account_id: f.account_id, name: f.name, snapshot: Err(f.error) })?)?;
+    }
+    Ok(())
+}
+
+/// `(account id, path)` of snapshots in a directory.
+type SnapshotFiles = Vec<(String, PathBuf)>;
+
+/// The selected snapshots of a directory and its selected failed accounts.
+fn dir_accounts(dir: &Path, org: &OrgArgs) -> Result<(SnapshotFiles, Vec<FailedAccount>)> {
     let files = snapshot_files(dir)?;
     let failed = read_failed(dir)?;
     if files.is_empty() && failed.is_empty() {
@@ -85,28 +117,38 @@ fn from_dir(dir: &Path, org: &OrgArgs, each: &mut dyn FnMut(Arrival) -> Result<(
             dir.display()
         )));
     }
-    for (account_id, path) in files.into_iter().filter(|(id, _)| org.selects(id)) {
-        let snapshot = Snapshot::load(&path)?;
-        if snapshot.meta.account_id != account_id {
-            return Err(Error::invalid(
-                &path,
-                1,
-                format!(
-                    "the snapshot is of account {}, but the file is named for {account_id}",
-                    snapshot.meta.account_id
-                ),
-            ));
-        }
-        each(Arrival { name: snapshot.meta.account_name.clone(), account_id, snapshot: Ok(snapshot) })?;
+    Ok((
+        files.into_iter().filter(|(id, _)| org.selects(id)).collect(),
+        failed.into_iter().filter(|f| org.selects(&f.account_id)).collect(),
+    ))
+}
+
+/// One snapshot of a directory, checked to be of the account its file is named for.
+fn load_arrival(account_id: &str, path: &Path) -> Result<Arrival> {
+    let snapshot = Snapshot::load(path)?;
+    if snapshot.meta.account_id != account_id {
+        return Err(Error::invalid(
+            path,
+            1,
+            format!("the snapshot is of account {}, but the file is named for {account_id}", snapshot.meta.account_id),
+        ));
     }
-    for f in failed.into_iter().filter(|f| org.selects(&f.account_id)) {
+    Ok(Arrival { name: snapshot.meta.account_name.clone(), account_id: account_id.to_string(), snapshot: Ok(snapshot) })
+}
+
+fn from_dir(dir: &Path, org: &OrgArgs, each: &mut dyn FnMut(Arrival) -> Result<()>) -> Result<()> {
+    let (files, failed) = dir_accounts(dir, org)?;
+    for (account_id, path) in files {
+        each(load_arrival(&account_id, &path)?)?;
+    }
+    for f in failed {
         each(Arrival { account_id: f.account_id, name: f.name, snapshot: Err(f.error) })?;
     }
     Ok(())
 }
 
 /// `(account id, path)` of the `<account-id>.json` snapshots in `dir`, sorted.
-fn snapshot_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+fn snapshot_files(dir: &Path) -> Result<SnapshotFiles> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();

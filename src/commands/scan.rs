@@ -79,14 +79,16 @@ fn run_many(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let mut org = OrgResult::empty()?;
     // Only the Markdown and HTML reports show what drifted; the others need the findings.
     let keep_drift = matches!(args.format, Format::Markdown | Format::Html);
-    accounts::for_each(&args.source, ui, &mut |arrival| {
-        let report = match arrival.snapshot {
+    let scan = |arrival: accounts::Arrival| -> Result<AccountReport> {
+        Ok(match arrival.snapshot {
             Ok(current) => {
                 let scan = AccountScan::run(current, &settings, &rules)?;
                 AccountReport::scanned(arrival.name, scan.result, if keep_drift { scan.diffs } else { Vec::new() })
             }
             Err(error) => AccountReport::failed(arrival.account_id, arrival.name, error),
-        };
+        })
+    };
+    accounts::scan_each(&args.source, ui, &scan, &mut |report| {
         if !ui.quiet && report.status == AccountStatus::Failed {
             eprintln!("account {} FAILED: {}", report.account_id, report.error.as_deref().unwrap_or_default());
         }
