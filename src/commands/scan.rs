@@ -55,7 +55,12 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
         total_ms = started.elapsed().as_millis() as u64,
         "scan timings"
     );
-    Ok(scan_exit_code(result, args.fail_on.threshold()))
+    let code = scan_exit_code(result, args.fail_on.threshold());
+    // The process ends next: freeing a large account's facts, baselines and diff piece by
+    // piece took longer than writing its reports (1.9 s of 10.6 s at 100k resources); the
+    // operating system takes the memory back at once.
+    std::mem::forget(scan);
+    Ok(code)
 }
 
 /// 1 when a finding reaches the threshold; otherwise 3 when data is missing; else 0.

@@ -21,7 +21,7 @@ pub fn run(args: SnapshotArgs, ui: Ui) -> Result<u8> {
         eprintln!(
             "wrote {} ({} resources of account {}, {} collection gaps)",
             args.output.display(),
-            snapshot.resources().len(),
+            snapshot.resource_refs().len(),
             snapshot.meta.account_id,
             snapshot.meta.collection_gaps.len()
         );

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::snapshot::{CollectionGap, ResourceType, Service, Snapshot};
+use crate::snapshot::{CollectionGap, ResourceRef, ResourceType, Service, Snapshot};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
@@ -24,48 +24,72 @@ pub enum Change {
 pub struct ResourceDiff {
     pub resource_type: ResourceType,
     pub id: String,
-    pub baseline: Option<Value>,
+    /// The baseline's value, where it differs from the current one (an unchanged resource
+    /// keeps one value, not two equal ones): read it with [`ResourceDiff::baseline`].
+    before: Option<Value>,
     pub current: Option<Value>,
     pub change: Change,
 }
 
-/// Compares every resource of `current` with `baseline`, sorted by (kind, id).
+impl ResourceDiff {
+    /// The resource as the baseline has it (`None` when it is not in the baseline).
+    pub fn baseline(&self) -> Option<&Value> {
+        match self.change {
+            Change::Unchanged => self.current.as_ref(),
+            _ => self.before.as_ref(),
+        }
+    }
+}
+
+/// Compares every resource of `current` with `baseline`, sorted by (kind, id). Resources
+/// whose typed facts are equal (nearly all of them, night after night) are compared
+/// without building their baseline value: turning facts into JSON values is the costliest
+/// part of a diff, and two equal values would double its memory.
 pub fn diff(baseline: &Snapshot, current: &Snapshot) -> Vec<ResourceDiff> {
     use rayon::prelude::*;
-    // Both sides are turned into JSON values at once: the costliest part of a diff.
-    let (before, after) = rayon::join(|| baseline.resources(), || current.resources());
-    let mut pairs: BTreeMap<(ResourceType, String), (Option<Value>, Option<Value>)> = BTreeMap::new();
-    for (kind, id, mut v) in before {
-        kind.strip_volatile(&mut v);
-        pairs.entry((kind, id.to_string())).or_default().0 = Some(v);
+    type Sides<'a> = (Option<ResourceRef<'a>>, Option<ResourceRef<'a>>);
+    let mut pairs: BTreeMap<(ResourceType, &str), Sides> = BTreeMap::new();
+    for (kind, id, r) in baseline.resource_refs() {
+        pairs.entry((kind, id)).or_default().0 = Some(r);
     }
-    for (kind, id, mut v) in after {
-        kind.strip_volatile(&mut v);
-        pairs.entry((kind, id.to_string())).or_default().1 = Some(v);
+    for (kind, id, r) in current.resource_refs() {
+        pairs.entry((kind, id)).or_default().1 = Some(r);
     }
     let gaps = &current.meta.collection_gaps;
     // Only `--org` runs read the organization: any other run leaves it as it was.
     let organization_read = !current.organizations.is_empty();
+    let value = |kind: ResourceType, r: ResourceRef| {
+        let mut v = r.to_value();
+        kind.strip_volatile(&mut v);
+        v
+    };
     pairs
         .into_iter()
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|((resource_type, id), (baseline, current))| {
-            let change = match (&baseline, &current) {
-                (None, Some(_)) => Change::Added,
-                (Some(_), None) if resource_type.service() == Service::Organizations && !organization_read => {
-                    Change::Uncollected
+        .map(|((resource_type, id), sides)| {
+            let (before, current, change) = match sides {
+                (None, Some(c)) => (None, Some(value(resource_type, c)), Change::Added),
+                (Some(b), None) => {
+                    let b = value(resource_type, b);
+                    let uncollected = (resource_type.service() == Service::Organizations && !organization_read)
+                        || uncollected(gaps, resource_type.service(), &b);
+                    (Some(b), None, if uncollected { Change::Uncollected } else { Change::Removed })
                 }
-                (Some(b), None) if uncollected(gaps, resource_type.service(), b) => Change::Uncollected,
-                (Some(_), None) => Change::Removed,
+                (Some(b), Some(c)) if b.same_as(c) => (None, Some(value(resource_type, c)), Change::Unchanged),
                 (Some(b), Some(c)) => {
+                    let (b, c) = (value(resource_type, b), value(resource_type, c));
                     let mut paths = Vec::new();
-                    changed_paths(b, c, "", &mut paths);
-                    if paths.is_empty() { Change::Unchanged } else { Change::Changed(paths) }
+                    changed_paths(&b, &c, "", &mut paths);
+                    if paths.is_empty() {
+                        (None, Some(c), Change::Unchanged)
+                    } else {
+                        (Some(b), Some(c), Change::Changed(paths))
+                    }
                 }
                 (None, None) => unreachable!("a pair has at least one side"),
             };
-            ResourceDiff { resource_type, id, baseline, current, change }
+            ResourceDiff { resource_type, id: id.to_string(), before, current, change }
         })
         .collect()
 }
@@ -108,8 +132,8 @@ pub fn unified(d: &ResourceDiff) -> String {
         }
         None => String::new(),
     };
-    let (old, new) = (render(&d.baseline), render(&d.current));
-    let old_name = if d.baseline.is_some() { format!("baseline {}", d.id) } else { "/dev/null".into() };
+    let (old, new) = (render(&d.baseline().cloned()), render(&d.current));
+    let old_name = if d.baseline().is_some() { format!("baseline {}", d.id) } else { "/dev/null".into() };
     let new_name = if d.current.is_some() { format!("current {}", d.id) } else { "/dev/null".into() };
     let text =
         TextDiff::from_lines(&old, &new).unified_diff().context_radius(3).header(&old_name, &new_name).to_string();

@@ -54,7 +54,7 @@ fn evaluate_rule(
     d: &ResourceDiff,
 ) -> Vec<Finding> {
     let (kind, id) = (d.resource_type, d.id.as_str());
-    let base_view = d.baseline.as_ref().map(|value| View {
+    let base_view = d.baseline().map(|value| View {
         facts: &baselines.snapshot,
         kind,
         id,
@@ -72,8 +72,8 @@ fn evaluate_rule(
     });
     if rule.is_drift() {
         let hits = match &rule.check {
-            Check::Condition(c) if c.holds(d.baseline.as_ref(), d.current.as_ref()) => {
-                vec![condition_hit(rule, c.first_path(), d.baseline.as_ref(), d.current.as_ref())]
+            Check::Condition(c) if c.holds(d.baseline(), d.current.as_ref()) => {
+                vec![condition_hit(rule, c.first_path(), d.baseline(), d.current.as_ref())]
             }
             Check::Condition(_) => vec![],
             Check::Analyzer(a) => a.compare(base_view.as_ref(), cur_view.as_ref(), d),
@@ -190,11 +190,11 @@ fn add_related(rule: &Rule, d: &ResourceDiff, finding: &mut Finding) {
         return;
     }
     let own = finding.field.as_deref().unwrap_or("");
-    let at = |side: &Option<Value>, path: &str| side.as_ref().and_then(|v| snapshot::field(v, path)).cloned();
+    let at = |side: Option<&Value>, path: &str| side.and_then(|v| snapshot::field(v, path)).cloned();
     finding.related_changes = paths
         .iter()
         .filter(|p| rule.covers.iter().any(|c| overlaps(p, c)) && !overlaps(p, own))
-        .map(|p| RelatedChange { field: p.clone(), baseline: at(&d.baseline, p), current: at(&d.current, p) })
+        .map(|p| RelatedChange { field: p.clone(), baseline: at(d.baseline(), p), current: at(d.current.as_ref(), p) })
         .collect();
     if !finding.related_changes.is_empty() {
         let shown: Vec<String> = finding

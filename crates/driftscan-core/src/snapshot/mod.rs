@@ -161,17 +161,40 @@ macro_rules! resource_kinds {
             }
         }
 
+        /// One resource of a snapshot, typed, without copying it.
+        #[derive(Debug, Clone, Copy)]
+        pub enum ResourceRef<'a> { $( $variant(&'a $ty), )* }
+
+        impl ResourceRef<'_> {
+            /// Its canonical JSON value (what baselines hold and rules read).
+            pub fn to_value(self) -> Value {
+                match self { $(ResourceRef::$variant(r) => serde_json::to_value(r),)* }.expect("facts structs serialize")
+            }
+
+            /// The same facts: compared typed, without building either JSON value.
+            pub fn same_as(self, other: ResourceRef<'_>) -> bool {
+                match (self, other) {
+                    $((ResourceRef::$variant(a), ResourceRef::$variant(b)) => a == b,)*
+                    _ => false,
+                }
+            }
+        }
+
         impl Snapshot {
-            /// Every resource as `(kind, id, canonical JSON value)`, in a stable order.
-            pub fn resources(&self) -> Vec<(ResourceType, &str, Value)> {
+            /// Every resource as `(kind, id, typed facts)`, in a stable order.
+            pub fn resource_refs(&self) -> Vec<(ResourceType, &str, ResourceRef<'_>)> {
                 let mut out = Vec::new();
                 $(
                     for (id, r) in &self.$section.$field {
-                        let value = serde_json::to_value(r).expect("facts structs serialize");
-                        out.push((ResourceType::$variant, id.as_str(), value));
+                        out.push((ResourceType::$variant, id.as_str(), ResourceRef::$variant(r)));
                     }
                 )*
                 out
+            }
+
+            /// Every resource as `(kind, id, canonical JSON value)`, in a stable order.
+            pub fn resources(&self) -> Vec<(ResourceType, &str, Value)> {
+                self.resource_refs().into_iter().map(|(kind, id, r)| (kind, id, r.to_value())).collect()
             }
 
             /// Adds a resource (as read from a baseline) to its section.
@@ -338,7 +361,7 @@ impl Snapshot {
                 format!("account_id `{}` is not a 12-digit AWS account id", self.meta.account_id),
             ));
         }
-        for (kind, id, _) in self.resources() {
+        for (kind, id, _) in self.resource_refs() {
             if let Some(message) = check_resource_id(kind, id, &self.meta.account_id) {
                 return Err(Error::invalid(path, line_of(id), message));
             }

@@ -31,7 +31,7 @@ impl Analyzer for ChangedFields {
             Change::Changed(paths) => paths
                 .iter()
                 .map(|p| {
-                    let b = diff.baseline.as_ref().and_then(|v| snapshot::field(v, p)).cloned();
+                    let b = diff.baseline().and_then(|v| snapshot::field(v, p)).cloned();
                     let c = diff.current.as_ref().and_then(|v| snapshot::field(v, p)).cloned();
                     let detail = format!("{p} changed from {} to {}", show(b.as_ref()), show(c.as_ref()));
                     hit(p, Some(p.clone()), detail, b, c)
