@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::analyzers::policy_eval::PolicyIndex;
 use super::analyzers::{Hit, Prepared, View, show};
 use super::{Check, Rule, render_message};
 use crate::baseline::Baselines;
@@ -21,6 +22,11 @@ pub fn evaluate(
     diffs: &[ResourceDiff],
     trusted_accounts: &BTreeSet<String>,
 ) -> Vec<Finding> {
+    let (base_policies, cur_policies) = rayon::join(
+        || super::analyzers::policy_eval::PolicyIndex::build(&baselines.snapshot),
+        || super::analyzers::policy_eval::PolicyIndex::build(current),
+    );
+    let indexes = (&base_policies, &cur_policies);
     let prepared: Vec<Sides> = rules
         .par_iter()
         .map(|r| match &r.check {
@@ -36,7 +42,7 @@ pub fn evaluate(
                 .iter()
                 .zip(&prepared)
                 .filter(|(r, _)| r.resource_types.contains(&d.resource_type))
-                .flat_map(move |(r, p)| evaluate_rule(r, p, (baselines, current, trusted_accounts), d))
+                .flat_map(move |(r, p)| evaluate_rule(r, p, (baselines, current, trusted_accounts), indexes, d))
         })
         .collect();
     drop_covered(rules, &mut findings);
@@ -51,6 +57,7 @@ fn evaluate_rule(
     rule: &Rule,
     (base_prepared, cur_prepared): &Sides,
     (baselines, current, trusted_accounts): (&Baselines, &Snapshot, &BTreeSet<String>),
+    (base_policies, cur_policies): (&PolicyIndex, &PolicyIndex),
     d: &ResourceDiff,
 ) -> Vec<Finding> {
     let (kind, id) = (d.resource_type, d.id.as_str());
@@ -61,6 +68,7 @@ fn evaluate_rule(
         value,
         prepared: base_prepared.as_deref(),
         trusted_accounts,
+        policy_index: Some(base_policies),
     });
     let cur_view = d.current.as_ref().map(|value| View {
         facts: current,
@@ -69,6 +77,7 @@ fn evaluate_rule(
         value,
         prepared: cur_prepared.as_deref(),
         trusted_accounts,
+        policy_index: Some(cur_policies),
     });
     if rule.is_drift() {
         let hits = match &rule.check {

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies};
+use super::policy_eval::{Decision, EVERY_RESOURCE, Policies};
 use super::{Analyzer, Hit, View};
 use crate::diff::ResourceDiff;
 
@@ -47,8 +47,7 @@ impl Analyzer for AdminAccess {
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {
-        let mut fallbacks = Fallbacks::new();
-        let policies = Policies::of(view.facts, view.kind, view.id, &mut fallbacks);
+        let policies = view.policies();
         let mut weakest = Decision::Allowed;
         let mut sources: Vec<String> = Vec::new();
         for action in IAM_CONTROL {

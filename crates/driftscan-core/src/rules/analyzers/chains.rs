@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use super::admin::is_admin;
 use super::escalation;
-use super::policy_eval::{Context, Decision, Fallbacks, Policies, Target, wildcard_match};
+use super::policy_eval::{Context, Decision, Policies, Target, wildcard_match};
 use crate::snapshot::policy::{Effect, PolicyDocument};
 use crate::snapshot::{ResourceType, Snapshot};
 
@@ -91,8 +91,7 @@ impl RoleGraph {
         let role = &self.roles[index];
         role.power
             .get_or_init(|| {
-                let mut fallbacks = Fallbacks::new();
-                let policies = Policies::of(facts, ResourceType::IamRole, &role.arn, &mut fallbacks);
+                let policies = Policies::of(facts, ResourceType::IamRole, &role.arn);
                 let subject = escalation::Subject::new(facts, ResourceType::IamRole, &role.arn);
                 if policies.identity.is_empty() {
                     None
@@ -116,7 +115,6 @@ impl RoleGraph {
         let mut queue =
             VecDeque::from([Step { node: None, path: Vec::new(), conditional: false, sources: Vec::new() }]);
         while let Some(Step { node, path, conditional, sources }) = queue.pop_front() {
-            let mut fallbacks = Fallbacks::new();
             let (node_kind, node_arn) = match node {
                 None => (kind, id),
                 Some(i) => (ResourceType::IamRole, self.roles[i].arn.as_str()),
@@ -125,7 +123,7 @@ impl RoleGraph {
             let acting = match node {
                 None => policies,
                 Some(_) => {
-                    node_policies = Policies::of(facts, node_kind, node_arn, &mut fallbacks);
+                    node_policies = Policies::of(facts, node_kind, node_arn);
                     &node_policies
                 }
             };

@@ -373,8 +373,7 @@ mod tests {
                 arn
             }
         };
-        let mut fallbacks = super::super::policy_eval::Fallbacks::new();
-        let policies = Policies::of(&facts, kind, &id, &mut fallbacks);
+        let policies = Policies::of(&facts, kind, &id);
         let subject = Subject::new(&facts, kind, &id);
         methods().iter().filter(|m| m.found(&subject, &policies).is_some()).map(|m| m.id.clone()).collect()
     }
@@ -459,8 +458,7 @@ mod tests {
             ..Default::default()
         };
         facts.iam.roles.insert(arn.clone(), role);
-        let mut fallbacks = super::super::policy_eval::Fallbacks::new();
-        let policies = Policies::of(&facts, ResourceType::IamRole, &arn, &mut fallbacks);
+        let policies = Policies::of(&facts, ResourceType::IamRole, &arn);
         let attach = methods().iter().find(|m| m.id == "AttachUserPolicy").unwrap();
         let subject = Subject::new(&facts, ResourceType::IamRole, &arn);
         assert!(attach.found(&subject, &policies).is_none(), "MFA required, never present");
@@ -479,8 +477,7 @@ mod tests {
         facts.iam.users.insert(me.clone(), subject);
         let bob = crate::snapshot::IamUser { name: "bob".into(), ..Default::default() };
         facts.iam.users.insert(format!("arn:aws:iam::{ACCOUNT}:user/bob"), bob);
-        let mut fallbacks = super::super::policy_eval::Fallbacks::new();
-        let policies = Policies::of(&facts, ResourceType::IamUser, &me, &mut fallbacks);
+        let policies = Policies::of(&facts, ResourceType::IamUser, &me);
         methods()
             .iter()
             .filter_map(|m| {
@@ -530,8 +527,7 @@ mod tests {
         let inline = BTreeMap::from([("p".to_string(), PolicyDocument::from_value(&grant).unwrap())]);
         let user = crate::snapshot::IamUser { name: "subject".into(), inline_policies: inline, ..Default::default() };
         facts.iam.users.insert(me.clone(), user);
-        let mut fallbacks = super::super::policy_eval::Fallbacks::new();
-        let policies = Policies::of(&facts, ResourceType::IamUser, &me, &mut fallbacks);
+        let policies = Policies::of(&facts, ResourceType::IamUser, &me);
         let method = methods().iter().find(|m| m.id == "CreatePolicyVersion").unwrap();
         let found = method.found(&Subject::new(&facts, ResourceType::IamUser, &me), &policies).unwrap();
         assert_eq!(found.reached, ["policy app-runtime"]);

@@ -35,6 +35,18 @@ pub struct View<'a> {
     pub prepared: Option<&'a Prepared>,
     /// Accounts the user trusts with access (beside the account itself).
     pub trusted_accounts: &'a std::collections::BTreeSet<String>,
+    /// The principals' effective policies on this side, when the engine gathered them.
+    pub policy_index: Option<&'a policy_eval::PolicyIndex<'a>>,
+}
+
+impl<'a> View<'a> {
+    /// The effective policies of this principal, from the side's index when it has them.
+    pub fn policies(&self) -> std::borrow::Cow<'a, policy_eval::Policies<'a>> {
+        match self.policy_index.and_then(|index| index.get(self.id)) {
+            Some(p) => std::borrow::Cow::Borrowed(p),
+            None => std::borrow::Cow::Owned(policy_eval::Policies::of(self.facts, self.kind, self.id)),
+        }
+    }
 }
 
 /// Work an analyzer does once per snapshot instead of once per resource (an index of

@@ -19,7 +19,7 @@ pub enum Decision {
 }
 
 /// The identity policies that apply to a principal, with where each came from.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Policies<'a> {
     pub identity: Vec<(String, &'a PolicyDocument)>,
     pub boundary: Option<(String, &'a PolicyDocument)>,
@@ -34,36 +34,54 @@ impl Policies<'_> {
     }
 }
 
+/// Every principal's effective policies in one snapshot, gathered once per side of a scan
+/// rather than once per rule that asks (admin, escalation, wildcard and growth rules all do,
+/// and escalation asks both sides).
+#[derive(Debug, Default)]
+pub struct PolicyIndex<'a>(std::collections::HashMap<&'a str, Policies<'a>>);
+
+impl<'a> PolicyIndex<'a> {
+    pub fn build(facts: &'a Snapshot) -> PolicyIndex<'a> {
+        use rayon::prelude::*;
+        let iam = &facts.iam;
+        let principals: Vec<(ResourceType, &'a str)> = iam
+            .users
+            .keys()
+            .map(|id| (ResourceType::IamUser, id.as_str()))
+            .chain(iam.groups.keys().map(|id| (ResourceType::IamGroup, id.as_str())))
+            .chain(iam.roles.keys().map(|id| (ResourceType::IamRole, id.as_str())))
+            .collect();
+        PolicyIndex(principals.into_par_iter().map(|(kind, id)| (id, Policies::of(facts, kind, id))).collect())
+    }
+
+    /// The policies of the principal `id` (an ARN, unique across kinds).
+    pub fn get(&self, id: &str) -> Option<&Policies<'a>> {
+        self.0.get(id)
+    }
+}
+
 /// Whether a principal's effective policies are the same in both snapshots.
 pub fn same_policies(baseline: &super::View, current: &super::View) -> bool {
-    let (mut fb, mut fc) = (Fallbacks::new(), Fallbacks::new());
-    Policies::of(baseline.facts, baseline.kind, baseline.id, &mut fb).same_as(&Policies::of(
-        current.facts,
-        current.kind,
-        current.id,
-        &mut fc,
-    ))
+    baseline.policies().same_as(&current.policies())
 }
 
 /// AdministratorAccess is the one AWS-managed policy whose meaning is certain without its
 /// document; every other missing document is reported as such.
-fn known_managed(arn: &str) -> Option<PolicyDocument> {
-    // `arn:<partition>:iam::aws:policy/…`: AWS's own, in any partition; a customer policy of
-    // the same name means nothing certain.
-    arn.ends_with(":iam::aws:policy/AdministratorAccess").then(|| {
+fn known_managed(arn: &str) -> Option<&'static PolicyDocument> {
+    static ADMINISTRATOR_ACCESS: std::sync::LazyLock<PolicyDocument> = std::sync::LazyLock::new(|| {
         PolicyDocument::parse(
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
         )
         .expect("valid literal")
-    })
+    });
+    // `arn:<partition>:iam::aws:policy/…`: AWS's own, in any partition; a customer policy of
+    // the same name means nothing certain.
+    arn.ends_with(":iam::aws:policy/AdministratorAccess").then(|| &*ADMINISTRATOR_ACCESS)
 }
-
-/// Owned documents for managed policies that were not collected but are known.
-pub struct Fallbacks(Vec<(String, PolicyDocument)>);
 
 impl<'a> Policies<'a> {
     /// Collects the policies of an IAM user (incl. its groups'), group or role.
-    pub fn of(facts: &'a Snapshot, kind: ResourceType, id: &str, fallbacks: &'a mut Fallbacks) -> Policies<'a> {
+    pub fn of(facts: &'a Snapshot, kind: ResourceType, id: &str) -> Policies<'a> {
         let iam = &facts.iam;
         let mut attached: Vec<(String, &'a String)> = Vec::new();
         let mut out = Policies::default();
@@ -99,19 +117,8 @@ impl<'a> Policies<'a> {
             }
             _ => {}
         }
-        for (_, arn) in &attached {
-            if !iam.policies.contains_key(*arn)
-                && let Some(doc) = known_managed(arn)
-            {
-                fallbacks.0.push((arn.to_string(), doc));
-            }
-        }
-        let fallbacks: &'a Fallbacks = fallbacks;
         let resolve = |arn: &str| -> Option<&'a PolicyDocument> {
-            iam.policies
-                .get(arn)
-                .map(|p| &p.document)
-                .or_else(|| fallbacks.0.iter().find(|(a, _)| a == arn).map(|(_, d)| d))
+            iam.policies.get(arn).map(|p| &p.document).or_else(|| known_managed(arn))
         };
         for (via, arn) in attached {
             let name = arn.rsplit('/').next().unwrap_or(arn);
@@ -128,18 +135,6 @@ impl<'a> Policies<'a> {
             }
         }
         out
-    }
-}
-
-impl Fallbacks {
-    pub fn new() -> Fallbacks {
-        Fallbacks(Vec::new())
-    }
-}
-
-impl Default for Fallbacks {
-    fn default() -> Self {
-        Fallbacks::new()
     }
 }
 

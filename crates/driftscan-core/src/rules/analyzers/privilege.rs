@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::admin::is_admin;
 use super::chains::RoleGraph;
 use super::escalation;
-use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies, wildcard_match};
+use super::policy_eval::{Decision, EVERY_RESOURCE, Policies, wildcard_match};
 use super::{Analyzer, Hit, Prepared, View};
 use crate::diff::{Change, ResourceDiff};
 use crate::snapshot::Snapshot;
@@ -99,9 +99,8 @@ impl Analyzer for PermissionsGrew {
 
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let (Some(b), Some(c)) = (baseline, current) else { return Vec::new() };
-        let (mut fb, mut fc) = (Fallbacks::new(), Fallbacks::new());
-        let before = Policies::of(b.facts, b.kind, b.id, &mut fb);
-        let after = Policies::of(c.facts, c.kind, c.id, &mut fc);
+        let before = b.policies();
+        let after = c.policies();
         if after.same_as(&before) {
             return Vec::new();
         }
@@ -158,8 +157,7 @@ impl Analyzer for PrivilegeEscalation {
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {
-        let mut fallbacks = Fallbacks::new();
-        let policies = Policies::of(view.facts, view.kind, view.id, &mut fallbacks);
+        let policies = view.policies();
         // An administrator has every path; the admin rule already says so, once.
         if is_admin(&policies) {
             return Vec::new();
@@ -227,8 +225,7 @@ impl Analyzer for NewPrincipal {
         if diff.change != Change::Added {
             return Vec::new();
         }
-        let mut fallbacks = Fallbacks::new();
-        let policies = Policies::of(c.facts, c.kind, c.id, &mut fallbacks);
+        let policies = c.policies();
         let mut sources: Vec<String> = policies.identity.iter().map(|(s, _)| s.clone()).collect();
         sources.extend(policies.missing.iter().map(|arn| format!("policy {}", arn.rsplit('/').next().unwrap_or(arn))));
         if sources.is_empty() {

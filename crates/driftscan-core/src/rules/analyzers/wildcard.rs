@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::policy_eval::{Decision, EVERY_RESOURCE, Fallbacks, Policies};
+use super::policy_eval::{Decision, EVERY_RESOURCE, Policies};
 use super::{Analyzer, Hit, View};
 use crate::snapshot::ResourceType;
 use crate::snapshot::policy::{Effect, PolicyDocument};
@@ -51,10 +51,9 @@ impl Analyzer for WildcardPolicy {
             },
             _ => vec![],
         };
-        let mut fallbacks = Fallbacks::new();
         let effective = match view.kind {
             ResourceType::IamPolicy => None,
-            kind => Some(Policies::of(view.facts, kind, view.id, &mut fallbacks)),
+            kind => Some(Policies::of(view.facts, kind, view.id)),
         };
         owned
             .into_iter()
