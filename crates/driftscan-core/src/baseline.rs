@@ -166,10 +166,10 @@ fn parse_text(path: &Path, file: String, text: &str, service: Service, account_i
     let mut entries: HashMap<String, EntryLines> = HashMap::new();
     json_lines::scan(text, &mut |keys, line| match keys {
         [id] => {
-            entries.insert(id.clone(), EntryLines { file: file.clone(), line, fields: HashMap::new() });
+            entries.insert(id.to_string(), EntryLines { file: file.clone(), line, fields: HashMap::new() });
         }
         [id, _kind, field @ ..] if !field.is_empty() => {
-            if let Some(e) = entries.get_mut(id) {
+            if let Some(e) = entries.get_mut(id.as_ref()) {
                 e.fields.insert(field.join("."), line);
             }
         }

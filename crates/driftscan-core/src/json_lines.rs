@@ -2,7 +2,7 @@
 //! value sits, nor that an object repeats a key (it keeps the last silently). This
 //! scanner walks the text once and reports the line of every object key and list item.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -19,7 +19,7 @@ pub fn read_text(path: &Path) -> Result<String> {
 
 /// Calls `visit(path, line)` for every object key and list item, outermost first.
 /// The text must already have parsed as JSON; a repeated key is an error.
-pub fn scan(text: &str, visit: &mut dyn FnMut(&[String], usize)) -> Result<(), (usize, String)> {
+pub fn scan<'t>(text: &'t str, visit: &mut dyn FnMut(&[Cow<'t, str>], usize)) -> Result<(), (usize, String)> {
     let mut s = Scanner { b: text.as_bytes(), text, i: 0, line: 1, path: Vec::new() };
     s.value(visit, 0)
 }
@@ -48,10 +48,13 @@ struct Scanner<'a> {
     text: &'a str,
     i: usize,
     line: usize,
-    path: Vec<String>,
+    path: Vec<Cow<'a, str>>,
 }
 
-impl Scanner<'_> {
+/// What a scanner hands to its visitor: the path of a key or item, and its line.
+type Visit<'v, 'a> = dyn FnMut(&[Cow<'a, str>], usize) + 'v;
+
+impl<'a> Scanner<'a> {
     fn ws(&mut self) {
         while let Some(&c) = self.b.get(self.i) {
             match c {
@@ -67,7 +70,7 @@ impl Scanner<'_> {
         Err((self.line, what.to_string()))
     }
 
-    fn value(&mut self, visit: &mut dyn FnMut(&[String], usize), depth: usize) -> Result<(), (usize, String)> {
+    fn value(&mut self, visit: &mut Visit<'_, 'a>, depth: usize) -> Result<(), (usize, String)> {
         if depth > MAX_DEPTH {
             return self.fail("JSON nested too deeply");
         }
@@ -94,9 +97,12 @@ impl Scanner<'_> {
         }
     }
 
-    fn object(&mut self, visit: &mut dyn FnMut(&[String], usize), depth: usize) -> Result<(), (usize, String)> {
+    fn object(&mut self, visit: &mut Visit<'_, 'a>, depth: usize) -> Result<(), (usize, String)> {
         self.i += 1;
-        let mut seen = HashSet::new();
+        // Objects of facts have a handful of keys: a list is faster than hashing them, and
+        // a map's thousands of keys (one per resource) fall back to a set.
+        let mut seen: Vec<Cow<'a, str>> = Vec::new();
+        let mut many: std::collections::HashSet<Cow<'a, str>> = std::collections::HashSet::new();
         loop {
             self.ws();
             match self.b.get(self.i) {
@@ -113,7 +119,17 @@ impl Scanner<'_> {
             }
             let line = self.line;
             let key = self.string()?;
-            if !seen.insert(key.clone()) {
+            let repeated = if seen.len() < 32 {
+                let repeated = seen.contains(&key);
+                seen.push(key.clone());
+                repeated
+            } else {
+                if many.is_empty() {
+                    many.extend(seen.iter().cloned());
+                }
+                !many.insert(key.clone())
+            };
+            if repeated {
                 return Err((line, format!("duplicate key `{key}`")));
             }
             self.path.push(key);
@@ -128,7 +144,7 @@ impl Scanner<'_> {
         }
     }
 
-    fn array(&mut self, visit: &mut dyn FnMut(&[String], usize), depth: usize) -> Result<(), (usize, String)> {
+    fn array(&mut self, visit: &mut Visit<'_, 'a>, depth: usize) -> Result<(), (usize, String)> {
         self.i += 1;
         let mut index = 0usize;
         loop {
@@ -145,7 +161,7 @@ impl Scanner<'_> {
                 None => return self.fail("unexpected end of JSON"),
                 _ => {}
             }
-            self.path.push(index.to_string());
+            self.path.push(Cow::Owned(index.to_string()));
             visit(&self.path, self.line);
             self.value(visit, depth + 1)?;
             self.path.pop();
@@ -153,16 +169,25 @@ impl Scanner<'_> {
         }
     }
 
-    /// Reads a string token and returns it decoded.
-    fn string(&mut self) -> Result<String, (usize, String)> {
+    /// Reads a string token and returns it decoded (borrowed when it has no escapes).
+    fn string(&mut self) -> Result<Cow<'a, str>, (usize, String)> {
         let start = self.i;
         self.i += 1;
+        let mut escaped = false;
         while let Some(&c) = self.b.get(self.i) {
             match c {
-                b'\\' => self.i += 2,
+                b'\\' => {
+                    escaped = true;
+                    self.i += 2
+                }
                 b'"' => {
                     self.i += 1;
-                    return serde_json::from_str(&self.text[start..self.i]).or_else(|_| self.fail("invalid string"));
+                    if !escaped {
+                        return Ok(Cow::Borrowed(&self.text[start + 1..self.i - 1]));
+                    }
+                    return serde_json::from_str::<String>(&self.text[start..self.i])
+                        .map(Cow::Owned)
+                        .or_else(|_| self.fail("invalid string"));
                 }
                 b'\n' => return self.fail("unterminated string"),
                 _ => self.i += 1,
