@@ -25,11 +25,32 @@ pub struct Baselines {
     entries: HashMap<String, EntryLines>,
 }
 
+/// Where a resource's entry is in its baseline file: the lines of its fields are found
+/// only when a finding asks (most resources have none), by scanning the entry again.
 #[derive(Debug)]
 struct EntryLines {
     file: String,
     line: usize,
-    fields: HashMap<String, usize>,
+    text: std::sync::Arc<str>,
+    /// The byte range of the entry's value in `text`.
+    span: std::ops::Range<usize>,
+}
+
+impl EntryLines {
+    /// The line of each field of the entry (`encryption.algorithm` → 12).
+    fn fields(&self) -> HashMap<String, usize> {
+        let mut fields = HashMap::new();
+        let base = self.line - 1;
+        // The entry's value starts on the line of its key (canonical pretty JSON).
+        let _ = json_lines::scan(&self.text[self.span.clone()], &mut |keys, line| {
+            if let [_kind, field @ ..] = keys
+                && !field.is_empty()
+            {
+                fields.insert(field.join("."), base + line);
+            }
+        });
+        fields
+    }
 }
 
 /// The baseline directory of one account.
@@ -142,11 +163,12 @@ impl Baselines {
             return Location { path, line: 1 };
         };
         let mut path = field.unwrap_or_default();
+        let fields = if path.is_empty() { HashMap::new() } else { entry.fields() };
         let line = loop {
             if path.is_empty() {
                 break entry.line;
             }
-            if let Some(&l) = entry.fields.get(path) {
+            if let Some(&l) = fields.get(path) {
                 break l;
             }
             path = path.rsplit_once('.').map_or("", |(head, _)| head);
@@ -163,19 +185,13 @@ struct Parsed {
 
 fn parse_text(path: &Path, file: String, text: &str, service: Service, account_id: &str) -> Result<Parsed> {
     let resources: BTreeMap<String, Resource> = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
-    let mut entries: HashMap<String, EntryLines> = HashMap::new();
-    json_lines::scan(text, &mut |keys, line| match keys {
-        [id] => {
-            entries.insert(id.to_string(), EntryLines { file: file.clone(), line, fields: HashMap::new() });
-        }
-        [id, _kind, field @ ..] if !field.is_empty() => {
-            if let Some(e) = entries.get_mut(id.as_ref()) {
-                e.fields.insert(field.join("."), line);
-            }
-        }
-        _ => {}
-    })
-    .map_err(|(line, message)| Error::invalid(path, line, message))?;
+    let shared: std::sync::Arc<str> = std::sync::Arc::from(text);
+    let spans = json_lines::scan_entries(text, &mut |_, _| {})
+        .map_err(|(line, message)| Error::invalid(path, line, message))?;
+    let entries: HashMap<String, EntryLines> = spans
+        .into_iter()
+        .map(|(id, line, span)| (id.into_owned(), EntryLines { file: file.clone(), line, text: shared.clone(), span }))
+        .collect();
     for (id, resource) in &resources {
         let kind = resource.resource_type();
         let line = entries.get(id).map_or(0, |e| e.line);

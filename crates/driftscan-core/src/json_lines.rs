@@ -24,6 +24,54 @@ pub fn scan<'t>(text: &'t str, visit: &mut dyn FnMut(&[Cow<'t, str>], usize)) ->
     s.value(visit, 0)
 }
 
+/// Like [`scan`], and also returns each top-level key with the line it is on and the byte
+/// range of its value, so that a caller can come back to one entry later (baselines find
+/// the line of a field only for the entries a finding points at).
+#[allow(clippy::type_complexity)]
+pub fn scan_entries<'t>(
+    text: &'t str,
+    visit: &mut dyn FnMut(&[Cow<'t, str>], usize),
+) -> Result<Vec<(Cow<'t, str>, usize, std::ops::Range<usize>)>, (usize, String)> {
+    let mut s = Scanner { b: text.as_bytes(), text, i: 0, line: 1, path: Vec::new() };
+    let mut entries = Vec::new();
+    s.ws();
+    if s.b.get(s.i) != Some(&b'{') {
+        s.value(visit, 0)?;
+        return Ok(entries);
+    }
+    s.i += 1;
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        s.ws();
+        match s.b.get(s.i) {
+            Some(b'}') => return Ok(entries),
+            Some(b',') => {
+                s.i += 1;
+                continue;
+            }
+            Some(b'"') => {}
+            _ => return s.fail("expected an object key"),
+        }
+        let line = s.line;
+        let key = s.string()?;
+        if !seen.insert(key.clone()) {
+            return Err((line, format!("duplicate key `{key}`")));
+        }
+        s.path.push(key.clone());
+        visit(&s.path, line);
+        s.ws();
+        if s.b.get(s.i) != Some(&b':') {
+            return s.fail("expected `:` after an object key");
+        }
+        s.i += 1;
+        s.ws();
+        let start = s.i;
+        s.value(visit, 1)?;
+        entries.push((key, line, start..s.i));
+        s.path.pop();
+    }
+}
+
 /// Fails with `file:line` on the first repeated key of any object.
 pub fn check_duplicate_keys(path: &Path, text: &str) -> Result<()> {
     scan(text, &mut |_, _| {}).map_err(|(line, message)| Error::invalid(path, line, message))
