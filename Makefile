@@ -69,6 +69,7 @@ test: sarif-tools browser
 
 # Benchmarks print figures; they never assert a time (see BENCHMARKS.md).
 bench: build
+	$(CARGO) build --locked --example parse_floor -p driftscan-core
 	bench/run.sh
 
 # Live collection against moto: seed a large account, then time `driftscan snapshot` and

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-target/debug/driftscan}
+FLOOR=${FLOOR:-target/debug/examples/parse_floor}
 SIZES=${SIZES:-"1000 10000 100000"}
 RUNS=${RUNS:-3}
 OUT=target/bench
@@ -27,7 +28,7 @@ scan_once() {
   echo "$wall $peak $evals"
 }
 
-printf '%-9s %9s %10s %12s %14s %10s %8s\n' resources "wall (s)" "peak (MiB)" "1 thread (s)" "evals/s" speed-up growth
+printf '%-9s %9s %10s %12s %14s %10s %8s %10s %7s\n' resources "wall (s)" "peak (MiB)" "1 thread (s)" "evals/s" speed-up growth "floor (s)" "/floor"
 prev_wall=""
 for n in $SIZES; do
   dir=$OUT/$n
@@ -42,13 +43,15 @@ for n in $SIZES; do
     read -r w p e < <(scan_once "$dir" "$(nproc)"); walls+=("$w"); peaks+=("$p"); evals=$e
     read -r w1 _ _ < <(scan_once "$dir" 1); singles+=("$w1")
   done
+  # The parse floor: serde_json reading the same snapshot and baseline files, nothing else.
+  floor=$(for _ in $(seq "$RUNS"); do "$FLOOR" "$dir/drifted.json" "$dir"/baselines/*/*.json | cut -d' ' -f1; done | median)
   wall=$(printf '%s\n' "${walls[@]}" | median)
   single=$(printf '%s\n' "${singles[@]}" | median)
   peak=$(printf '%s\n' "${peaks[@]}" | sort -n | tail -1)
   growth="-"
   [ -n "$prev_wall" ] && growth=$(awk -v a="$wall" -v b="$prev_wall" 'BEGIN {printf "%.1fx", a/b}')
-  awk -v n="$n" -v w="$wall" -v p="$peak" -v s="$single" -v e="$evals" -v g="$growth" \
-    'BEGIN {printf "%-9s %9.2f %10.0f %12.2f %14.0f %9.2fx %8s\n", n, w, p/1024, s, e/w, s/w, g}'
+  awk -v n="$n" -v w="$wall" -v p="$peak" -v s="$single" -v e="$evals" -v g="$growth" -v f="$floor" \
+    'BEGIN {printf "%-9s %9.2f %10.0f %12.2f %14.0f %9.2fx %8s %10.2f %6.1fx\n", n, w, p/1024, s, e/w, s/w, g, f, w/f}'
   prev_wall=$wall
 done
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); binary: $BIN (dev profile, opt-level 2); median of $RUNS runs"
