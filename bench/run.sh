@@ -51,7 +51,7 @@ for n in $SIZES; do
   growth="-"
   [ -n "$prev_wall" ] && growth=$(awk -v a="$wall" -v b="$prev_wall" 'BEGIN {printf "%.1fx", a/b}')
   awk -v n="$n" -v w="$wall" -v p="$peak" -v s="$single" -v e="$evals" -v g="$growth" -v f="$floor" \
-    'BEGIN {printf "%-9s %9.2f %10.0f %12.2f %14.0f %9.2fx %8s %10.2f %6.1fx\n", n, w, p/1024, s, e/w, s/w, g, f, w/f}'
+    'BEGIN {printf "%-9s %9.2f %10.0f %12.2f %14.0f %9.2fx %8s %10.3f %6.1fx\n", n, w, p/1024, s, e/w, s/w, g, f, w/f}'
   prev_wall=$wall
 done
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); binary: $BIN (dev profile, opt-level 2); median of $RUNS runs"

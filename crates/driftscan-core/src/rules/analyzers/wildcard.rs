@@ -51,15 +51,18 @@ impl Analyzer for WildcardPolicy {
             },
             _ => vec![],
         };
+        if owned.is_empty() {
+            return Vec::new();
+        }
         let effective = match view.kind {
             ResourceType::IamPolicy => None,
-            kind => Some(Policies::of(view.facts, kind, view.id)),
+            _ => Some(view.policies()),
         };
         owned
             .into_iter()
             .filter_map(|(name, doc)| {
                 let alone = Policies { identity: vec![(name.clone(), doc)], ..Policies::default() };
-                let denies = effective.as_ref().unwrap_or(&alone);
+                let denies = effective.as_deref().unwrap_or(&alone);
                 let mut actions = wildcard_actions(doc);
                 actions.retain(|a| denies.evaluate(a, EVERY_RESOURCE).0 != Decision::NotAllowed);
                 if actions.is_empty() {
