@@ -34,15 +34,28 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let evaluations: usize =
         diffs.iter().map(|d| rules.iter().filter(|r| r.resource_types.contains(&d.resource_type)).count()).sum();
 
-    if let Some(path) = &args.sarif {
-        write_atomic(path, report::render(Format::Sarif, result, &rules, diffs, false).as_bytes())?;
+    // The reports are independent: rendered side by side (a large account's SARIF and
+    // JSON take about as long as its rules).
+    let color = color && args.format == Format::Text && args.output.is_none();
+    let render = |format: Format, color: bool| report::render(format, result, &rules, diffs, color);
+    let ((sarif, json), main) = rayon::join(
+        || {
+            rayon::join(
+                || args.sarif.as_ref().map(|_| render(Format::Sarif, false)),
+                || args.json.as_ref().map(|_| render(Format::Json, false)),
+            )
+        },
+        || render(args.format, color),
+    );
+    if let (Some(path), Some(text)) = (&args.sarif, sarif) {
+        write_atomic(path, text.as_bytes())?;
     }
-    if let Some(path) = &args.json {
-        write_atomic(path, report::render(Format::Json, result, &rules, diffs, false).as_bytes())?;
+    if let (Some(path), Some(text)) = (&args.json, json) {
+        write_atomic(path, text.as_bytes())?;
     }
     match &args.output {
-        Some(path) => write_atomic(path, report::render(args.format, result, &rules, diffs, false).as_bytes())?,
-        None => print(&report::render(args.format, result, &rules, diffs, color && args.format == Format::Text))?,
+        Some(path) => write_atomic(path, main.as_bytes())?,
+        None => print(&main)?,
     }
     // `-v` shows where the time goes (`make bench` reads this line).
     tracing::info!(
