@@ -329,8 +329,16 @@ impl Snapshot {
                 format!("a snapshot is a JSON object (`{{…}}`), but this file starts with `{first}`"),
             ));
         }
-        crate::json_lines::check_duplicate_keys(path, text)?;
-        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
+        // Both read the whole text: side by side. The scanner's error comes first, as when
+        // it ran first (it names a repeated key where serde names a duplicate field).
+        let (parsed, unique) = rayon::join(
+            || serde_json::from_str::<Snapshot>(text).map_err(|e| Error::json(path, &e)),
+            || crate::json_lines::check_duplicate_keys(path, text),
+        );
+        let snapshot = match (unique, parsed) {
+            (Err(e), _) | (Ok(()), Err(e)) => return Err(e),
+            (Ok(()), Ok(snapshot)) => snapshot,
+        };
         snapshot.validate(path, text)?;
         Ok(snapshot)
     }
