@@ -7,6 +7,7 @@ use driftscan_core::output::write_atomic;
 use driftscan_core::pipeline::AccountScan;
 use driftscan_core::report::{self, Format};
 use driftscan_core::rules;
+use driftscan_core::scan_info::{self, ScanInfo, ScanOptions};
 
 use super::{Ui, accounts, exit, load_current, print};
 use crate::cli::ScanArgs;
@@ -37,12 +38,17 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     if let Some(path) = &args.sarif {
         write_atomic(path, report::render(Format::Sarif, result, &rules, diffs, false).as_bytes())?;
     }
+    let info = scan_info(&args, &[(result.account_id.clone(), scan_info::rfc3339(result.scanned_at))])?;
+    let render = |format: Format, color: bool| match format {
+        Format::Json => report::json::render_scan(result, Some(&info)),
+        _ => report::render(format, result, &rules, diffs, color),
+    };
     if let Some(path) = &args.json {
-        write_atomic(path, report::render(Format::Json, result, &rules, diffs, false).as_bytes())?;
+        write_atomic(path, render(Format::Json, false).as_bytes())?;
     }
     match &args.output {
-        Some(path) => write_atomic(path, report::render(args.format, result, &rules, diffs, false).as_bytes())?,
-        None => print(&report::render(args.format, result, &rules, diffs, color && args.format == Format::Text))?,
+        Some(path) => write_atomic(path, render(args.format, false).as_bytes())?,
+        None => print(&render(args.format, color && args.format == Format::Text))?,
     }
     // `-v` shows where the time goes (`make bench` reads this line).
     tracing::info!(
@@ -56,6 +62,18 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
         "scan timings"
     );
     Ok(scan_exit_code(result, args.fail_on.threshold()))
+}
+
+/// What identifies this run in its JSON report (README § JSON report, `scan`).
+fn scan_info(args: &ScanArgs, scanned: &[(String, String)]) -> Result<ScanInfo> {
+    use clap::ValueEnum;
+    let fail_on = args.fail_on.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+    Ok(ScanInfo::new(
+        scanned,
+        rules::catalog_digest(&args.rules_dirs)?,
+        scan_info::baselines_info(&args.baseline_dir.baselines),
+        ScanOptions { regions: args.source.aws.regions.clone(), fail_on, no_baseline: args.no_baseline },
+    ))
 }
 
 /// 1 when a finding reaches the threshold; otherwise 3 when data is missing; else 0.
@@ -97,12 +115,19 @@ fn run_many(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     if let Some(path) = &args.sarif {
         write_atomic(path, report::render_org(Format::Sarif, &org, &rules, false)?.as_bytes())?;
     }
+    let scanned: Vec<(String, String)> =
+        org.results().map(|r| (r.account_id.clone(), scan_info::rfc3339(r.scanned_at))).collect();
+    let info = scan_info(&args, &scanned)?;
+    let render = |format: Format, color: bool| match format {
+        Format::Json => Ok(report::json::render_org_scan(&org, Some(&info))),
+        _ => report::render_org(format, &org, &rules, color),
+    };
     if let Some(path) = &args.json {
-        write_atomic(path, report::render_org(Format::Json, &org, &rules, false)?.as_bytes())?;
+        write_atomic(path, render(Format::Json, false)?.as_bytes())?;
     }
     match &args.output {
-        Some(path) => write_atomic(path, report::render_org(args.format, &org, &rules, false)?.as_bytes())?,
-        None => print(&report::render_org(args.format, &org, &rules, color && args.format == Format::Text)?)?,
+        Some(path) => write_atomic(path, render(args.format, false)?.as_bytes())?,
+        None => print(&render(args.format, color && args.format == Format::Text)?)?,
     }
     Ok(org_exit_code(&org, args.fail_on.threshold()))
 }

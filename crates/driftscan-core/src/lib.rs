@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod diff;
 pub mod error;
+pub mod evidence;
 pub mod exceptions;
 pub mod findings;
 pub mod json_lines;
@@ -17,6 +18,7 @@ pub mod pipeline;
 pub mod redact;
 pub mod report;
 pub mod rules;
+pub mod scan_info;
 pub mod snapshot;
 pub mod source_root;
 
