@@ -8,6 +8,7 @@ mod cli;
 mod config;
 mod demo;
 mod drift_property;
+mod evidence;
 mod exceptions;
 mod faults;
 mod golden;
