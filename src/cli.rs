@@ -81,6 +81,13 @@ pub enum Command {
     /// exceptions, the baselines' change trail, with a manifest of digests.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// The quarterly access review: one row per IAM user, role and group (admin-equivalent,
+    /// services it writes to, escalation paths, trust, MFA, keys) with blank reviewer and
+    /// decision columns, as CSV or an HTML page grouped by risk.
+    #[command(
+        after_help = "Exit codes: 0 written; 2 usage error or bad input; 3 an account could not be read (it is listed, the others are reviewed)"
+    )]
+    AccessReview(AccessReviewArgs),
     /// Print a shell completion script (e.g. `driftscan completions bash > /etc/bash_completion.d/driftscan`).
     Completions {
         #[arg(value_enum)]
@@ -473,4 +480,23 @@ pub struct EvidenceBuildArgs {
 /// `YYYY-MM-DD`.
 fn date(s: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date YYYY-MM-DD"))
+}
+
+#[derive(Debug, Args)]
+pub struct AccessReviewArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Write the review to FILE (its extension picks the format unless --format is given)
+    /// instead of CSV on stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// csv (for a spreadsheet) or html (grouped by risk). Default: from the -o extension, else csv.
+    #[arg(long, value_enum)]
+    pub format: Option<ReviewFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    Csv,
+    Html,
 }

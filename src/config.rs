@@ -225,6 +225,7 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<()> {
             }
             rules(&mut a.rules_dirs);
         }
+        Command::AccessReview(a) => apply_aws(&mut a.source.aws, a.source.snapshot.is_some()),
         Command::Report(_) | Command::Evidence(_) | Command::Completions { .. } | Command::Man => {}
     }
     Ok(())

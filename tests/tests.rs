@@ -2,6 +2,7 @@
 
 mod common;
 
+mod access_review;
 mod bad_input;
 mod catalog;
 mod cli;

@@ -5,6 +5,7 @@
 //! [`baseline::Baselines`] by [`diff`], the [`rules`] engine turns both into
 //! [`findings::Finding`]s, and one emitter per format in [`report`] writes them.
 
+pub mod access_review;
 pub mod baseline;
 pub mod diff;
 pub mod error;
