@@ -240,3 +240,31 @@ fn new_episode(account: &str, f: &Finding, at: DateTime<Utc>, criteria: &HashMap
         expires: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::Service;
+
+    fn gap(service: Service, region: Option<&str>) -> CollectionGap {
+        CollectionGap {
+            service,
+            region: region.map(str::to_string),
+            operation: "Describe".into(),
+            error: "AccessDenied".into(),
+        }
+    }
+
+    #[test]
+    fn a_gap_hides_resources_of_its_service_in_its_region_or_everywhere_when_global() {
+        let db = "arn:aws:rds:eu-west-1:111111111111:db:orders";
+        assert!(gaps_cover(&[gap(Service::Rds, Some("eu-west-1"))], db));
+        assert!(!gaps_cover(&[gap(Service::Rds, Some("us-east-1"))], db), "another region was read");
+        assert!(!gaps_cover(&[gap(Service::Kms, Some("eu-west-1"))], db), "another service");
+        assert!(gaps_cover(&[gap(Service::Rds, None)], db));
+        // Global resources (IAM, S3 buckets) have no region in their ARN: any gap of the service.
+        assert!(gaps_cover(&[gap(Service::S3, Some("eu-west-1"))], "arn:aws:s3:::bucket"));
+        assert!(gaps_cover(&[gap(Service::Iam, None)], "arn:aws:iam::111111111111:user/bob"));
+        assert!(!gaps_cover(&[], "arn:aws:iam::111111111111:user/bob"));
+    }
+}
