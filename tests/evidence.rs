@@ -423,10 +423,10 @@ fn the_evidence_page_draws_its_chart_and_filters_in_a_browser() {
     let url = format!("file://{}", page.display());
     let all = crate::html_report::rendered(&browser, &url, &tmp.path().join("p1"));
     assert!(all.contains("12 of 12 rows shown"), "the findings table's count is shown once scripts ran");
-    let chart = all.split("id=\"trend-status\">").nth(1).unwrap();
-    assert!(chart.starts_with("chart: 5 series, "), "{}", &chart[..40]);
+    let chart = all.split("\">chart: ").nth(1).expect("the chart's status was written");
+    assert!(chart.starts_with("5 series, "), "{}", &chart[..40]);
     let size: Vec<u32> =
-        chart["chart: 5 series, ".len()..].split('<').next().unwrap().split('x').map(|n| n.parse().unwrap()).collect();
+        chart["5 series, ".len()..].split('<').next().unwrap().split('x').map(|n| n.parse().unwrap()).collect();
     assert!(size[0] > 800 && size[1] > 100, "the chart has its size: {size:?}");
 
     let fixed = crate::html_report::rendered(&browser, &format!("{url}#resolution=fixed"), &tmp.path().join("p2"));
@@ -490,6 +490,16 @@ fn json_reports_identify_their_scan_and_real_reports_make_evidence() {
     let dirty: serde_json::Value = serde_json::from_str(&dirty.stdout).unwrap();
     assert_eq!(dirty["scan"]["baselines"]["dirty"], true);
     assert_ne!(dirty["scan"]["id"], *s["id"].as_str().unwrap());
+
+    // A run over many accounts (schema 2) identifies itself the same way.
+    let dir = tmp.path().join("snapshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(demo_today(), dir.join(format!("{DEMO_ACCOUNT}.json"))).unwrap();
+    let org = driftscan_in(&work, &["scan", "--snapshot", path_str(&dir), "--format", "json", "--no-baseline"]);
+    let org: serde_json::Value = serde_json::from_str(&org.stdout).unwrap();
+    assert_eq!(org["schema_version"], 2);
+    assert_eq!(org["scan"]["baselines"]["dirty"], true);
+    assert_eq!(org["scan"]["id"].as_str().unwrap().len(), 32);
 
     // The real report is evidence: the demo's drift, all open on its scan day.
     let out = tmp.path().join("evidence");

@@ -112,7 +112,8 @@ fn chart(ev: &Evidence) -> String {
     for (k, sev) in Severity::VARIANTS.iter().enumerate() {
         let _ = write!(s, "<span style=\"color:{}\">&#9632; {sev}</span> ", COLORS[k]);
     }
-    s.push_str("<span id=\"trend-status\"></span></div>\n");
+    // What the browser drew (series, size): for checking the page renders, not for reading.
+    s.push_str("<span id=\"trend-status\" hidden></span></div>\n");
     s
 }
 

@@ -64,7 +64,7 @@ pub fn load(dir: &Path, skip_invalid: bool) -> Result<Loaded> {
         return Err(Error::Usage(format!("{}: no report files in this directory", dir.display())));
     }
     // Files are independent: parse them on every core, then join in file order.
-    let parsed: Vec<(PathBuf, Result<(String, Vec<ScanRecord>)>)> = files
+    let parsed: Vec<(PathBuf, Result<ReadReport>)> = files
         .into_par_iter()
         .map(|path| {
             let r = read_one(&path);
@@ -111,7 +111,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn read_one(path: &Path) -> Result<(String, Vec<ScanRecord>)> {
+/// One file read: its sha256 and its accounts' scans.
+type ReadReport = (String, Vec<ScanRecord>);
+
+fn read_one(path: &Path) -> Result<ReadReport> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let sha256 = crate::scan_info::hex(&Sha256::digest(&bytes));
     let raw = if bytes.starts_with(&[0x1f, 0x8b]) {
