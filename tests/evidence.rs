@@ -388,6 +388,13 @@ fn a_foreign_or_broken_report_is_a_file_line_error_unless_skipped_and_listed() {
     // B and C lost the broken day: it is a monitoring gap now.
     assert!(run.stderr.contains("6 monitoring gaps"), "{}", run.stderr);
 
+    // Rebuilt once the files are fixed: the old list of skipped files goes, verify passes.
+    std::fs::remove_file(&foreign).unwrap();
+    std::fs::write(&broken, &text).unwrap();
+    assert_eq!(build(&reports, &baselines, &out, &[]).code, 0);
+    assert!(!out.join("skipped-inputs.csv").exists());
+    assert_eq!(driftscan(&["evidence", "verify", path_str(&out)]).code, 0);
+
     // Bad dates and a baselines directory outside git are usage errors.
     let run = driftscan(&[
         "evidence",

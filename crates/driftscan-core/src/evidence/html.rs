@@ -246,6 +246,7 @@ pub fn render(ev: &Evidence, files: &[(String, Vec<u8>)]) -> String {
         );
     }
     s.push_str("</tbody></table>\n<h2>Exceptions active in the period</h2>\n");
+    s.push_str(&filters("exceptions", &[select("account", "account", &accounts)]));
     s.push_str("<table id=\"exceptions\"><thead><tr><th>Account</th><th>Owner</th><th>Reason</th><th>Expires</th><th>Seen</th><th>Findings covered</th><th>Entry</th></tr></thead><tbody>\n");
     for x in &ev.exceptions {
         let _ = writeln!(

@@ -335,6 +335,11 @@ pub fn write(evidence: &Evidence, out: &Path) -> Result<Vec<String>> {
     for (name, bytes) in &files {
         crate::output::write_atomic(&out.join(name), bytes)?;
     }
+    // A previous build's list of skipped files must not outlive it (verify would flag it).
+    let stale = out.join(tables::SKIPPED);
+    if !files.iter().any(|(n, _)| n == tables::SKIPPED) && stale.exists() {
+        std::fs::remove_file(&stale).map_err(|e| Error::io(&stale, e))?;
+    }
     let manifest = manifest::render(&evidence.inputs, &files)?;
     crate::output::write_atomic(&out.join(manifest::FILE_NAME), manifest.as_bytes())?;
     let mut names: Vec<String> = files.into_iter().map(|(n, _)| n).collect();

@@ -24,6 +24,9 @@ fn time(t: chrono::DateTime<chrono::Utc>) -> String {
     crate::scan_info::rfc3339(t)
 }
 
+/// Written only when files were skipped.
+pub const SKIPPED: &str = "skipped-inputs.csv";
+
 pub const FINDINGS: [&str; 16] = [
     "account_id",
     "rule_id",
@@ -200,7 +203,7 @@ pub fn render(ev: &Evidence) -> Result<Vec<(String, Vec<u8>)>> {
     )?);
     if !ev.skipped.is_empty() {
         out.push(csv_of(
-            "skipped-inputs.csv",
+            SKIPPED,
             &["file", "error"],
             ev.skipped.iter().map(|(p, e)| vec![p.display().to_string(), e.clone()]).collect(),
         )?);
