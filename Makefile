@@ -12,7 +12,7 @@ MULTITOOL  := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multi
 SARIF_SCHEMA := $(TOOLS)/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json
 BIN        := target/debug/driftscan
 
-.PHONY: all build demo test venv sarif-tools sarif-check browser fuzz bench bench-live bench-prowler bench-iam bench-org clean
+.PHONY: all build demo test venv sarif-tools sarif-check browser fuzz bench bench-live bench-prowler bench-iam bench-org bench-evidence clean
 
 all: build
 
@@ -43,6 +43,12 @@ demo:
 	  --sarif demo.sarif --json demo.json; rc=$$?; \
 	  echo; echo "wrote demo.sarif and demo.json"; \
 	  $(PYTHON) scripts/demo_check.py $$rc demo.json fixtures/demo/expected-findings.tsv
+	@# SOC 2 evidence from the committed sample reports (fixtures/evidence/generate.py made
+	@# them with driftscan: 14 days of the demo account, one missed, its drift fixed in 7).
+	@$(DEMO_BIN) evidence build --reports fixtures/evidence/reports --from 2026-11-17 --to 2026-11-30 \
+	  --baselines baselines -o demo-evidence
+	@$(DEMO_BIN) evidence verify demo-evidence
+	@echo "wrote demo-evidence/ (open demo-evidence/index.html)"
 
 # Validates the demo's SARIF with the multitool (GitHub ingestion rules), the schema and
 # GitHub's limits. `make test` does the same inside `cargo test` (tests/sarif_valid.rs).
@@ -93,6 +99,10 @@ bench-prowler: build venv .venv-prowler/.installed
 	.venv-iam/bin/pip install --quiet --disable-pip-version-check 'cloudsplaining==0.9.1'
 	touch $@
 
+# SOC 2 evidence at scale: 365 days x 100 accounts of daily reports, then `evidence build`.
+bench-evidence: build
+	PYTHON=$(PYTHON) bench/evidence.sh
+
 bench-org: build venv
 	$(PYTHON) bench/org.py --driftscan $(BIN) --python $(VENV_PY)
 
@@ -117,4 +127,4 @@ fuzz:
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) $(TOOLS) demo.sarif demo.json
+	rm -rf $(VENV) $(TOOLS) demo.sarif demo.json demo-evidence

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use driftscan_core::evidence::Cadence;
 use driftscan_core::findings::Severity;
 use driftscan_core::report::Format;
 
@@ -76,6 +77,17 @@ pub enum Command {
     /// Work with reports already written.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// SOC 2 evidence from a directory of JSON reports: monitoring gaps, time to remediate,
+    /// exceptions, the baselines' change trail, with a manifest of digests.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+    /// The quarterly access review: one row per IAM user, role and group (admin-equivalent,
+    /// services it writes to, escalation paths, trust, MFA, keys) with blank reviewer and
+    /// decision columns, as CSV or an HTML page grouped by risk.
+    #[command(
+        after_help = "Exit codes: 0 written; 2 usage error or bad input; 3 an account could not be read (it is listed, the others are reviewed)"
+    )]
+    AccessReview(AccessReviewArgs),
     /// Print a shell completion script (e.g. `driftscan completions bash > /etc/bash_completion.d/driftscan`).
     Completions {
         #[arg(value_enum)]
@@ -420,4 +432,71 @@ pub enum RulesCommand {
         #[arg(long = "rules", value_name = "DIR")]
         rules_dirs: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Read every JSON report under --reports and write the evidence folder -o OUT/:
+    /// index.html, CSV tables and MANIFEST.sha256.
+    Build(EvidenceBuildArgs),
+    /// Re-check OUT/MANIFEST.sha256: exit 0 when every file matches, 1 naming each mismatch.
+    Verify {
+        /// The evidence folder.
+        #[arg(value_name = "OUT")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceBuildArgs {
+    /// The directory of JSON reports (`scan --json`, any schema, nested directories, gzip).
+    #[arg(long, value_name = "DIR")]
+    pub reports: PathBuf,
+    /// First day of the observation period (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub from: chrono::NaiveDate,
+    /// Last day of the observation period, included.
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub to: chrono::NaiveDate,
+    /// How often every account is expected to be scanned; a window without a successful
+    /// scan is a monitoring gap.
+    #[arg(long, value_enum, default_value_t = Cadence::Daily)]
+    pub cadence: Cadence,
+    /// The baselines directory in its git work tree: its history is the change trail and
+    /// tells fixes from accepted changes.
+    #[arg(long, value_name = "DIR", default_value = "baselines")]
+    pub baselines: PathBuf,
+    /// Also load the rule files in DIR (for the SOC 2 criteria of custom rules).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
+    /// Skip files that are not driftscan JSON reports (each is listed) instead of failing.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// The evidence folder to write.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+}
+
+/// `YYYY-MM-DD`.
+fn date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date YYYY-MM-DD"))
+}
+
+#[derive(Debug, Args)]
+pub struct AccessReviewArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Write the review to FILE (its extension picks the format unless --format is given)
+    /// instead of CSV on stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// csv (for a spreadsheet) or html (grouped by risk). Default: from the -o extension, else csv.
+    #[arg(long, value_enum)]
+    pub format: Option<ReviewFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    Csv,
+    Html,
 }

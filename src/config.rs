@@ -219,7 +219,14 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<()> {
         Command::Rules(RulesCommand::List { rules_dirs })
         | Command::Rules(RulesCommand::Explain { rules_dirs, .. }) => rules(rules_dirs),
         Command::Org(crate::cli::OrgCommand::Plan(a)) => apply_aws(&mut a.source.aws, a.source.snapshot.is_some()),
-        Command::Report(_) | Command::Completions { .. } | Command::Man => {}
+        Command::Evidence(crate::cli::EvidenceCommand::Build(a)) => {
+            if let (true, Some(b)) = (unset("baselines"), &config.baselines) {
+                a.baselines = b.clone();
+            }
+            rules(&mut a.rules_dirs);
+        }
+        Command::AccessReview(a) => apply_aws(&mut a.source.aws, a.source.snapshot.is_some()),
+        Command::Report(_) | Command::Evidence(_) | Command::Completions { .. } | Command::Man => {}
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::common::*;
 
-fn chromium() -> Option<PathBuf> {
+pub fn chromium() -> Option<PathBuf> {
     let found = std::env::var_os("DRIFTSCAN_CHROMIUM").map(PathBuf::from).or_else(|| {
         ["chromium", "chromium-browser"].iter().find_map(|name| {
             std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join(name)).find(|p| p.exists())
@@ -21,7 +21,7 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// The DOM after the page's scripts ran.
-fn rendered(browser: &Path, url: &str, profile: &Path) -> String {
+pub fn rendered(browser: &Path, url: &str, profile: &Path) -> String {
     let out = Command::new(browser)
         .args([
             "--headless",

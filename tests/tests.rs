@@ -2,12 +2,14 @@
 
 mod common;
 
+mod access_review;
 mod bad_input;
 mod catalog;
 mod cli;
 mod config;
 mod demo;
 mod drift_property;
+mod evidence;
 mod exceptions;
 mod faults;
 mod golden;

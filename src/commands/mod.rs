@@ -1,9 +1,11 @@
 //! What each command does, between the parsed command line and the exit code: one module
 //! per command; what they share (exit codes, output, reading the current state) is here.
 
+mod access_review;
 mod accounts;
 mod baseline;
 mod diff;
+mod evidence;
 mod org;
 mod rules;
 mod scan;
@@ -16,7 +18,8 @@ use driftscan_core::error::{Error, Result};
 use driftscan_core::snapshot::Snapshot;
 
 use crate::cli::{
-    AwsArgs, BaselineCommand, Cli, ColorWhen, Command, OrgCommand, ReportCommand, RulesCommand, SourceArgs,
+    AwsArgs, BaselineCommand, Cli, ColorWhen, Command, EvidenceCommand, OrgCommand, ReportCommand, RulesCommand,
+    SourceArgs,
 };
 
 /// Exit codes (README § Exit codes).
@@ -80,6 +83,9 @@ pub fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
         }
         Command::Org(OrgCommand::Plan(args)) => org::plan(args, ui),
         Command::Report(ReportCommand::Merge(args)) => org::merge(args),
+        Command::Evidence(EvidenceCommand::Build(args)) => evidence::build(args, ui),
+        Command::AccessReview(args) => access_review::run(args, ui),
+        Command::Evidence(EvidenceCommand::Verify { dir }) => evidence::verify(&dir, ui),
         Command::Rules(RulesCommand::List { rules_dirs }) => rules::list(&rules_dirs),
         Command::Rules(RulesCommand::Explain { id, rules_dirs }) => rules::explain(&id, &rules_dirs),
     }

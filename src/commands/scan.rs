@@ -7,6 +7,7 @@ use driftscan_core::output::write_atomic;
 use driftscan_core::pipeline::AccountScan;
 use driftscan_core::report::{self, Format};
 use driftscan_core::rules;
+use driftscan_core::scan_info::{self, ScanInfo, ScanOptions};
 
 use super::{Ui, accounts, exit, load_current, print, write_streamed};
 use crate::cli::ScanArgs;
@@ -34,10 +35,14 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let evaluations: usize =
         diffs.iter().map(|d| rules.iter().filter(|r| r.resource_types.contains(&d.resource_type)).count()).sum();
 
+    let info = scan_info(&args, &[(result.account_id.clone(), scan_info::rfc3339(result.scanned_at))])?;
     // The reports are independent: rendered side by side (a large account's SARIF and
     // JSON take about as long as its rules).
     let color = color && args.format == Format::Text && args.output.is_none();
-    let render = |format: Format, color: bool| report::render(format, result, &rules, diffs, color);
+    let render = |format: Format, color: bool| match format {
+        Format::Json => report::json::render_scan(result, Some(&info)),
+        _ => report::render(format, result, &rules, diffs, color),
+    };
     let ((sarif, json), main) = rayon::join(
         || {
             rayon::join(
@@ -74,6 +79,18 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     // operating system takes the memory back at once.
     std::mem::forget(scan);
     Ok(code)
+}
+
+/// What identifies this run in its JSON report (README § JSON report, `scan`).
+fn scan_info(args: &ScanArgs, scanned: &[(String, String)]) -> Result<ScanInfo> {
+    use clap::ValueEnum;
+    let fail_on = args.fail_on.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+    Ok(ScanInfo::new(
+        scanned,
+        rules::catalog_digest(&args.rules_dirs)?,
+        scan_info::baselines_info(&args.baseline_dir.baselines),
+        ScanOptions { regions: args.source.aws.regions.clone(), fail_on, no_baseline: args.no_baseline },
+    ))
 }
 
 /// 1 when a finding reaches the threshold; otherwise 3 when data is missing; else 0.
@@ -118,11 +135,21 @@ fn run_many(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     if let Some(path) = &args.sarif {
         write_streamed(Some(path), |sink| report::render_org(Format::Sarif, &org, &rules, false, sink))?;
     }
+    let scanned: Vec<(String, String)> = org
+        .scanned()
+        .map(|a| (a.account_id.clone(), a.scanned_at.map(scan_info::rfc3339).unwrap_or_default()))
+        .collect();
+    let info = scan_info(&args, &scanned)?;
+    // JSON carries the run's identification; the other formats render as `report merge` does.
+    let render = |format: Format, color: bool, sink: &mut report::Sink| match format {
+        Format::Json => report::json::render_org(&org, Some(&info), sink),
+        _ => report::render_org(format, &org, &rules, color, sink),
+    };
     if let Some(path) = &args.json {
-        write_streamed(Some(path), |sink| report::render_org(Format::Json, &org, &rules, false, sink))?;
+        write_streamed(Some(path), |sink| render(Format::Json, false, sink))?;
     }
     let color = color && args.format == Format::Text && args.output.is_none();
-    write_streamed(args.output.as_deref(), |sink| report::render_org(args.format, &org, &rules, color, sink))?;
+    write_streamed(args.output.as_deref(), |sink| render(args.format, color, sink))?;
     Ok(org_exit_code(&org, args.fail_on.threshold()))
 }
 

@@ -5,9 +5,11 @@
 //! [`baseline::Baselines`] by [`diff`], the [`rules`] engine turns both into
 //! [`findings::Finding`]s, and one emitter per format in [`report`] writes them.
 
+pub mod access_review;
 pub mod baseline;
 pub mod diff;
 pub mod error;
+pub mod evidence;
 pub mod exceptions;
 pub mod findings;
 pub mod json_lines;
@@ -17,6 +19,7 @@ pub mod pipeline;
 pub mod redact;
 pub mod report;
 pub mod rules;
+pub mod scan_info;
 pub mod snapshot;
 pub mod source_root;
 

@@ -12,7 +12,7 @@ use crate::findings::{BaselineState, Category, Finding, ScanResult, Severity};
 use crate::rules::Rule;
 use crate::rules::engine::short_name;
 
-pub(super) fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

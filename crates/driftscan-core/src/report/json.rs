@@ -4,12 +4,15 @@ use serde::Serialize;
 
 use crate::findings::StaleException;
 use crate::findings::{Finding, ScanResult};
+use crate::scan_info::ScanInfo;
 use crate::snapshot::CollectionGap;
 
 #[derive(Serialize)]
 struct Document<'a> {
     schema_version: u32,
     tool: Tool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scan: Option<&'a ScanInfo>,
     account_id: &'a str,
     scanned_at: String,
     regions: &'a [String],
@@ -26,11 +29,17 @@ struct Tool {
 }
 
 pub fn render(result: &ScanResult) -> String {
+    render_scan(result, None)
+}
+
+/// [`render`] with the scan's identification (`scan`), as `driftscan scan` writes it.
+pub fn render_scan(result: &ScanResult, scan: Option<&ScanInfo>) -> String {
     let summary =
         result.summary().into_iter().map(|(s, n)| (s.as_str().to_string(), serde_json::Value::from(n))).collect();
     let doc = Document {
         schema_version: 1,
         tool: Tool { name: "driftscan", version: crate::VERSION },
+        scan,
         account_id: &result.account_id,
         scanned_at: result.scanned_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         regions: &result.regions,
@@ -45,14 +54,20 @@ pub fn render(result: &ScanResult) -> String {
 }
 
 /// The JSON report of several accounts (an organization): `schema_version: 2`, the per-account
-/// table first, then every finding, gap and stale exception with its `account_id`. The
-/// findings are handed to the sink one account at a time; the text is the same as that of
-/// the whole document pretty-printed at once.
-pub fn render_org(org: &crate::org::OrgResult, sink: &mut super::Sink) -> crate::error::Result<()> {
+/// table first, then every finding, gap and stale exception with its `account_id`, and
+/// with `scan` the run's identification. The findings are handed to the sink one account
+/// at a time; the text is the same as that of the whole document pretty-printed at once.
+pub fn render_org(
+    org: &crate::org::OrgResult,
+    scan: Option<&ScanInfo>,
+    sink: &mut super::Sink,
+) -> crate::error::Result<()> {
     #[derive(Serialize)]
     struct Document<'a> {
         schema_version: u32,
         tool: Tool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scan: Option<&'a ScanInfo>,
         accounts: Vec<Account<'a>>,
         summary: serde_json::Map<String, serde_json::Value>,
         collection_gaps: Vec<InAccount<'a, CollectionGap>>,
@@ -76,6 +91,7 @@ pub fn render_org(org: &crate::org::OrgResult, sink: &mut super::Sink) -> crate:
     let mut doc = Document {
         schema_version: 2,
         tool: Tool { name: "driftscan", version: crate::VERSION },
+        scan,
         accounts: Vec::new(),
         summary: summary(&org.summary()),
         collection_gaps: Vec::new(),
@@ -133,10 +149,24 @@ struct InAccount<'a, T: Serialize> {
     item: &'a T,
 }
 
+/// A JSON report read back: the scan's identification (absent from reports of older
+/// versions and from `report merge`) and its accounts.
+#[derive(Debug)]
+pub struct ParsedReport {
+    pub tool_version: String,
+    pub scan: Option<ScanInfo>,
+    pub accounts: Vec<crate::org::AccountReport>,
+}
+
 /// Reads a JSON report back (either schema: one account, or an organization), as the
 /// accounts it holds. Their drift is not in the JSON, so merged Markdown and HTML reports
 /// show findings without the drift diff.
 pub fn parse(path: &std::path::Path, text: &str) -> crate::error::Result<Vec<crate::org::AccountReport>> {
+    Ok(parse_report(path, text)?.accounts)
+}
+
+/// [`parse`], keeping the scan's identification and tool version.
+pub fn parse_report(path: &std::path::Path, text: &str) -> crate::error::Result<ParsedReport> {
     use crate::error::Error;
     use crate::org::{AccountReport, AccountStatus};
     use serde::Deserialize;
@@ -145,6 +175,8 @@ pub fn parse(path: &std::path::Path, text: &str) -> crate::error::Result<Vec<cra
     struct Doc {
         schema_version: u32,
         tool: InTool,
+        #[serde(default)]
+        scan: Option<ScanInfo>,
         // schema 1: one account
         account_id: Option<String>,
         scanned_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -159,6 +191,8 @@ pub fn parse(path: &std::path::Path, text: &str) -> crate::error::Result<Vec<cra
     #[derive(Deserialize)]
     struct InTool {
         name: String,
+        #[serde(default)]
+        version: String,
     }
     #[derive(Deserialize)]
     struct InAccountRow {
@@ -230,5 +264,5 @@ pub fn parse(path: &std::path::Path, text: &str) -> crate::error::Result<Vec<cra
         }
         out.push(report);
     }
-    Ok(out)
+    Ok(ParsedReport { tool_version: doc.tool.version, scan: doc.scan, accounts: out })
 }

@@ -53,7 +53,7 @@ pub fn render_org(
         Format::Markdown => org::markdown(org, sink),
         Format::Html => org::html(org, rules, sink),
         Format::Text => org::text(org, color, sink),
-        Format::Json => json::render_org(org, sink),
+        Format::Json => json::render_org(org, None, sink),
         Format::Sarif => {
             let files = sarif::OrgFiles::plan(org, rules)?;
             if files.len() > 1 {

@@ -124,6 +124,21 @@ pub fn load_catalog(extra_dirs: &[PathBuf]) -> Result<Vec<Rule>> {
     Ok(rules)
 }
 
+/// The digest of the rule set `load_catalog(extra_dirs)` loads (JSON reports' `scan.rules_digest`):
+/// every rule file's path and text, so that a report says exactly which rules judged it.
+pub fn catalog_digest(extra_dirs: &[PathBuf]) -> Result<String> {
+    let mut files: Vec<(String, String)> = BUILTIN.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+    for dir in extra_dirs {
+        for path in rule_files(dir)? {
+            let text = crate::json_lines::read_text(&path)?;
+            // Relative to its directory: the digest must not depend on where driftscan ran.
+            let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            files.push((format!("rules:{rel}"), text));
+        }
+    }
+    Ok(crate::scan_info::rules_digest(files.iter().map(|(p, t)| (p.as_str(), t.as_str()))))
+}
+
 /// `*.toml` under `dir`, recursively, sorted.
 fn rule_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();

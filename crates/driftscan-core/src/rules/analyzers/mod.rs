@@ -3,7 +3,7 @@
 //! Analyzers read facts only; they never call AWS and never change facts.
 
 mod access_keys;
-mod admin;
+pub mod admin;
 mod chains;
 mod changes;
 mod console_login;
@@ -14,9 +14,9 @@ mod foreign;
 mod organization;
 mod password;
 pub mod policy_eval;
-mod privilege;
+pub mod privilege;
 mod ranked;
-mod trust;
+pub mod trust;
 mod wildcard;
 
 use chrono::{DateTime, Utc};

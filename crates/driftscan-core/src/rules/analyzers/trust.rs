@@ -23,7 +23,7 @@ fn has_condition_key(conditions: &Conditions, key: &str) -> bool {
 }
 
 /// Trusted principals of a role as `kind:principal` strings, sorted.
-fn trusted(view: &View) -> BTreeSet<String> {
+pub fn trusted(view: &View) -> BTreeSet<String> {
     let Some(role) = (view.kind == ResourceType::IamRole).then(|| view.facts.iam.roles.get(view.id)).flatten() else {
         return BTreeSet::new();
     };
