@@ -31,8 +31,7 @@ fn actions_in_policy() -> BTreeSet<String> {
 }
 
 fn actions_in(file: &str) -> BTreeSet<String> {
-    let policy: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo().join(file)).unwrap()).unwrap();
+    let policy: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(repo().join(file)).unwrap()).unwrap();
     policy["Statement"]
         .as_array()
         .unwrap()
