@@ -34,6 +34,46 @@ impl Policies<'_> {
     }
 }
 
+/// The services a principal's Allow statements can name: no action of any other service
+/// can be allowed (a Deny or a boundary only take away), so the escalation methods that
+/// need one are skipped without evaluating a statement.
+#[derive(Debug)]
+pub enum AllowedServices {
+    /// `*`, a wildcard service prefix or a `NotAction` Allow: any service.
+    All,
+    Named(std::collections::BTreeSet<String>),
+}
+
+impl AllowedServices {
+    pub fn of(policies: &Policies) -> AllowedServices {
+        let mut named = std::collections::BTreeSet::new();
+        for s in policies.identity.iter().flat_map(|(_, d)| &d.statements).filter(|s| s.effect == Effect::Allow) {
+            if s.is_not_action() {
+                return AllowedServices::All;
+            }
+            for pattern in &s.action {
+                match pattern.split_once(':') {
+                    Some((service, _)) if !service.contains(['*', '?']) => {
+                        named.insert(service.to_ascii_lowercase());
+                    }
+                    _ => return AllowedServices::All,
+                }
+            }
+        }
+        AllowedServices::Named(named)
+    }
+
+    /// Whether some Allow statement may name `action`.
+    pub fn may_allow(&self, action: &str) -> bool {
+        match self {
+            AllowedServices::All => true,
+            AllowedServices::Named(named) => {
+                action.split_once(':').is_some_and(|(service, _)| named.contains(&service.to_ascii_lowercase()))
+            }
+        }
+    }
+}
+
 /// Every principal's effective policies in one snapshot, gathered once per side of a scan
 /// rather than once per rule that asks (admin, escalation, wildcard and growth rules all do,
 /// and escalation asks both sides).
@@ -445,6 +485,28 @@ mod tests {
 
     fn doc(text: &str) -> PolicyDocument {
         PolicyDocument::parse(text).unwrap()
+    }
+
+    #[test]
+    fn allowed_services_are_a_necessary_condition_of_any_allow() {
+        let of = |text: &str| {
+            let d = doc(text);
+            let p = Policies { identity: vec![("p".into(), &d)], ..Policies::default() };
+            let a = AllowedServices::of(&p);
+            ["iam:PassRole", "lambda:CreateFunction", "s3:GetObject"].map(|x| a.may_allow(x))
+        };
+        assert_eq!(
+            of(r#"{"Statement":[{"Effect":"Allow","Action":["IAM:Pass*","s3:Get*"],"Resource":"*"},
+                {"Effect":"Deny","Action":"lambda:*","Resource":"*"}]}"#),
+            [true, false, true]
+        );
+        for all in [
+            r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+            r#"{"Statement":{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}}"#,
+            r#"{"Statement":{"Effect":"Allow","Action":"*:Get*","Resource":"*"}}"#,
+        ] {
+            assert_eq!(of(all), [true, true, true], "{all}");
+        }
     }
 
     /// The condition block `text` as a statement carries it.

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::admin::is_admin;
 use super::chains::RoleGraph;
 use super::escalation;
-use super::policy_eval::{Decision, EVERY_RESOURCE, Policies, wildcard_match};
+use super::policy_eval::{AllowedServices, Decision, EVERY_RESOURCE, Policies, wildcard_match};
 use super::{Analyzer, Hit, Prepared, View};
 use crate::diff::{Change, ResourceDiff};
 use crate::snapshot::Snapshot;
@@ -166,7 +166,8 @@ impl Analyzer for PrivilegeEscalation {
         let subject = escalation::Subject::new(view.facts, view.kind, view.id);
         // Without identity policies only role chains remain (a trust policy naming it).
         let methods = if policies.identity.is_empty() { &[][..] } else { escalation::methods() };
-        for method in methods {
+        let services = AllowedServices::of(&policies);
+        for method in methods.iter().filter(|m| m.actions.iter().all(|a| services.may_allow(a))) {
             let Some(found) = method.found(&subject, &policies) else { continue };
             let condition =
                 if found.decision == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
