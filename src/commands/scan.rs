@@ -1,5 +1,6 @@
 //! `driftscan scan`: the account's scan, reported in every format asked for.
 
+use driftscan_core::baseline::Baselines;
 use driftscan_core::error::Result;
 use driftscan_core::findings::{ScanResult, Severity};
 use driftscan_core::org::{AccountReport, AccountStatus, OrgResult};
@@ -8,6 +9,7 @@ use driftscan_core::pipeline::AccountScan;
 use driftscan_core::report::{self, Format};
 use driftscan_core::rules;
 use driftscan_core::scan_info::{self, ScanInfo, ScanOptions};
+use driftscan_core::snapshot::Snapshot;
 
 use super::{Ui, accounts, exit, load_current, print, write_streamed};
 use crate::cli::ScanArgs;
@@ -25,9 +27,27 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let started = std::time::Instant::now();
     let rules = rules::load_catalog(&args.rules_dirs)?;
     let settings = args.baseline_dir.settings(!args.no_baseline)?;
-    let current = load_current(&args.source, ui)?;
+    // A snapshot file's account is known before its facts are built: its baselines are
+    // parsed meanwhile (they are about as large as the snapshot).
+    let peeked = match &args.source.snapshot {
+        Some(path) if settings.use_baseline && path.is_file() => Snapshot::peek_account_id(path),
+        _ => None,
+    };
+    let (current, baselines) = match &peeked {
+        Some(account) => rayon::join(
+            || load_current(&args.source, ui),
+            || Some(Baselines::load_account(&settings.baselines_dir, account, &settings.source_root)),
+        ),
+        None => (load_current(&args.source, ui), None),
+    };
+    let current = current?;
     let loaded = started.elapsed();
-    let mut scan = AccountScan::compare(current, &settings)?;
+    let mut scan = match baselines {
+        Some(baselines) if peeked.as_deref() == Some(current.meta.account_id.as_str()) => {
+            AccountScan::compare_with(current, baselines?)
+        }
+        _ => AccountScan::compare(current, &settings)?,
+    };
     let compared = started.elapsed();
     scan.evaluate(&settings, &rules)?;
     let evaluated = started.elapsed();

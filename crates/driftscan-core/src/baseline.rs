@@ -137,6 +137,29 @@ impl Baselines {
         Ok(out)
     }
 
+    /// Loads the baselines of `account_id` before its snapshot is parsed (a scan of a
+    /// snapshot file reads both side by side); [`Baselines::adopt_meta`] gives them the
+    /// snapshot's meta once it is there.
+    pub fn load_account(dir: &Path, account_id: &str, root: &SourceRoot) -> Result<Baselines> {
+        let meta = Meta {
+            account_id: account_id.to_string(),
+            partition: String::new(),
+            regions: Vec::new(),
+            scanned_at: chrono::DateTime::UNIX_EPOCH,
+            tool_version: String::new(),
+            caller_arn: String::new(),
+            collection_gaps: Vec::new(),
+            account_name: None,
+            organization_accounts: Vec::new(),
+        };
+        Baselines::load(dir, &meta, root)
+    }
+
+    /// Takes the current snapshot's meta, as [`Baselines::load`] does.
+    pub fn adopt_meta(&mut self, meta: &Meta) {
+        self.snapshot.meta = meta.clone();
+    }
+
     /// Adds the resources of one baseline file's text; `path` names it in errors.
     pub fn load_text(&mut self, path: &Path, text: &str, service: Service, account_id: &str) -> Result<()> {
         let parsed = parse_text(path, self.root.relative(path)?, text, service, account_id)?;

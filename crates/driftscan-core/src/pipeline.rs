@@ -53,11 +53,18 @@ impl AccountScan {
     /// current state (what `driftscan diff` shows). The result has no findings yet.
     pub fn compare(current: Snapshot, settings: &Settings) -> Result<AccountScan> {
         let root = &settings.source_root;
-        let mut baselines = if settings.use_baseline {
+        let baselines = if settings.use_baseline {
             Baselines::load(&settings.baselines_dir, &current.meta, root)?
         } else {
             Baselines::none(&settings.baselines_dir, &current.meta, root)
         };
+        Ok(AccountScan::compare_with(current, baselines))
+    }
+
+    /// [`AccountScan::compare`] with the account's baselines already loaded (for its
+    /// account: [`Baselines::load_account`]).
+    pub fn compare_with(current: Snapshot, mut baselines: Baselines) -> AccountScan {
+        baselines.adopt_meta(&current.meta);
         // Fields that change on their own (last-used dates) would otherwise drift daily.
         baselines.snapshot.iam.adopt_volatile(&current.iam);
         let diffs = diff::diff(&baselines.snapshot, &current);
@@ -71,7 +78,7 @@ impl AccountScan {
             findings: Vec::new(),
             stale_exceptions: Vec::new(),
         };
-        Ok(AccountScan { current, baselines, diffs, result })
+        AccountScan { current, baselines, diffs, result }
     }
 
     /// Evaluates `rules` over the diff and applies the account's committed exceptions:

@@ -314,6 +314,22 @@ impl Snapshot {
         }
     }
 
+    /// The account a snapshot file is of, read without building its facts (so that its
+    /// baselines can be loaded while it is parsed); `None` when the file does not say,
+    /// and [`Snapshot::load`] then reports why.
+    pub fn peek_account_id(path: &Path) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Peek {
+            meta: PeekMeta,
+        }
+        #[derive(Deserialize)]
+        struct PeekMeta {
+            account_id: String,
+        }
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice::<Peek>(&bytes).ok().map(|p| p.meta.account_id)
+    }
+
     /// Reads and validates a snapshot file.
     pub fn load(path: &Path) -> Result<Snapshot> {
         Snapshot::parse(path, &crate::json_lines::read_text(path)?)
