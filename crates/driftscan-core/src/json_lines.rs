@@ -20,57 +20,24 @@ pub fn read_text(path: &Path) -> Result<String> {
 /// Calls `visit(path, line)` for every object key and list item, outermost first.
 /// The text must already have parsed as JSON; a repeated key is an error.
 pub fn scan<'t>(text: &'t str, visit: &mut dyn FnMut(&[Cow<'t, str>], usize)) -> Result<(), (usize, String)> {
-    let mut s = Scanner { b: text.as_bytes(), text, i: 0, line: 1, path: Vec::new() };
+    let mut s = Scanner { b: text.as_bytes(), text, i: 0, line: 1, path: Vec::new(), entries: None };
     s.value(visit, 0)
 }
 
 /// Like [`scan`], and also returns each top-level key with the line it is on and the byte
 /// range of its value, so that a caller can come back to one entry later (baselines find
 /// the line of a field only for the entries a finding points at).
-#[allow(clippy::type_complexity)]
 pub fn scan_entries<'t>(
     text: &'t str,
     visit: &mut dyn FnMut(&[Cow<'t, str>], usize),
-) -> Result<Vec<(Cow<'t, str>, usize, std::ops::Range<usize>)>, (usize, String)> {
-    let mut s = Scanner { b: text.as_bytes(), text, i: 0, line: 1, path: Vec::new() };
-    let mut entries = Vec::new();
-    s.ws();
-    if s.b.get(s.i) != Some(&b'{') {
-        s.value(visit, 0)?;
-        return Ok(entries);
-    }
-    s.i += 1;
-    let mut seen = std::collections::HashSet::new();
-    loop {
-        s.ws();
-        match s.b.get(s.i) {
-            Some(b'}') => return Ok(entries),
-            Some(b',') => {
-                s.i += 1;
-                continue;
-            }
-            Some(b'"') => {}
-            _ => return s.fail("expected an object key"),
-        }
-        let line = s.line;
-        let key = s.string()?;
-        if !seen.insert(key.clone()) {
-            return Err((line, format!("duplicate key `{key}`")));
-        }
-        s.path.push(key.clone());
-        visit(&s.path, line);
-        s.ws();
-        if s.b.get(s.i) != Some(&b':') {
-            return s.fail("expected `:` after an object key");
-        }
-        s.i += 1;
-        s.ws();
-        let start = s.i;
-        s.value(visit, 1)?;
-        entries.push((key, line, start..s.i));
-        s.path.pop();
-    }
+) -> Result<Vec<Entry<'t>>, (usize, String)> {
+    let mut s = Scanner { b: text.as_bytes(), text, i: 0, line: 1, path: Vec::new(), entries: Some(Vec::new()) };
+    s.value(visit, 0)?;
+    Ok(s.entries.unwrap_or_default())
 }
+
+/// A top-level key of a JSON object: the key, its line, and the byte range of its value.
+pub type Entry<'t> = (Cow<'t, str>, usize, std::ops::Range<usize>);
 
 /// Fails with `file:line` on the first repeated key of any object.
 pub fn check_duplicate_keys(path: &Path, text: &str) -> Result<()> {
@@ -97,6 +64,8 @@ struct Scanner<'a> {
     i: usize,
     line: usize,
     path: Vec<Cow<'a, str>>,
+    /// The top-level entries, when asked for ([`scan_entries`]).
+    entries: Option<Vec<Entry<'a>>>,
 }
 
 /// What a scanner hands to its visitor: the path of a key or item, and its line.
@@ -187,8 +156,15 @@ impl<'a> Scanner<'a> {
                 return self.fail("expected `:` after an object key");
             }
             self.i += 1;
+            self.ws();
+            let start = self.i;
             self.value(visit, depth + 1)?;
-            self.path.pop();
+            let key = self.path.pop().expect("pushed above");
+            if depth == 0
+                && let Some(entries) = &mut self.entries
+            {
+                entries.push((key, line, start..self.i));
+            }
         }
     }
 
