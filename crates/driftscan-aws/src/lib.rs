@@ -6,13 +6,17 @@
 //! of the snapshot rather than recorded half-read: the diff then treats their baseline
 //! entries as "not collected", never as removed or clean.
 
+mod cloudtrail;
 mod config;
 mod dynamodb;
+mod ec2;
+mod efs;
 mod iam;
 mod kms;
 pub mod org;
 mod organizations;
 mod rds;
+mod redshift;
 mod s3;
 
 use driftscan_core::VariantArray;
@@ -217,13 +221,17 @@ pub(crate) async fn collect_account(
     });
     let regions = resolve_regions(&ctx, opts).await?;
 
-    let (iam, s3, rds, dynamodb, kms, config, organizations) = tokio::join!(
+    let (iam, s3, rds, dynamodb, kms, config, ec2, efs, redshift, cloudtrail, organizations) = tokio::join!(
         ctx.progress.track(Service::Iam, iam::collect(&ctx)),
         ctx.progress.track(Service::S3, s3::collect(&ctx)),
         ctx.progress.track(Service::Rds, rds::collect(&ctx, &regions)),
         ctx.progress.track(Service::Dynamodb, dynamodb::collect(&ctx, &regions)),
         ctx.progress.track(Service::Kms, kms::collect(&ctx, &regions)),
         ctx.progress.track(Service::Config, config::collect(&ctx, &regions)),
+        ctx.progress.track(Service::Ec2, ec2::collect(&ctx, &regions)),
+        ctx.progress.track(Service::Efs, efs::collect(&ctx, &regions)),
+        ctx.progress.track(Service::Redshift, redshift::collect(&ctx, &regions)),
+        ctx.progress.track(Service::Cloudtrail, cloudtrail::collect(&ctx, &regions)),
         async {
             if organization {
                 ctx.progress.track(Service::Organizations, organizations::collect(&ctx)).await
@@ -257,6 +265,10 @@ pub(crate) async fn collect_account(
         dynamodb,
         kms,
         config,
+        ec2,
+        efs,
+        redshift,
+        cloudtrail,
         organizations,
     })
 }
