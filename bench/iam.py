@@ -122,7 +122,7 @@ def main():
     snap["meta"]["collection_gaps"] = []
     snap["iam"]["users"], snap["iam"]["groups"] = {}, {}
     snap["iam"]["roles"], snap["iam"]["policies"] = roles, docs
-    for section in ("s3", "rds", "dynamodb", "kms", "config"):
+    for section in ("s3", "rds", "dynamodb", "kms", "config", "ec2", "efs", "redshift", "cloudtrail"):
         snap[section] = {k: {} for k in snap[section]}
     snap_path = os.path.join(args.out, "managed.json")
     with open(snap_path, "w") as f:

@@ -132,6 +132,8 @@ def build(n, rng):
         "rds": {"instances": instances, "clusters": {}, "snapshots": snapshots},
         "dynamodb": {"tables": tables}, "kms": {"keys": keys},
         "config": {"recorders": {f"arn:aws:config:{r}:{ACCOUNT}:configuration-recorder": {"region": r, "name": "default", "recording": True, "all_supported": True, "include_global_resources": r == "us-east-1"} for r in REGIONS}},
+        "ec2": {"ebs_defaults": {}, "volumes": {}, "snapshots": {}}, "efs": {"file_systems": {}},
+        "redshift": {"clusters": {}}, "cloudtrail": {"account": {}, "trails": {}},
     }
 
 

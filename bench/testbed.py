@@ -87,6 +87,10 @@ def build(spec):
         "dynamodb": {"tables": {}},
         "kms": {"keys": {}},
         "config": {"recorders": {}},
+        "ec2": {"ebs_defaults": {}, "volumes": {}, "snapshots": {}},
+        "efs": {"file_systems": {}},
+        "redshift": {"clusters": {}},
+        "cloudtrail": {"account": {}, "trails": {}},
     }
 
 

@@ -89,7 +89,7 @@ fn nonsense_command_line_values_are_usage_errors() {
         vec!["scan", "--snapshot", "fixtures/bad/snapshot/valid.json", "--no-baseline", "--baselines", "x"],
         vec!["scan", "--snapshot", "does-not-exist.json"],
         vec!["rules", "explain", "DS-NOPE-999"],
-        vec!["baseline", "accept", "--snapshot", "fixtures/demo/today.json", "--service", "ec2"],
+        vec!["baseline", "accept", "--snapshot", "fixtures/demo/today.json", "--service", "lambda"],
         vec!["baseline", "accept", "--snapshot", "fixtures/demo/today.json", "--resource", "arn:aws:s3:::nope"],
         vec!["baseline", "accept", "--snapshot", "fixtures/demo/today.json", "--rule", "DS-NOPE-1"],
         vec!["frobnicate"],

@@ -32,6 +32,13 @@ fn section(kind: ResourceType) -> (&'static str, &'static str) {
         ResourceType::OrgUnit => ("organizations", "units"),
         ResourceType::OrgAccount => ("organizations", "accounts"),
         ResourceType::Scp => ("organizations", "policies"),
+        ResourceType::EbsDefaults => ("ec2", "ebs_defaults"),
+        ResourceType::EbsVolume => ("ec2", "volumes"),
+        ResourceType::EbsSnapshot => ("ec2", "snapshots"),
+        ResourceType::EfsFileSystem => ("efs", "file_systems"),
+        ResourceType::RedshiftCluster => ("redshift", "clusters"),
+        ResourceType::CloudtrailAccount => ("cloudtrail", "account"),
+        ResourceType::CloudtrailTrail => ("cloudtrail", "trails"),
     }
 }
 

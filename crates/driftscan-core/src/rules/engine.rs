@@ -162,6 +162,7 @@ pub fn fingerprint(rule_id: &str, resource_id: &str, field: Option<&str>, key: &
 
 fn finding(rule: &Rule, baselines: &Baselines, d: &ResourceDiff, hit: Hit, baseline_state: BaselineState) -> Finding {
     let location = baselines.location(d.resource_type, &d.id, hit.field.as_deref());
+    let region = d.current.as_ref().or(d.baseline()).and_then(|v| v.get("region")).and_then(Value::as_str);
     let message = render_message(
         &rule.message,
         &[
@@ -171,6 +172,7 @@ fn finding(rule: &Rule, baselines: &Baselines, d: &ResourceDiff, hit: Hit, basel
             ("baseline", &show(hit.baseline.as_ref())),
             ("current", &show(hit.current.as_ref())),
             ("detail", &hit.detail),
+            ("region", region.unwrap_or("global")),
         ],
     );
     Finding {

@@ -89,7 +89,7 @@ struct RawRule {
     params: Option<Spanned<toml::Table>>,
 }
 
-const PLACEHOLDERS: [&str; 6] = ["name", "id", "field", "baseline", "current", "detail"];
+const PLACEHOLDERS: [&str; 7] = ["name", "id", "field", "baseline", "current", "detail", "region"];
 
 /// The rules of this driftscan plus those in `extra_dirs`, sorted by id.
 /// The built-in rule `id`, whatever catalog a run loaded (a stage that owns a rule, such

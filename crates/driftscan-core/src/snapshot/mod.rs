@@ -2,14 +2,18 @@
 //! by ARN. A snapshot written to disk and read back is identical, so scans of a snapshot
 //! file need no network.
 
+pub mod cloudtrail;
 pub mod config;
 pub mod credential_report;
 pub mod dynamodb;
+pub mod ec2;
+pub mod efs;
 pub mod iam;
 pub mod kms;
 pub mod organizations;
 pub mod policy;
 pub mod rds;
+pub mod redshift;
 pub mod s3;
 
 use std::path::Path;
@@ -20,12 +24,16 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
+pub use cloudtrail::*;
 pub use config::*;
 pub use dynamodb::*;
+pub use ec2::*;
+pub use efs::*;
 pub use iam::*;
 pub use kms::*;
 pub use organizations::*;
 pub use rds::*;
+pub use redshift::*;
 pub use s3::*;
 
 /// The snapshot file format version; bumped on an incompatible change.
@@ -42,6 +50,16 @@ pub struct Snapshot {
     pub dynamodb: DynamoDbFacts,
     pub kms: KmsFacts,
     pub config: ConfigFacts,
+    // Services added after the first snapshot format: a file without their section was
+    // written by a driftscan that did not read them, so they count as not collected.
+    #[serde(default = "absent")]
+    pub ec2: Ec2Facts,
+    #[serde(default = "absent")]
+    pub efs: EfsFacts,
+    #[serde(default = "absent")]
+    pub redshift: RedshiftFacts,
+    #[serde(default = "absent")]
+    pub cloudtrail: CloudTrailFacts,
     /// The organization, in the snapshot of the account an `--org` run listed it with.
     #[serde(default, skip_serializing_if = "OrganizationsFacts::is_empty")]
     pub organizations: OrganizationsFacts,
@@ -111,6 +129,10 @@ pub enum Service {
     Kms,
     Config,
     Organizations,
+    Ec2,
+    Efs,
+    Redshift,
+    Cloudtrail,
 }
 
 impl Service {
@@ -223,6 +245,39 @@ resource_kinds! {
     OrgUnit(OrgUnit) = "org_unit", Organizations, organizations.units;
     OrgAccount(OrgAccount) = "org_account", Organizations, organizations.accounts;
     Scp(Scp) = "scp", Organizations, organizations.policies;
+    EbsDefaults(EbsDefaults) = "ebs_defaults", Ec2, ec2.ebs_defaults;
+    EbsVolume(EbsVolume) = "ebs_volume", Ec2, ec2.volumes;
+    EbsSnapshot(EbsSnapshot) = "ebs_snapshot", Ec2, ec2.snapshots;
+    EfsFileSystem(EfsFileSystem) = "efs_file_system", Efs, efs.file_systems;
+    RedshiftCluster(RedshiftCluster) = "redshift_cluster", Redshift, redshift.clusters;
+    CloudtrailAccount(CloudTrailAccount) = "cloudtrail_account", Cloudtrail, cloudtrail.account;
+    CloudtrailTrail(CloudTrailTrail) = "cloudtrail_trail", Cloudtrail, cloudtrail.trails;
+}
+
+/// A section that can be missing from older snapshot files.
+pub trait Section: Default {
+    fn mark_absent(&mut self);
+    fn is_absent(&self) -> bool;
+}
+
+macro_rules! sections {
+    ($($ty:ty),*) => {$(
+        impl Section for $ty {
+            fn mark_absent(&mut self) {
+                self.absent = true;
+            }
+            fn is_absent(&self) -> bool {
+                self.absent
+            }
+        }
+    )*};
+}
+sections!(Ec2Facts, EfsFacts, RedshiftFacts, CloudTrailFacts);
+
+fn absent<T: Section>() -> T {
+    let mut section = T::default();
+    section.mark_absent();
+    section
 }
 
 impl ResourceType {
@@ -310,8 +365,34 @@ impl Snapshot {
             dynamodb: Default::default(),
             kms: Default::default(),
             config: Default::default(),
+            ec2: Default::default(),
+            efs: Default::default(),
+            redshift: Default::default(),
+            cloudtrail: Default::default(),
             organizations: Default::default(),
         }
+    }
+
+    /// A section missing from the file is a gap of its service: its baseline entries are
+    /// "not collected", never "removed", and the scan is incomplete (exit 3).
+    fn note_absent_sections(&mut self) {
+        let absent = [
+            (Service::Ec2, self.ec2.is_absent()),
+            (Service::Efs, self.efs.is_absent()),
+            (Service::Redshift, self.redshift.is_absent()),
+            (Service::Cloudtrail, self.cloudtrail.is_absent()),
+        ];
+        for (service, _) in absent.into_iter().filter(|(_, absent)| *absent) {
+            self.meta.collection_gaps.push(CollectionGap {
+                service,
+                region: None,
+                operation: "snapshot file".to_string(),
+                error: format!(
+                    "the snapshot has no `{service}` section (written by a driftscan that did not read {service}); take a new snapshot"
+                ),
+            });
+        }
+        self.meta.collection_gaps.sort();
     }
 
     /// The account a snapshot file is of, read without building its facts (so that its
@@ -351,11 +432,12 @@ impl Snapshot {
             || serde_json::from_str::<Snapshot>(text).map_err(|e| Error::json(path, &e)),
             || crate::json_lines::check_duplicate_keys(path, text),
         );
-        let snapshot = match (unique, parsed) {
+        let mut snapshot = match (unique, parsed) {
             (Err(e), _) | (Ok(()), Err(e)) => return Err(e),
             (Ok(()), Ok(snapshot)) => snapshot,
         };
         snapshot.validate(path, text)?;
+        snapshot.note_absent_sections();
         Ok(snapshot)
     }
 
@@ -450,6 +532,34 @@ mod tests {
         let v = serde_json::json!({"a": {"b": [10, {"c": true}]}});
         assert_eq!(field(&v, "a.b.1.c"), Some(&Value::Bool(true)));
         assert_eq!(field(&v, "a.x"), None);
+    }
+
+    #[test]
+    fn a_section_missing_from_an_older_snapshot_is_a_gap_not_an_empty_service() {
+        let meta = Meta {
+            account_id: "111111111111".into(),
+            partition: "aws".into(),
+            regions: vec!["us-east-1".into()],
+            scanned_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+            tool_version: "0".into(),
+            caller_arn: "arn:aws:iam::111111111111:user/x".into(),
+            collection_gaps: Vec::new(),
+            account_name: None,
+            organization_accounts: Vec::new(),
+        };
+        let mut value = serde_json::to_value(Snapshot::empty(meta)).unwrap();
+        value.as_object_mut().unwrap().remove("ec2");
+        value.as_object_mut().unwrap().remove("cloudtrail");
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        let snapshot = Snapshot::parse(Path::new("old.json"), &text).unwrap();
+        let gaps: Vec<Service> = snapshot.meta.collection_gaps.iter().map(|g| g.service).collect();
+        assert_eq!(gaps, [Service::Ec2, Service::Cloudtrail]);
+        assert!(
+            snapshot.meta.collection_gaps.iter().all(|g| g.region.is_none() && g.error.contains("take a new snapshot"))
+        );
+        // Written back, the sections are there (empty) and the gaps stay: nothing is lost.
+        let again = Snapshot::parse(Path::new("again.json"), &serde_json::to_string(&snapshot).unwrap()).unwrap();
+        assert_eq!(again.meta.collection_gaps, snapshot.meta.collection_gaps);
     }
 
     #[test]

@@ -1,20 +1,23 @@
-//! Encryption checks that need more than one field: TLS enforcement in bucket policies,
-//! DynamoDB key ownership, and KMS keys that other resources depend on.
+//! Encryption checks that need more than one field: TLS enforcement in bucket and file
+//! system policies, who manages a table's or cluster's key, and KMS keys that other
+//! resources depend on.
 
 use serde_json::Value;
 
 use super::{Analyzer, Hit, View};
 use crate::diff::ResourceDiff;
-use crate::snapshot::Snapshot;
 use crate::snapshot::policy::{Effect, PolicyDocument};
+use crate::snapshot::{ResourceType, Snapshot};
 
 /// A Deny for requests with `aws:SecureTransport = false` covering every principal and
-/// S3 action: the bucket refuses plain HTTP.
-pub fn denies_insecure_transport(policy: &PolicyDocument) -> bool {
+/// every action of `service` (`s3`, `elasticfilesystem`): the resource refuses plain text.
+pub fn denies_insecure_transport(policy: &PolicyDocument, service: &str) -> bool {
     policy.statements.iter().any(|s| {
         s.effect == Effect::Deny
             && s.principal.as_ref().is_some_and(|p| p.values().flatten().any(|v| v == "*"))
-            && s.action.iter().any(|a| a == "*" || a == "s3:*")
+            && s.action
+                .iter()
+                .any(|a| a == "*" || a.strip_suffix(":*").is_some_and(|p| p.eq_ignore_ascii_case(service)))
             && s.condition.iter().any(|(op, keys)| {
                 op.to_ascii_lowercase().starts_with("bool")
                     && keys.iter().any(|(k, v)| {
@@ -34,26 +37,42 @@ impl Analyzer for InsecureTransportAllowed {
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {
-        let Some(bucket) = view.facts.s3.buckets.get(view.id) else { return Vec::new() };
-        if bucket.policy.as_ref().is_some_and(denies_insecure_transport) {
+        let (policy, service, what) = match view.kind {
+            ResourceType::S3Bucket => match view.facts.s3.buckets.get(view.id) {
+                Some(bucket) => (&bucket.policy, "s3", "bucket policy"),
+                None => return Vec::new(),
+            },
+            ResourceType::EfsFileSystem => match view.facts.efs.file_systems.get(view.id) {
+                Some(fs) => (&fs.policy, "elasticfilesystem", "file system policy"),
+                None => return Vec::new(),
+            },
+            _ => return Vec::new(),
+        };
+        if policy.as_ref().is_some_and(|p| denies_insecure_transport(p, service)) {
             return Vec::new();
         }
-        let detail = if bucket.policy.is_some() {
-            "its bucket policy does not deny requests without TLS"
+        let detail = if policy.is_some() {
+            format!("its {what} does not deny requests without TLS")
         } else {
-            "it has no bucket policy denying requests without TLS"
+            format!("it has no {what} denying requests without TLS")
         };
         vec![Hit::new("", "policy", detail)]
     }
 }
 
-/// Whether a DynamoDB table's key is one the customer manages (it can audit, rotate and
-/// revoke it), judged from the KMS facts of the same side.
-fn customer_key(facts: &Snapshot, value: &Value) -> Option<String> {
-    if value.get("sse_type").and_then(Value::as_str) != Some("KMS") {
-        return None;
-    }
-    let arn = value.get("kms_key_arn").and_then(Value::as_str)?;
+/// The KMS key a table or cluster is encrypted with, if any: (key field, encrypted with KMS).
+fn kms_key_of(kind: ResourceType, value: &Value) -> Option<&str> {
+    let (encrypted, key) = match kind {
+        ResourceType::DynamodbTable => (value.get("sse_type").and_then(Value::as_str) == Some("KMS"), "kms_key_arn"),
+        _ => (value.get("encrypted").and_then(Value::as_bool) == Some(true), "kms_key_id"),
+    };
+    encrypted.then(|| value.get(key).and_then(Value::as_str)).flatten()
+}
+
+/// Whether a table's or cluster's key is one the customer manages (it can audit, rotate
+/// and revoke it), judged from the KMS facts of the same side.
+fn customer_key(facts: &Snapshot, kind: ResourceType, value: &Value) -> Option<String> {
+    let arn = kms_key_of(kind, value)?;
     match facts.kms.find(arn) {
         Some((_, key)) if key.manager == "AWS" => None,
         // A key the facts don't know is not AWS-managed by name either: count it as the customer's.
@@ -62,26 +81,29 @@ fn customer_key(facts: &Snapshot, value: &Value) -> Option<String> {
     }
 }
 
+/// A DynamoDB table or Redshift cluster that left its customer-managed key.
 #[derive(Debug)]
-pub struct DynamodbKeyDowngrade;
+pub struct CustomerKeyDowngrade;
 
-impl Analyzer for DynamodbKeyDowngrade {
+impl Analyzer for CustomerKeyDowngrade {
     fn is_drift(&self) -> bool {
         true
     }
 
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let (Some(b), Some(c)) = (baseline, current) else { return Vec::new() };
-        let Some(was) = customer_key(b.facts, b.value) else { return Vec::new() };
-        if customer_key(c.facts, c.value).is_some() {
+        let Some(was) = customer_key(b.facts, b.kind, b.value) else { return Vec::new() };
+        if customer_key(c.facts, c.kind, c.value).is_some() {
             return Vec::new();
         }
-        let now = match c.value.get("sse_type").and_then(Value::as_str) {
-            Some("KMS") => "an AWS managed key",
-            _ => "an AWS owned key",
+        let (now, field) = match (c.kind, kms_key_of(c.kind, c.value)) {
+            (ResourceType::DynamodbTable, Some(_)) => ("an AWS managed key".to_string(), "sse_type"),
+            (ResourceType::DynamodbTable, None) => ("an AWS owned key".to_string(), "sse_type"),
+            (_, Some(key)) => (format!("the AWS managed key {key}"), "kms_key_id"),
+            (_, None) => ("no encryption".to_string(), "encrypted"),
         };
         let detail = format!("moved from customer managed key {was} to {now}");
-        vec![Hit::new("", "sse_type", detail).values(Some(Value::from(was)), c.value.get("sse_type").cloned())]
+        vec![Hit::new("", field, detail).values(Some(Value::from(was)), c.value.get(field).cloned())]
     }
 }
 
@@ -111,6 +133,36 @@ fn key_users(facts: &Snapshot) -> Vec<(String, &str)> {
     for t in facts.dynamodb.tables.values() {
         if let Some(k) = &t.kms_key_arn {
             out.push((format!("table {}", t.name), k));
+        }
+    }
+    for d in facts.ec2.ebs_defaults.values().filter(|d| d.encryption_by_default) {
+        if let Some(k) = &d.default_kms_key_id {
+            out.push((format!("new EBS volumes in {}", d.region), k));
+        }
+    }
+    for v in facts.ec2.volumes.values() {
+        if let Some(k) = &v.kms_key_id {
+            out.push((format!("EBS volume {}", v.name.as_deref().unwrap_or(&v.volume_id)), k));
+        }
+    }
+    for s in facts.ec2.snapshots.values() {
+        if let Some(k) = &s.kms_key_id {
+            out.push((format!("EBS snapshot {}", s.snapshot_id), k));
+        }
+    }
+    for f in facts.efs.file_systems.values() {
+        if let Some(k) = &f.kms_key_id {
+            out.push((format!("file system {}", f.name.as_deref().unwrap_or(&f.file_system_id)), k));
+        }
+    }
+    for c in facts.redshift.clusters.values() {
+        if let Some(k) = &c.kms_key_id {
+            out.push((format!("Redshift cluster {}", c.identifier), k));
+        }
+    }
+    for t in facts.cloudtrail.trails.values() {
+        if let Some(k) = &t.kms_key_id {
+            out.push((format!("trail {}", t.name), k));
         }
     }
     out

@@ -1,5 +1,6 @@
 //! Public exposure that needs more than one field: bucket policies and ACLs weighed
-//! against the public access blocks, snapshot sharing, open KMS key policies.
+//! against the public access blocks (for the bucket itself and for the trail that logs
+//! into it), snapshot sharing, open key and file system policies.
 
 use std::collections::BTreeSet;
 
@@ -7,7 +8,8 @@ use serde_json::Value;
 
 use super::{Analyzer, Hit, View};
 use crate::diff::ResourceDiff;
-use crate::snapshot::policy::{Effect, Statement};
+use crate::snapshot::policy::{Effect, PolicyDocument, Statement};
+use crate::snapshot::{ResourceType, S3Bucket, S3Facts};
 
 /// An Allow to every principal (`*`) without any condition that could narrow it.
 fn open_to_everyone(s: &Statement) -> bool {
@@ -31,36 +33,74 @@ impl Analyzer for PublicBucket {
 
     fn check(&self, view: &View) -> Vec<Hit> {
         let s3 = &view.facts.s3;
-        let Some(bucket) = s3.buckets.get(view.id) else { return Vec::new() };
-        let account_pab = s3.account.values().next().map(|a| &a.public_access_block);
-        let restricts_policy = bucket.public_access_block.restrict_public_buckets
-            || account_pab.is_some_and(|p| p.restrict_public_buckets);
-        let ignores_acls =
-            bucket.public_access_block.ignore_public_acls || account_pab.is_some_and(|p| p.ignore_public_acls);
-        let mut hits = Vec::new();
-        let open: Vec<String> = bucket
-            .policy
-            .iter()
-            .flat_map(|p| &p.statements)
-            .filter(|s| open_to_everyone(s))
-            .flat_map(|s| if s.is_not_action() { vec!["* except ...".to_string()] } else { s.action.clone() })
-            .collect();
-        if (!open.is_empty() || bucket.policy_is_public) && !restricts_policy {
-            let detail = if open.is_empty() {
-                "its bucket policy is public (as evaluated by S3)".to_string()
-            } else {
-                format!("its bucket policy allows {} to everyone (`*`) without a condition", open.join(", "))
-            };
-            hits.push(Hit::new("policy", "policy", detail).values(None, Some(Value::from(open))));
+        s3.buckets.get(view.id).map(|bucket| bucket_exposure(s3, bucket)).unwrap_or_default()
+    }
+}
+
+/// What makes a bucket public: its policy or its ACL, unless a public access block (the
+/// bucket's or the account's) neutralizes it.
+fn bucket_exposure(s3: &S3Facts, bucket: &S3Bucket) -> Vec<Hit> {
+    let account_pab = s3.account.values().next().map(|a| &a.public_access_block);
+    let restricts_policy =
+        bucket.public_access_block.restrict_public_buckets || account_pab.is_some_and(|p| p.restrict_public_buckets);
+    let ignores_acls =
+        bucket.public_access_block.ignore_public_acls || account_pab.is_some_and(|p| p.ignore_public_acls);
+    let mut hits = Vec::new();
+    let open: Vec<String> = bucket
+        .policy
+        .iter()
+        .flat_map(|p| &p.statements)
+        .filter(|s| open_to_everyone(s))
+        .flat_map(|s| if s.is_not_action() { vec!["* except ...".to_string()] } else { s.action.clone() })
+        .collect();
+    if (!open.is_empty() || bucket.policy_is_public) && !restricts_policy {
+        let detail = if open.is_empty() {
+            "its bucket policy is public (as evaluated by S3)".to_string()
+        } else {
+            format!("its bucket policy allows {} to everyone (`*`) without a condition", open.join(", "))
+        };
+        hits.push(Hit::new("policy", "policy", detail).values(None, Some(Value::from(open))));
+    }
+    if !bucket.public_acl_grants.is_empty() && !ignores_acls {
+        let detail = format!("its ACL grants {}", bucket.public_acl_grants.join(", "));
+        hits.push(
+            Hit::new("acl", "public_acl_grants", detail)
+                .values(None, Some(Value::from(bucket.public_acl_grants.clone()))),
+        );
+    }
+    hits
+}
+
+/// A trail whose log bucket (in this account's S3 facts) is public: anyone can read the
+/// account's activity history. A bucket of another account (central logging) is that
+/// account's to scan.
+#[derive(Debug)]
+pub struct TrailBucketPublic;
+
+impl Analyzer for TrailBucketPublic {
+    fn is_drift(&self) -> bool {
+        false
+    }
+
+    /// The verdict depends on the bucket and the account's public access block.
+    fn same_on_both_sides(&self, _baseline: &View, _current: &View, _diff: &ResourceDiff) -> bool {
+        false
+    }
+
+    fn check(&self, view: &View) -> Vec<Hit> {
+        let Some(trail) = view.facts.cloudtrail.trails.get(view.id) else { return Vec::new() };
+        let partition = view.id.split(':').nth(1).unwrap_or("aws");
+        let s3 = &view.facts.s3;
+        let Some(bucket) = s3.buckets.get(&format!("arn:{partition}:s3:::{}", trail.s3_bucket)) else {
+            return Vec::new();
+        };
+        let reasons: Vec<String> = bucket_exposure(s3, bucket).into_iter().map(|h| h.detail).collect();
+        if reasons.is_empty() {
+            return Vec::new();
         }
-        if !bucket.public_acl_grants.is_empty() && !ignores_acls {
-            let detail = format!("its ACL grants {}", bucket.public_acl_grants.join(", "));
-            hits.push(
-                Hit::new("acl", "public_acl_grants", detail)
-                    .values(None, Some(Value::from(bucket.public_acl_grants.clone()))),
-            );
-        }
-        hits
+        let detail =
+            format!("delivers its logs to bucket {}, which is public: {}", trail.s3_bucket, reasons.join("; "));
+        vec![Hit::new("", "s3_bucket", detail).values(None, Some(Value::from(trail.s3_bucket.as_str())))]
     }
 }
 
@@ -102,31 +142,43 @@ impl Analyzer for SnapshotSharedNewAccount {
     }
 }
 
+/// A key policy (customer keys) or file system policy that allows actions to every
+/// principal without a condition.
 #[derive(Debug)]
-pub struct KmsOpenKeyPolicy;
+pub struct OpenResourcePolicy;
 
-impl Analyzer for KmsOpenKeyPolicy {
+impl OpenResourcePolicy {
+    fn policy<'a>(view: &View<'a>) -> Option<(&'a PolicyDocument, &'static str)> {
+        match view.kind {
+            ResourceType::KmsKey => {
+                let key = view.facts.kms.keys.get(view.id).filter(|k| k.manager != "AWS")?;
+                Some((key.policy.as_ref()?, "key policy"))
+            }
+            ResourceType::EfsFileSystem => {
+                Some((view.facts.efs.file_systems.get(view.id)?.policy.as_ref()?, "file system policy"))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Analyzer for OpenResourcePolicy {
     fn is_drift(&self) -> bool {
         false
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {
-        let Some(key) = view.facts.kms.keys.get(view.id) else { return Vec::new() };
-        if key.manager == "AWS" {
-            return Vec::new();
-        }
-        let actions: Vec<String> = key
-            .policy
+        let Some((policy, what)) = Self::policy(view) else { return Vec::new() };
+        let actions: Vec<String> = policy
+            .statements
             .iter()
-            .flat_map(|p| &p.statements)
             .filter(|s| open_to_everyone(s))
-            .flat_map(|s| s.action.clone())
+            .flat_map(|s| if s.is_not_action() { vec!["* except ...".to_string()] } else { s.action.clone() })
             .collect();
         if actions.is_empty() {
             return Vec::new();
         }
-        let detail =
-            format!("its key policy allows {} to every principal (`*`) without a condition", actions.join(", "));
+        let detail = format!("its {what} allows {} to every principal (`*`) without a condition", actions.join(", "));
         vec![Hit::new("", "policy", detail).values(None, Some(Value::from(actions)))]
     }
 }

@@ -6,6 +6,7 @@ mod access_keys;
 pub mod admin;
 mod chains;
 mod changes;
+mod cloudtrail;
 mod console_login;
 mod encryption;
 pub mod escalation;
@@ -142,12 +143,25 @@ pub fn build(name: &str, params: &toml::Table, kinds: &[ResourceType]) -> Result
             Ok(Box::new(console_login::ConsoleUnused::from_params(params)?))
         }
         "password_policy_weakened" => simple(&[Account], Box::new(password::PasswordPolicyWeakened)),
-        "insecure_transport_allowed" => simple(&[S3Bucket], Box::new(encryption::InsecureTransportAllowed)),
-        "dynamodb_key_downgrade" => simple(&[DynamodbTable], Box::new(encryption::DynamodbKeyDowngrade)),
+        "insecure_transport_allowed" => {
+            simple(&[S3Bucket, EfsFileSystem], Box::new(encryption::InsecureTransportAllowed))
+        }
+        // `dynamodb_key_downgrade`: its name before Redshift clusters were covered.
+        "customer_key_downgrade" | "dynamodb_key_downgrade" => {
+            simple(&[DynamodbTable, RedshiftCluster], Box::new(encryption::CustomerKeyDowngrade))
+        }
         "key_in_use_unusable" => simple(&[KmsKey], Box::new(encryption::KeyInUseUnusable)),
         "public_bucket" => simple(&[S3Bucket], Box::new(exposure::PublicBucket)),
-        "snapshot_shared_new_account" => simple(&[RdsSnapshot], Box::new(exposure::SnapshotSharedNewAccount)),
-        "kms_open_key_policy" => simple(&[KmsKey], Box::new(exposure::KmsOpenKeyPolicy)),
+        "snapshot_shared_new_account" => {
+            simple(&[RdsSnapshot, EbsSnapshot], Box::new(exposure::SnapshotSharedNewAccount))
+        }
+        // `kms_open_key_policy`: its name before file system policies were covered.
+        "open_resource_policy" | "kms_open_key_policy" => {
+            simple(&[KmsKey, EfsFileSystem], Box::new(exposure::OpenResourcePolicy))
+        }
+        "trail_bucket_public" => simple(&[CloudtrailTrail], Box::new(exposure::TrailBucketPublic)),
+        "no_multi_region_trail" => simple(&[CloudtrailAccount], Box::new(cloudtrail::NoMultiRegionTrail)),
+        "trail_stopped" => simple(&[CloudtrailTrail], Box::new(cloudtrail::TrailStopped)),
         "new_foreign_access" => simple(&[S3Bucket, KmsKey], Box::new(foreign::NewForeignAccess)),
         "untrusted_access" => simple(&[S3Bucket, KmsKey], Box::new(foreign::UntrustedAccess)),
         "account_joined" => simple(&[OrgAccount], Box::new(organization::AccountJoined)),
