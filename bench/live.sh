@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench-live`: seed moto with 1,000 users, 200 roles, 300 buckets, 50 DB instances,
-# 20 tables and 30 keys (SCALE=0.1 for a tenth), then time `driftscan snapshot` and print
+# 20 tables, 30 keys, 100 EBS volumes with 50 snapshots, 10 EFS file systems and 5 Redshift
+# clusters (SCALE=0.1 for a tenth), then time `driftscan snapshot` and print
 # the API calls per service next to the minimum the data needs. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ RUNS=${RUNS:-3}
 PY=.venv/bin/python
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL=http://127.0.0.1:$PORT
-MOTO_IAM_LOAD_MANAGED_POLICIES=true .venv/bin/moto_server -H 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
+MOTO_IAM_LOAD_MANAGED_POLICIES=true $PY fixtures/moto/server.py -H 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
 MOTO=$!
 trap 'kill $MOTO 2>/dev/null' EXIT
 until (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null; do sleep 0.2; done
@@ -39,6 +40,11 @@ managed = sum(1 for p in iam["policies"].values() if p["aws_managed"])
 buckets = len(s["s3"]["buckets"])
 manual = sum(1 for x in s["rds"]["snapshots"].values() if x["snapshot_type"] == "manual")
 tables, keys = len(s["dynamodb"]["tables"]), len(s["kms"]["keys"])
+pages = lambda n, size: max(1, -(-n // size))  # pages of a listing per region (one region here)
+volumes, snapshots = len(s["ec2"]["volumes"]), len(s["ec2"]["snapshots"])
+file_systems, clusters = len(s["efs"]["file_systems"]), s["redshift"]["clusters"].values()
+groups = len({c["parameter_group"] for c in clusters})
+trails = len(s["cloudtrail"]["trails"])
 minimum = {
     # one authorization-details page per 1,000 entities (moto: one page), credential report (generate + get),
     # summary, password policy, virtual MFA devices, ListAccessKeys per key holder, GetPolicy + version per AWS-managed policy
@@ -52,8 +58,18 @@ minimum = {
     # ListKeys, ListAliases per region + DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListGrants per key
     "kms": 2 * regions + 4 * keys,
     "config": 2 * regions,
+    # EBS defaults (2), volumes and own snapshots (1,000 a page) per region + createVolumePermission per snapshot
+    "ec2": 2 * regions + pages(volumes, 1000) + pages(snapshots, 1000) + snapshots,
+    # DescribeFileSystems per region (100 a page) + file system policy and backup policy per file system
+    "efs": pages(file_systems, 100) + 2 * file_systems,
+    # DescribeClusters per region (100 a page) + logging status per cluster + parameters per distinct group
+    # (one page of 100: moto's groups, like AWS's defaults, have fewer)
+    "redshift": pages(len(clusters), 100) + len(clusters) + groups,
+    # DescribeTrails per region + GetTrailStatus per own trail
+    "cloudtrail": regions + trails,
 }
 print("minimum calls for this data:", " ".join(f"{k}={v}" for k, v in minimum.items()), f"(total {sum(minimum.values())})")
-print(f"resources: {len(iam['users'])} users, {len(iam['roles'])} roles, {buckets} buckets, {len(s['rds']['instances'])} DB instances, {tables} tables, {keys} keys")
+print(f"resources: {len(iam['users'])} users, {len(iam['roles'])} roles, {buckets} buckets, {len(s['rds']['instances'])} DB instances, {tables} tables, {keys} keys, "
+      f"{volumes} volumes, {snapshots} EBS snapshots, {file_systems} file systems, {len(clusters)} Redshift clusters, {trails} trails")
 PYEOF
 rm -rf "$OUT"

@@ -48,7 +48,7 @@ def live(args):
     port.close()
     url = f"http://127.0.0.1:{number}"
     env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
-    moto = subprocess.Popen([os.path.join(os.path.dirname(args.python), "moto_server"), "-H", "127.0.0.1", "-p",
+    moto = subprocess.Popen([args.python, os.path.join(ROOT, "fixtures/moto/server.py"), "-H", "127.0.0.1", "-p",
                              str(number)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         for _ in range(300):

@@ -20,7 +20,7 @@ dynamodb_tables_kms_cmk_encryption_enabled dynamodb_tables_pitr_enabled kms_cmk_
 
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL=http://127.0.0.1:$PORT
-MOTO_IAM_LOAD_MANAGED_POLICIES=true .venv/bin/moto_server -H 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
+MOTO_IAM_LOAD_MANAGED_POLICIES=true $PY fixtures/moto/server.py -H 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
 MOTO=$!
 trap 'kill $MOTO 2>/dev/null' EXIT
 until (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null; do sleep 0.2; done

@@ -58,6 +58,47 @@ fn live_collection_finds_drift_in_every_category() {
         snap["config"]["recorders"]["arn:aws:config:us-east-1:123456789012:configuration-recorder"]["recording"],
         true
     );
+    let data_key = snap["kms"]["keys"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, k)| k["aliases"][0] == "alias/acme-data")
+        .map(|(arn, _)| arn.clone())
+        .expect("the acme-data key");
+    let ebs = &snap["ec2"]["ebs_defaults"]["arn:aws:ec2:us-east-1:123456789012:ebs-defaults"];
+    assert_eq!(ebs["encryption_by_default"], true);
+    assert_eq!(ebs["default_kms_key_id"], data_key.as_str());
+    let only = |section: &Value| -> Value {
+        let entries = section.as_object().unwrap();
+        assert_eq!(entries.len(), 1, "{section}");
+        entries.values().next().unwrap().clone()
+    };
+    let volume = only(&snap["ec2"]["volumes"]);
+    assert_eq!((volume["name"].as_str(), volume["encrypted"].as_bool()), (Some("data-vol"), Some(true)));
+    let ebs_snapshot = only(&snap["ec2"]["snapshots"]);
+    assert_eq!(ebs_snapshot["volume_id"], volume["volume_id"]);
+    assert_eq!((ebs_snapshot["public"].as_bool(), &ebs_snapshot["shared_with"]), (Some(false), &serde_json::json!([])));
+    let fs = only(&snap["efs"]["file_systems"]);
+    assert_eq!(fs["name"], "shared-fs");
+    assert_eq!((fs["encrypted"].as_bool(), fs["backup_enabled"].as_bool()), (Some(true), Some(true)));
+    assert!(fs["policy"]["Statement"].as_array().is_some_and(|s| s.len() == 2), "{fs}");
+    let analytics = &snap["redshift"]["clusters"]["arn:aws:redshift:us-east-1:123456789012:cluster:analytics"];
+    assert_eq!(analytics["audit_logging"], true);
+    assert_eq!(analytics["backup_retention_days"], 7);
+    assert_eq!(
+        (analytics["encrypted"].as_bool(), analytics["publicly_accessible"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_eq!(analytics["kms_key_id"], data_key.as_str());
+    let trail = &snap["cloudtrail"]["trails"]["arn:aws:cloudtrail:us-east-1:123456789012:trail/org-audit"];
+    for field in ["logging", "multi_region", "log_file_validation"] {
+        assert_eq!(trail[field], true, "trail {field}: {trail}");
+    }
+    assert_eq!(trail["kms_key_id"], data_key.as_str());
+    assert_eq!(
+        snap["cloudtrail"]["account"]["arn:aws:cloudtrail::123456789012:account"],
+        serde_json::json!({"organization_trails": []})
+    );
 
     let init = live(t, &["baseline", "init", "--snapshot", "base.json", "--baselines", "baselines"]);
     assert_eq!(init.code, 0, "{}", init.stderr);
@@ -84,6 +125,18 @@ fn live_collection_finds_drift_in_every_category() {
     );
     assert_eq!(scan.code, 1, "drifted account: {}{}", scan.stdout, scan.stderr);
     let report = read(&t.join("drift.json"));
+    // The resources the drift made or changed, named as findings name them (their ids).
+    let snapshot_id = ebs_snapshot["snapshot_id"].as_str().unwrap().to_string();
+    let fs_id = fs["file_system_id"].as_str().unwrap().to_string();
+    let after = live(t, &[&["snapshot", "-o", "after.json"][..], &aws].concat());
+    assert_eq!(after.code, 0, "{}", after.stderr);
+    let scratch = read(&t.join("after.json"))["ec2"]["volumes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|v| v["name"] == "scratch-vol")
+        .map(|v| v["volume_id"].as_str().unwrap().to_string())
+        .expect("scratch-vol collected");
     let new: Vec<(String, String)> = report["findings"]
         .as_array()
         .unwrap()
@@ -109,6 +162,18 @@ fn live_collection_finds_drift_in_every_category() {
         ("DS-CFG-006", "acme-orders"),
         ("DS-CFG-001", "configuration-recorder"),
         ("DS-PUB-008", "acme-logs"),
+        ("DS-ENC-010", "ebs-defaults"),
+        ("DS-ENC-012", scratch.as_str()),
+        ("DS-PUB-010", snapshot_id.as_str()),
+        ("DS-PUB-011", snapshot_id.as_str()),
+        ("DS-PUB-012", fs_id.as_str()),
+        ("DS-ENC-014", fs_id.as_str()),
+        ("DS-PUB-013", "analytics"),
+        ("DS-CFG-010", "analytics"),
+        ("DS-CFG-004", "analytics"),
+        ("DS-CFG-012", "org-audit"),
+        ("DS-CFG-013", "org-audit"),
+        ("DS-CFG-011", "account"),
     ] {
         assert!(new.contains(&(rule.to_string(), resource.to_string())), "{rule} on {resource} missing; new: {new:?}");
     }

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 /// What one request looks like to a rule.
 pub struct Request {
-    /// The signing service (`iam`, `s3`, `rds`, `dynamodb`, `kms`, `config`, `sts`).
+    /// The signing service (`iam`, `s3`, `rds`, `dynamodb`, `kms`, `config`, `sts`, `ec2`,
+    /// `elasticfilesystem`, `redshift`, `cloudtrail`).
     pub service: String,
     /// Running number of the request, from 0.
     pub n: usize,
@@ -24,7 +25,7 @@ pub struct Request {
 
 impl Request {
     /// The IAM action this request needs, derived from the wire (Query `Action=`, JSON
-    /// `X-Amz-Target`, S3 REST method and sub-resource), independently of driftscan's labels.
+    /// `X-Amz-Target`, S3 and EFS REST method and path), independently of driftscan's labels.
     pub fn iam_action(&self) -> String {
         if let Some(target) = &self.amz_target {
             return format!("{}:{}", self.service, target.rsplit('.').next().unwrap_or(target));
@@ -35,6 +36,15 @@ impl Request {
         let mut parts = self.request_line.split(' ');
         let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        if self.service == "elasticfilesystem" {
+            let action = match (method, path.trim_end_matches('/').rsplit('/').next().unwrap_or("")) {
+                ("GET", "file-systems") => "DescribeFileSystems",
+                ("GET", "policy") => "DescribeFileSystemPolicy",
+                ("GET", "backup-policy") => "DescribeBackupPolicy",
+                _ => return format!("elasticfilesystem:UNKNOWN {method} {target}"),
+            };
+            return format!("elasticfilesystem:{action}");
+        }
         // The SDK adds `x-id=Operation` to some S3 requests; the sub-resource is the other key.
         let sub = query
             .split('&')
@@ -187,12 +197,15 @@ fn handle(
         Fault::ServerError => ("500 Internal Server Error", "text/plain", "internal error".to_string()),
         Fault::Throttle => match service.as_str() {
             "s3" => ("503 Slow Down", "application/xml", "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>".into()),
-            "dynamodb" | "kms" | "config" => ("400 Bad Request", "application/x-amz-json-1.1", r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.into()),
+            "dynamodb" | "kms" | "config" | "cloudtrail" | "elasticfilesystem" => ("400 Bad Request", "application/x-amz-json-1.1", r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.into()),
+            "ec2" => ("503 Service Unavailable", "text/xml", "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault</RequestID></Response>".into()),
             _ => ("400 Bad Request", "text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault</RequestId></ErrorResponse>".into()),
         },
         Fault::AccessDenied => match service.as_str() {
             "s3" => ("403 Forbidden", "application/xml", "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>".into()),
-            "dynamodb" | "kms" | "config" => ("400 Bad Request", "application/x-amz-json-1.1", r#"{"__type":"AccessDeniedException","message":"not authorized"}"#.into()),
+            "dynamodb" | "kms" | "config" | "cloudtrail" => ("400 Bad Request", "application/x-amz-json-1.1", r#"{"__type":"AccessDeniedException","message":"not authorized"}"#.into()),
+            "elasticfilesystem" => ("403 Forbidden", "application/json", r#"{"__type":"AccessDeniedException","message":"not authorized"}"#.into()),
+            "ec2" => ("403 Forbidden", "text/xml", "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>fault</RequestID></Response>".into()),
             _ => ("403 Forbidden", "text/xml", format!("<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform {service} calls</Message></Error><RequestId>fault</RequestId></ErrorResponse>")),
         },
     };

@@ -37,9 +37,11 @@ pub fn venv_bin() -> Option<PathBuf> {
     }
 }
 
+/// moto's server through fixtures/moto/server.py, which fixes the EC2 reads moto 5.2.5 lacks or gets wrong.
 pub fn start_moto(bin: &Path) -> Moto {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(bin.join("moto_server"))
+    let child = Command::new(bin.join("python"))
+        .arg(repo().join("fixtures/moto/server.py"))
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
         .stdout(Stdio::null())
