@@ -40,7 +40,9 @@ pub async fn collect(ctx: &Ctx, regions: &[String]) -> CloudTrailFacts {
         }
     }
     let mut facts = CloudTrailFacts::default();
-    let statuses = join_all(own.iter().map(|(arn, (_, region))| logging(ctx, region, arn))).await;
+    let statuses =
+        join_all(own.iter().map(|(arn, (t, region))| logging(ctx, region, t.home_region().unwrap_or(region), arn)))
+            .await;
     for ((arn, (t, region)), logging) in own.into_iter().zip(statuses) {
         let Some(logging) = logging else { continue };
         facts.trails.insert(
@@ -80,14 +82,16 @@ async fn trails(ctx: &Ctx, region: &str) -> Option<Vec<Trail>> {
     }
 }
 
-/// `GetTrailStatus`'s `IsLogging`; `None` (gap) when it cannot be read.
-async fn logging(ctx: &Ctx, region: &str, arn: &str) -> Option<bool> {
+/// `GetTrailStatus`'s `IsLogging`, asked in `region`; `None` (gap) when it cannot be read.
+/// The gap names the trail's home region, the region its baseline entry has: there it
+/// means "not collected", never "deleted".
+async fn logging(ctx: &Ctx, region: &str, home: &str, arn: &str) -> Option<bool> {
     let client = Client::new(&ctx.sdk(Some(region)));
     let _permit = ctx.permit(S, "cloudtrail:GetTrailStatus").await;
     match client.get_trail_status().name(arn).send().await {
         Ok(out) => Some(out.is_logging().unwrap_or(false)),
         Err(e) => {
-            ctx.gap(S, Some(region), "GetTrailStatus", format!("trail {arn}: {}", describe(&e)));
+            ctx.gap(S, Some(home), "GetTrailStatus", format!("trail {arn}: {}", describe(&e)));
             None
         }
     }
