@@ -20,31 +20,58 @@ pub enum Change {
 }
 
 /// One resource on both sides. Values are canonical JSON without volatile fields.
+///
+/// An unchanged resource (nearly all of them, night after night) holds no value: its
+/// facts are the current snapshot's, and the rules engine builds its value while it
+/// evaluates it ([`ResourceDiff::sides`]). Keeping 100k values for the whole scan was the
+/// larger part of its memory.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ResourceDiff {
     pub resource_type: ResourceType,
     pub id: String,
-    /// The baseline's value, where it differs from the current one (an unchanged resource
-    /// keeps one value, not two equal ones): read it with [`ResourceDiff::baseline`].
     before: Option<Value>,
-    pub current: Option<Value>,
+    current: Option<Value>,
     pub change: Change,
 }
 
 impl ResourceDiff {
-    /// The resource as the baseline has it (`None` when it is not in the baseline).
+    /// The resource as the baseline has it; `None` when it is not in the baseline, and for
+    /// an unchanged resource (see [`ResourceDiff::sides`]).
     pub fn baseline(&self) -> Option<&Value> {
-        match self.change {
-            Change::Unchanged => self.current.as_ref(),
-            _ => self.before.as_ref(),
-        }
+        self.before.as_ref()
     }
+
+    /// The resource as it is now; `None` when it is gone, and for an unchanged resource.
+    pub fn current(&self) -> Option<&Value> {
+        self.current.as_ref()
+    }
+
+    /// `(baseline, current)` values, an unchanged resource's built from `snapshot` (the
+    /// current facts) into `scratch`, which must outlive their use.
+    pub fn sides<'a>(
+        &'a self,
+        snapshot: &Snapshot,
+        scratch: &'a mut Option<Value>,
+    ) -> (Option<&'a Value>, Option<&'a Value>) {
+        if self.change != Change::Unchanged {
+            return (self.before.as_ref(), self.current.as_ref());
+        }
+        *scratch = snapshot.resource_ref(self.resource_type, &self.id).map(|r| canonical_value(self.resource_type, r));
+        (scratch.as_ref(), scratch.as_ref())
+    }
+}
+
+/// The value baselines hold and rules read: canonical JSON without volatile fields.
+pub fn canonical_value(kind: ResourceType, r: ResourceRef) -> Value {
+    let mut v = r.to_value();
+    kind.strip_volatile(&mut v);
+    v
 }
 
 /// Compares every resource of `current` with `baseline`, sorted by (kind, id). Resources
 /// whose typed facts are equal (nearly all of them, night after night) are compared
-/// without building their baseline value: turning facts into JSON values is the costliest
-/// part of a diff, and two equal values would double its memory.
+/// without building any value: turning facts into JSON values is the costliest part of a
+/// diff, and holding them the largest part of a scan's memory.
 pub fn diff(baseline: &Snapshot, current: &Snapshot) -> Vec<ResourceDiff> {
     use rayon::prelude::*;
     type Sides<'a> = (Option<ResourceRef<'a>>, Option<ResourceRef<'a>>);
@@ -58,11 +85,7 @@ pub fn diff(baseline: &Snapshot, current: &Snapshot) -> Vec<ResourceDiff> {
     let gaps = &current.meta.collection_gaps;
     // Only `--org` runs read the organization: any other run leaves it as it was.
     let organization_read = !current.organizations.is_empty();
-    let value = |kind: ResourceType, r: ResourceRef| {
-        let mut v = r.to_value();
-        kind.strip_volatile(&mut v);
-        v
-    };
+    let value = canonical_value;
     pairs
         .into_iter()
         .collect::<Vec<_>>()
@@ -76,13 +99,14 @@ pub fn diff(baseline: &Snapshot, current: &Snapshot) -> Vec<ResourceDiff> {
                         || uncollected(gaps, resource_type.service(), &b);
                     (Some(b), None, if uncollected { Change::Uncollected } else { Change::Removed })
                 }
-                (Some(b), Some(c)) if b.same_as(c) => (None, Some(value(resource_type, c)), Change::Unchanged),
+                (Some(b), Some(c)) if b.same_as(c) => (None, None, Change::Unchanged),
                 (Some(b), Some(c)) => {
                     let (b, c) = (value(resource_type, b), value(resource_type, c));
                     let mut paths = Vec::new();
                     changed_paths(&b, &c, "", &mut paths);
                     if paths.is_empty() {
-                        (None, Some(c), Change::Unchanged)
+                        // Equal once volatile fields are left out.
+                        (None, None, Change::Unchanged)
                     } else {
                         (Some(b), Some(c), Change::Changed(paths))
                     }

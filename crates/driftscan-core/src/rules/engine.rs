@@ -27,7 +27,7 @@ pub fn evaluate(
         || super::analyzers::policy_eval::PolicyIndex::build(current),
     );
     let indexes = (&base_policies, &cur_policies);
-    let prepared: Vec<Sides> = rules
+    let prepared: Vec<PreparedSides> = rules
         .par_iter()
         .map(|r| match &r.check {
             Check::Analyzer(a) => (a.prepare(&baselines.snapshot), a.prepare(current)),
@@ -38,11 +38,15 @@ pub fn evaluate(
         .par_iter()
         .filter(|d| d.change != Change::Uncollected)
         .flat_map_iter(|d| {
+            // An unchanged resource's value lives only while its rules run.
+            let mut scratch = None;
+            let values = d.sides(current, &mut scratch);
             rules
                 .iter()
                 .zip(&prepared)
                 .filter(|(r, _)| r.resource_types.contains(&d.resource_type))
-                .flat_map(move |(r, p)| evaluate_rule(r, p, (baselines, current, trusted_accounts), indexes, d))
+                .flat_map(|(r, p)| evaluate_rule(r, p, (baselines, current, trusted_accounts), indexes, d, values))
+                .collect::<Vec<_>>()
         })
         .collect();
     drop_covered(rules, &mut findings);
@@ -51,17 +55,21 @@ pub fn evaluate(
 }
 
 /// What a rule's analyzer prepared from the baseline and the current facts.
-type Sides = (Option<Box<Prepared>>, Option<Box<Prepared>>);
+type PreparedSides = (Option<Box<Prepared>>, Option<Box<Prepared>>);
+
+/// A resource's `(baseline, current)` values.
+type Sides<'v> = (Option<&'v Value>, Option<&'v Value>);
 
 fn evaluate_rule(
     rule: &Rule,
-    (base_prepared, cur_prepared): &Sides,
+    (base_prepared, cur_prepared): &PreparedSides,
     (baselines, current, trusted_accounts): (&Baselines, &Snapshot, &BTreeSet<String>),
     (base_policies, cur_policies): (&PolicyIndex, &PolicyIndex),
     d: &ResourceDiff,
+    values @ (base_value, cur_value): Sides<'_>,
 ) -> Vec<Finding> {
     let (kind, id) = (d.resource_type, d.id.as_str());
-    let base_view = d.baseline().map(|value| View {
+    let base_view = base_value.map(|value| View {
         facts: &baselines.snapshot,
         kind,
         id,
@@ -70,7 +78,7 @@ fn evaluate_rule(
         trusted_accounts,
         policy_index: Some(base_policies),
     });
-    let cur_view = d.current.as_ref().map(|value| View {
+    let cur_view = cur_value.map(|value| View {
         facts: current,
         kind,
         id,
@@ -81,8 +89,8 @@ fn evaluate_rule(
     });
     if rule.is_drift() {
         let hits = match &rule.check {
-            Check::Condition(c) if c.holds(d.baseline(), d.current.as_ref()) => {
-                vec![condition_hit(rule, c.first_path(), d.baseline(), d.current.as_ref())]
+            Check::Condition(c) if c.holds(base_value, cur_value) => {
+                vec![condition_hit(rule, c.first_path(), base_value, cur_value)]
             }
             Check::Condition(_) => vec![],
             Check::Analyzer(a) => a.compare(base_view.as_ref(), cur_view.as_ref(), d),
@@ -90,7 +98,7 @@ fn evaluate_rule(
         return hits
             .into_iter()
             .map(|h| {
-                let mut f = finding(rule, baselines, d, h, BaselineState::New);
+                let mut f = finding(rule, baselines, d, values, h, BaselineState::New);
                 add_related(rule, d, &mut f);
                 f
             })
@@ -114,7 +122,7 @@ fn evaluate_rule(
             }
             None => BaselineState::New,
         };
-        let mut f = finding(rule, baselines, d, hit, state);
+        let mut f = finding(rule, baselines, d, values, hit, state);
         add_related(rule, d, &mut f);
         out.push(f);
     }
@@ -122,7 +130,7 @@ fn evaluate_rule(
     for mut t in then {
         if !still.contains(&fingerprint(&rule.id, &d.id, t.field.as_deref(), &t.key)) {
             t.baseline = t.current.take();
-            out.push(finding(rule, baselines, d, t, BaselineState::Absent));
+            out.push(finding(rule, baselines, d, values, t, BaselineState::Absent));
         }
     }
     out
@@ -160,9 +168,16 @@ pub fn fingerprint(rule_id: &str, resource_id: &str, field: Option<&str>, key: &
     h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-fn finding(rule: &Rule, baselines: &Baselines, d: &ResourceDiff, hit: Hit, baseline_state: BaselineState) -> Finding {
+fn finding(
+    rule: &Rule,
+    baselines: &Baselines,
+    d: &ResourceDiff,
+    (base_value, cur_value): Sides,
+    hit: Hit,
+    baseline_state: BaselineState,
+) -> Finding {
     let location = baselines.location(d.resource_type, &d.id, hit.field.as_deref());
-    let region = d.current.as_ref().or(d.baseline()).and_then(|v| v.get("region")).and_then(Value::as_str);
+    let region = cur_value.or(base_value).and_then(|v| v.get("region")).and_then(Value::as_str);
     let message = render_message(
         &rule.message,
         &[
@@ -205,7 +220,7 @@ fn add_related(rule: &Rule, d: &ResourceDiff, finding: &mut Finding) {
     finding.related_changes = paths
         .iter()
         .filter(|p| rule.covers.iter().any(|c| overlaps(p, c)) && !overlaps(p, own))
-        .map(|p| RelatedChange { field: p.clone(), baseline: at(d.baseline(), p), current: at(d.current.as_ref(), p) })
+        .map(|p| RelatedChange { field: p.clone(), baseline: at(d.baseline(), p), current: at(d.current(), p) })
         .collect();
     if !finding.related_changes.is_empty() {
         let shown: Vec<String> = finding

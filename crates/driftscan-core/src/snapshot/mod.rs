@@ -219,6 +219,11 @@ macro_rules! resource_kinds {
                 self.resource_refs().into_iter().map(|(kind, id, r)| (kind, id, r.to_value())).collect()
             }
 
+            /// The resource `id` of kind `kind`, typed, if the snapshot has it.
+            pub fn resource_ref(&self, kind: ResourceType, id: &str) -> Option<ResourceRef<'_>> {
+                match kind { $(ResourceType::$variant => self.$section.$field.get(id).map(ResourceRef::$variant),)* }
+            }
+
             /// Adds a resource (as read from a baseline) to its section.
             pub fn insert(&mut self, id: String, resource: Resource) {
                 match resource { $(Resource::$variant(r) => { self.$section.$field.insert(id, r); })* }

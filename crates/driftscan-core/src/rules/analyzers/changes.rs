@@ -32,7 +32,7 @@ impl Analyzer for ChangedFields {
                 .iter()
                 .map(|p| {
                     let b = diff.baseline().and_then(|v| snapshot::field(v, p)).cloned();
-                    let c = diff.current.as_ref().and_then(|v| snapshot::field(v, p)).cloned();
+                    let c = diff.current().and_then(|v| snapshot::field(v, p)).cloned();
                     let detail = format!("{p} changed from {} to {}", show(b.as_ref()), show(c.as_ref()));
                     hit(p, Some(p.clone()), detail, b, c)
                 })
