@@ -77,13 +77,21 @@ impl Ctx {
 
     /// Waits for a call slot; counts the call on the service's progress bar.
     pub async fn permit(&self, service: Service, operation: &str) -> SemaphorePermit<'_> {
-        let permit = self.permits.acquire().await.expect("the semaphore is never closed");
+        let permit = self.slot().await;
+        self.count(service, operation);
+        permit
+    }
+
+    async fn slot(&self) -> SemaphorePermit<'_> {
+        self.permits.acquire().await.expect("the semaphore is never closed")
+    }
+
+    fn count(&self, service: Service, operation: &str) {
         tracing::debug!(%service, operation, "call");
         if let Some(count) = self.calls.get(&service) {
             count.fetch_add(1, Ordering::Relaxed);
         }
         self.progress.tick(service);
-        permit
     }
 
     /// Records data that could not be read.
@@ -110,9 +118,13 @@ impl Ctx {
         let mut out = Vec::new();
         loop {
             let page = {
-                let _permit = self.permit(service, action).await;
+                let _slot = self.slot().await;
                 pages.next().await
             };
+            // The stream ends without a request after the last page: only pages are calls.
+            if page.is_some() {
+                self.count(service, action);
+            }
             match page {
                 None => return Some(out),
                 Some(Ok(p)) => out.push(p),
