@@ -9,6 +9,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
+// See Cargo.toml: the scan allocates millions of small values across threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // The matches are kept: a setting of driftscan.toml applies only where no flag was given.
     let matches = cli::Cli::command().get_matches();
