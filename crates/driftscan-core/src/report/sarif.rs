@@ -145,7 +145,7 @@ pub fn render(scan: &ScanResult, rules: &[Rule]) -> String {
 }
 
 fn render_within(scan: &ScanResult, rules: &[Rule], max_results: usize, max_gzip_bytes: usize) -> String {
-    log_text(vec![run_within(scan, rules, max_results, max_gzip_bytes)])
+    fitted_run(scan, rules, (max_results, max_gzip_bytes, 0), |run| log_text(vec![run]))
 }
 
 /// The SARIF files of several accounts (an organization): one run per scanned account (a
@@ -175,16 +175,17 @@ impl OrgFiles {
             .tempdir()
             .map_err(|e| Error::io(std::env::temp_dir(), e))?;
         let mut sizes = Vec::new();
+        let (head, _) = frame();
+        let head_bytes = gzipped_len(&head);
         org.each_scanned(&mut |_, result, _| {
-            let run = run_within(result, rules, limits::RESULTS_PER_RUN, max_gzip_bytes);
-            let text = run_text(&run);
+            let limits = (limits::RESULTS_PER_RUN, max_gzip_bytes, head_bytes);
+            let text = fitted_run(result, rules, limits, |run| run_text(&run));
             let path = spool.path().join(sizes.len().to_string());
             std::fs::write(&path, &text).map_err(|e| Error::io(&path, e))?;
             sizes.push(gzipped_len(&text));
             Ok(())
         })?;
-        let (head, _) = frame();
-        Ok(OrgFiles { spool, files: pack(&sizes, gzipped_len(&head), max_gzip_bytes) })
+        Ok(OrgFiles { spool, files: pack(&sizes, head_bytes, max_gzip_bytes) })
     }
 
     pub fn len(&self) -> usize {
@@ -254,8 +255,16 @@ fn pack(sizes: &[usize], frame_bytes: usize, max_gzip_bytes: usize) -> Vec<Vec<u
     files
 }
 
-/// One account's run, with as many results as GitHub's limits allow.
-fn run_within(scan: &ScanResult, rules: &[Rule], max_results: usize, max_gzip_bytes: usize) -> Run {
+/// One account's run with as many results as GitHub's limits allow (at most `max_results`,
+/// and `render`'s text gzipped plus `overhead` gzipped bytes at most `max_gzip_bytes`),
+/// as `render` writes it. The text that is measured is the text returned: a run is
+/// serialized once when it fits, as nearly every run does.
+fn fitted_run(
+    scan: &ScanResult,
+    rules: &[Rule],
+    (max_results, max_gzip_bytes, overhead): (usize, usize, usize),
+    render: impl Fn(Run) -> String,
+) -> String {
     // Resolved findings are reported in JSON and text; uploading them would open alerts.
     let uploaded: Vec<&Finding> = scan.findings.iter().filter(|f| f.baseline_state != BaselineState::Absent).collect();
     let mut by_priority: Vec<usize> = (0..uploaded.len()).collect();
@@ -265,9 +274,9 @@ fn run_within(scan: &ScanResult, rules: &[Rule], max_results: usize, max_gzip_by
         let mut kept: Vec<usize> = by_priority[..keep].to_vec();
         kept.sort_unstable();
         let results: Vec<&Finding> = kept.into_iter().map(|i| uploaded[i]).collect();
-        let run = render_run(scan, rules, &results, uploaded.len() - keep);
-        if keep == 0 || gzipped_len(&log_text(vec![run.clone()])) <= max_gzip_bytes {
-            return run;
+        let text = render(render_run(scan, rules, &results, uploaded.len() - keep));
+        if keep == 0 || gzipped_len(&text) + overhead <= max_gzip_bytes {
+            return text;
         }
         // Results are of similar size: shrink in proportion, with a margin.
         keep = keep * 9 / 10;
@@ -568,7 +577,9 @@ mod tests {
                 result
             })
             .collect();
-        let whole = log_text(results.iter().map(|r| run_within(r, &[], 25_000, limits::GZIP_BYTES)).collect());
+        // Small runs: every finding fits.
+        let runs = results.iter().map(|r| render_run(r, &[], &r.findings.iter().collect::<Vec<_>>(), 0));
+        let whole = log_text(runs.collect());
         let org =
             OrgResult::new(results.into_iter().map(|r| AccountReport::scanned(None, r, Vec::new())).collect()).unwrap();
         assert_eq!(org_files(&org, limits::GZIP_BYTES), [whole]);
