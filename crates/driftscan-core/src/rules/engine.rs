@@ -1,6 +1,6 @@
 //! Evaluates the catalog over the diff, in parallel (rayon), into sorted findings.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -250,24 +250,24 @@ fn drop_covered(rules: &[Rule], findings: &mut Vec<Finding>) {
     if yields.is_empty() {
         return;
     }
-    let covered: Vec<(String, Option<String>)> = findings
-        .iter()
-        .filter(|f| !yields.contains(f.rule_id.as_str()) && f.is_open() && f.baseline_state.is_drift())
-        .flat_map(|f| {
-            let related = f.related_changes.iter().map(|r| (f.resource_id.clone(), Some(r.field.clone())));
-            std::iter::once((f.resource_id.clone(), f.field.clone())).chain(related)
-        })
-        .collect();
+    // The fields reported by other rules' drift findings, by resource (a scan without
+    // a baseline has 100k of them: a list searched per finding was quadratic).
+    let mut covered: HashMap<String, Vec<Option<String>>> = HashMap::new();
+    for f in findings.iter().filter(|f| !yields.contains(f.rule_id.as_str()) && f.is_open() && f.baseline_state.is_drift())
+    {
+        let fields = covered.entry(f.resource_id.clone()).or_default();
+        fields.push(f.field.clone());
+        fields.extend(f.related_changes.iter().map(|r| Some(r.field.clone())));
+    }
     findings.retain(|f| {
         !yields.contains(f.rule_id.as_str())
-            || !covered.iter().any(|(id, field)| {
-                *id == f.resource_id
-                    && match (field, &f.field) {
-                        (Some(a), Some(b)) => overlaps(a, b),
-                        // An added or removed resource yields to any rule that reports it.
-                        (_, None) => true,
-                        (None, Some(_)) => false,
-                    }
+            || !covered.get(&f.resource_id).is_some_and(|fields| {
+                fields.iter().any(|field| match (field, &f.field) {
+                    (Some(a), Some(b)) => overlaps(a, b),
+                    // An added or removed resource yields to any rule that reports it.
+                    (_, None) => true,
+                    (None, Some(_)) => false,
+                })
             })
     });
 }
