@@ -253,7 +253,8 @@ fn drop_covered(rules: &[Rule], findings: &mut Vec<Finding>) {
     // The fields reported by other rules' drift findings, by resource (a scan without
     // a baseline has 100k of them: a list searched per finding was quadratic).
     let mut covered: HashMap<String, Vec<Option<String>>> = HashMap::new();
-    for f in findings.iter().filter(|f| !yields.contains(f.rule_id.as_str()) && f.is_open() && f.baseline_state.is_drift())
+    for f in
+        findings.iter().filter(|f| !yields.contains(f.rule_id.as_str()) && f.is_open() && f.baseline_state.is_drift())
     {
         let fields = covered.entry(f.resource_id.clone()).or_default();
         fields.push(f.field.clone());
