@@ -21,7 +21,8 @@ Exit codes:
     name = "driftscan",
     version,
     about = "Diff an AWS account against baselines committed to git; report privilege creep, MFA gaps, encryption drift and public exposure",
-    long_about = "driftscan snapshots an AWS account's IAM, S3, RDS, DynamoDB and KMS settings (or reads a \
+    long_about = "driftscan snapshots an AWS account's IAM, S3, RDS, DynamoDB, KMS, EBS, EFS, Redshift and CloudTrail \
+settings (or reads a \
 snapshot file), diffs it against the baselines committed to git (baselines/<account-id>/<service>.json), \
 evaluates its rule catalog over the drift, and reports findings as text, JSON or SARIF for GitHub code scanning.",
     after_help = EXIT_CODES
@@ -57,7 +58,8 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read the account's IAM, S3, RDS, DynamoDB, KMS and Config settings into a snapshot file.
+    /// Read the account's IAM, S3, RDS, DynamoDB, KMS, Config, EBS (EC2), EFS, Redshift and
+    /// CloudTrail settings into a snapshot file.
     #[command(after_help = EXIT_CODES)]
     Snapshot(SnapshotArgs),
     /// Diff the account against its baselines, evaluate the rules, report findings.
@@ -360,7 +362,8 @@ pub struct BaselineAcceptArgs {
     /// Accept only the resources this rule reports (repeatable).
     #[arg(long = "rule", value_name = "RULE-ID")]
     pub rules: Vec<String>,
-    /// Accept only this service: iam, s3, rds, dynamodb, kms, config (repeatable).
+    /// Accept only this service: iam, s3, rds, dynamodb, kms, config, ec2, efs, redshift,
+    /// cloudtrail, organizations (repeatable).
     #[arg(long = "service", value_name = "SERVICE")]
     pub services: Vec<String>,
     /// Also load the rule files in DIR (for --rule).
