@@ -145,7 +145,7 @@ pub fn render(scan: &ScanResult, rules: &[Rule]) -> String {
 }
 
 fn render_within(scan: &ScanResult, rules: &[Rule], max_results: usize, max_gzip_bytes: usize) -> String {
-    fitted_run(scan, rules, (max_results, max_gzip_bytes, 0), |run| log_text(vec![run]))
+    fitted_run(scan, rules, (max_results, max_gzip_bytes, 0), |run| log_text(vec![run])).0
 }
 
 /// The SARIF files of several accounts (an organization): one run per scanned account (a
@@ -179,10 +179,10 @@ impl OrgFiles {
         let head_bytes = gzipped_len(&head);
         org.each_scanned(&mut |_, result, _| {
             let limits = (limits::RESULTS_PER_RUN, max_gzip_bytes, head_bytes);
-            let text = fitted_run(result, rules, limits, |run| run_text(&run));
+            let (text, gzipped) = fitted_run(result, rules, limits, |run| run_text(&run));
             let path = spool.path().join(sizes.len().to_string());
             std::fs::write(&path, &text).map_err(|e| Error::io(&path, e))?;
-            sizes.push(gzipped_len(&text));
+            sizes.push(gzipped);
             Ok(())
         })?;
         Ok(OrgFiles { spool, files: pack(&sizes, head_bytes, max_gzip_bytes) })
@@ -257,14 +257,14 @@ fn pack(sizes: &[usize], frame_bytes: usize, max_gzip_bytes: usize) -> Vec<Vec<u
 
 /// One account's run with as many results as GitHub's limits allow (at most `max_results`,
 /// and `render`'s text gzipped plus `overhead` gzipped bytes at most `max_gzip_bytes`),
-/// as `render` writes it. The text that is measured is the text returned: a run is
-/// serialized once when it fits, as nearly every run does.
+/// as `render` writes it, with its gzipped size. The text that is measured is the text
+/// returned: a run is serialized and compressed once when it fits, as nearly every run does.
 fn fitted_run(
     scan: &ScanResult,
     rules: &[Rule],
     (max_results, max_gzip_bytes, overhead): (usize, usize, usize),
     render: impl Fn(Run) -> String,
-) -> String {
+) -> (String, usize) {
     // Resolved findings are reported in JSON and text; uploading them would open alerts.
     let uploaded: Vec<&Finding> = scan.findings.iter().filter(|f| f.baseline_state != BaselineState::Absent).collect();
     let mut by_priority: Vec<usize> = (0..uploaded.len()).collect();
@@ -275,8 +275,9 @@ fn fitted_run(
         kept.sort_unstable();
         let results: Vec<&Finding> = kept.into_iter().map(|i| uploaded[i]).collect();
         let text = render(render_run(scan, rules, &results, uploaded.len() - keep));
-        if keep == 0 || gzipped_len(&text) + overhead <= max_gzip_bytes {
-            return text;
+        let gzipped = gzipped_len(&text);
+        if keep == 0 || gzipped + overhead <= max_gzip_bytes {
+            return (text, gzipped);
         }
         // Results are of similar size: shrink in proportion, with a margin.
         keep = keep * 9 / 10;
