@@ -85,23 +85,22 @@ pub fn diff(baseline: &Snapshot, current: &Snapshot) -> Vec<ResourceDiff> {
     let gaps = &current.meta.collection_gaps;
     // Only `--org` runs read the organization: any other run leaves it as it was.
     let organization_read = !current.organizations.is_empty();
-    let value = canonical_value;
     pairs
         .into_iter()
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|((resource_type, id), sides)| {
             let (before, current, change) = match sides {
-                (None, Some(c)) => (None, Some(value(resource_type, c)), Change::Added),
+                (None, Some(c)) => (None, Some(canonical_value(resource_type, c)), Change::Added),
                 (Some(b), None) => {
-                    let b = value(resource_type, b);
+                    let b = canonical_value(resource_type, b);
                     let uncollected = (resource_type.service() == Service::Organizations && !organization_read)
                         || uncollected(gaps, resource_type.service(), &b);
                     (Some(b), None, if uncollected { Change::Uncollected } else { Change::Removed })
                 }
                 (Some(b), Some(c)) if b.same_as(c) => (None, None, Change::Unchanged),
                 (Some(b), Some(c)) => {
-                    let (b, c) = (value(resource_type, b), value(resource_type, c));
+                    let (b, c) = (canonical_value(resource_type, b), canonical_value(resource_type, c));
                     let mut paths = Vec::new();
                     changed_paths(&b, &c, "", &mut paths);
                     if paths.is_empty() {

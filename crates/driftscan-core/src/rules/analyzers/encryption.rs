@@ -37,30 +37,18 @@ impl Analyzer for InsecureTransportAllowed {
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {
-        let (policy, service, what) = match view.kind {
-            ResourceType::S3Bucket => match view.facts.s3.buckets.get(view.id) {
-                Some(bucket) => (&bucket.policy, "s3", "bucket policy"),
-                None => return Vec::new(),
-            },
-            ResourceType::EfsFileSystem => match view.facts.efs.file_systems.get(view.id) {
-                Some(fs) => (&fs.policy, "elasticfilesystem", "file system policy"),
-                None => return Vec::new(),
-            },
-            _ => return Vec::new(),
-        };
-        if policy.as_ref().is_some_and(|p| denies_insecure_transport(p, service)) {
-            return Vec::new();
-        }
-        let detail = if policy.is_some() {
-            format!("its {what} does not deny requests without TLS")
-        } else {
-            format!("it has no {what} denying requests without TLS")
+        let Some(policy) = view.resource_policy() else { return Vec::new() };
+        let what = policy.name;
+        let detail = match policy.document {
+            Some(doc) if denies_insecure_transport(doc, policy.service) => return Vec::new(),
+            Some(_) => format!("its {what} does not deny requests without TLS"),
+            None => format!("it has no {what} denying requests without TLS"),
         };
         vec![Hit::new("", "policy", detail)]
     }
 }
 
-/// The KMS key a table or cluster is encrypted with, if any: (key field, encrypted with KMS).
+/// The KMS key a table or cluster is encrypted with, if it is encrypted with one.
 fn kms_key_of(kind: ResourceType, value: &Value) -> Option<&str> {
     let (encrypted, key) = match kind {
         ResourceType::DynamodbTable => (value.get("sse_type").and_then(Value::as_str) == Some("KMS"), "kms_key_arn"),
@@ -109,61 +97,45 @@ impl Analyzer for CustomerKeyDowngrade {
 
 /// Every resource that names a KMS key, as (what it is, the key reference).
 fn key_users(facts: &Snapshot) -> Vec<(String, &str)> {
-    let mut out: Vec<(String, &str)> = Vec::new();
-    for (name, b) in &facts.s3.buckets {
-        if let Some(k) = &b.encryption.kms_key_id {
-            out.push((format!("bucket {}", name.rsplit(':').next().unwrap_or(name)), k));
+    /// Adds the resource `what` names when it has a key (named only then).
+    fn add<'f>(out: &mut Vec<(String, &'f str)>, key: &'f Option<String>, what: impl FnOnce() -> String) {
+        if let Some(k) = key {
+            out.push((what(), k));
         }
+    }
+    let mut out = Vec::new();
+    for (arn, b) in &facts.s3.buckets {
+        add(&mut out, &b.encryption.kms_key_id, || format!("bucket {}", arn.rsplit(':').next().unwrap_or(arn)));
     }
     for i in facts.rds.instances.values() {
-        if let Some(k) = &i.kms_key_id {
-            out.push((format!("DB instance {}", i.identifier), k));
-        }
+        add(&mut out, &i.kms_key_id, || format!("DB instance {}", i.identifier));
     }
     for c in facts.rds.clusters.values() {
-        if let Some(k) = &c.kms_key_id {
-            out.push((format!("DB cluster {}", c.identifier), k));
-        }
+        add(&mut out, &c.kms_key_id, || format!("DB cluster {}", c.identifier));
     }
     for s in facts.rds.snapshots.values() {
-        if let Some(k) = &s.kms_key_id {
-            out.push((format!("DB snapshot {}", s.identifier), k));
-        }
+        add(&mut out, &s.kms_key_id, || format!("DB snapshot {}", s.identifier));
     }
     for t in facts.dynamodb.tables.values() {
-        if let Some(k) = &t.kms_key_arn {
-            out.push((format!("table {}", t.name), k));
-        }
+        add(&mut out, &t.kms_key_arn, || format!("table {}", t.name));
     }
     for d in facts.ec2.ebs_defaults.values().filter(|d| d.encryption_by_default) {
-        if let Some(k) = &d.default_kms_key_id {
-            out.push((format!("new EBS volumes in {}", d.region), k));
-        }
+        add(&mut out, &d.default_kms_key_id, || format!("new EBS volumes in {}", d.region));
     }
     for v in facts.ec2.volumes.values() {
-        if let Some(k) = &v.kms_key_id {
-            out.push((format!("EBS volume {}", v.name.as_deref().unwrap_or(&v.volume_id)), k));
-        }
+        add(&mut out, &v.kms_key_id, || format!("EBS volume {}", v.name.as_deref().unwrap_or(&v.volume_id)));
     }
     for s in facts.ec2.snapshots.values() {
-        if let Some(k) = &s.kms_key_id {
-            out.push((format!("EBS snapshot {}", s.snapshot_id), k));
-        }
+        add(&mut out, &s.kms_key_id, || format!("EBS snapshot {}", s.snapshot_id));
     }
     for f in facts.efs.file_systems.values() {
-        if let Some(k) = &f.kms_key_id {
-            out.push((format!("file system {}", f.name.as_deref().unwrap_or(&f.file_system_id)), k));
-        }
+        add(&mut out, &f.kms_key_id, || format!("file system {}", f.name.as_deref().unwrap_or(&f.file_system_id)));
     }
     for c in facts.redshift.clusters.values() {
-        if let Some(k) = &c.kms_key_id {
-            out.push((format!("Redshift cluster {}", c.identifier), k));
-        }
+        add(&mut out, &c.kms_key_id, || format!("Redshift cluster {}", c.identifier));
     }
     for t in facts.cloudtrail.trails.values() {
-        if let Some(k) = &t.kms_key_id {
-            out.push((format!("trail {}", t.name), k));
-        }
+        add(&mut out, &t.kms_key_id, || format!("trail {}", t.name));
     }
     out
 }

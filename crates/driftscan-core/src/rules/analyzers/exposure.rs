@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View};
+use super::{Analyzer, Hit, ResourcePolicy, View};
 use crate::diff::ResourceDiff;
 use crate::snapshot::policy::{Effect, PolicyDocument, Statement};
 use crate::snapshot::{ResourceType, S3Bucket, S3Facts};
@@ -16,6 +16,17 @@ fn open_to_everyone(s: &Statement) -> bool {
     s.effect == Effect::Allow
         && s.condition.is_empty()
         && (s.not_principal.is_some() || s.principal.as_ref().is_some_and(|p| p.values().flatten().any(|v| v == "*")))
+}
+
+/// The actions a policy allows to everyone without a condition (`* except ...` for a
+/// `NotAction` statement).
+fn open_actions(policy: &PolicyDocument) -> Vec<String> {
+    policy
+        .statements
+        .iter()
+        .filter(|s| open_to_everyone(s))
+        .flat_map(|s| if s.is_not_action() { vec!["* except ...".to_string()] } else { s.action.clone() })
+        .collect()
 }
 
 #[derive(Debug)]
@@ -46,13 +57,7 @@ fn bucket_exposure(s3: &S3Facts, bucket: &S3Bucket) -> Vec<Hit> {
     let ignores_acls =
         bucket.public_access_block.ignore_public_acls || account_pab.is_some_and(|p| p.ignore_public_acls);
     let mut hits = Vec::new();
-    let open: Vec<String> = bucket
-        .policy
-        .iter()
-        .flat_map(|p| &p.statements)
-        .filter(|s| open_to_everyone(s))
-        .flat_map(|s| if s.is_not_action() { vec!["* except ...".to_string()] } else { s.action.clone() })
-        .collect();
+    let open: Vec<String> = bucket.policy.as_ref().map(open_actions).unwrap_or_default();
     if (!open.is_empty() || bucket.policy_is_public) && !restricts_policy {
         let detail = if open.is_empty() {
             "its bucket policy is public (as evaluated by S3)".to_string()
@@ -147,38 +152,22 @@ impl Analyzer for SnapshotSharedNewAccount {
 #[derive(Debug)]
 pub struct OpenResourcePolicy;
 
-impl OpenResourcePolicy {
-    fn policy<'a>(view: &View<'a>) -> Option<(&'a PolicyDocument, &'static str)> {
-        match view.kind {
-            ResourceType::KmsKey => {
-                let key = view.facts.kms.keys.get(view.id).filter(|k| k.manager != "AWS")?;
-                Some((key.policy.as_ref()?, "key policy"))
-            }
-            ResourceType::EfsFileSystem => {
-                Some((view.facts.efs.file_systems.get(view.id)?.policy.as_ref()?, "file system policy"))
-            }
-            _ => None,
-        }
-    }
-}
-
 impl Analyzer for OpenResourcePolicy {
     fn is_drift(&self) -> bool {
         false
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {
-        let Some((policy, what)) = Self::policy(view) else { return Vec::new() };
-        let actions: Vec<String> = policy
-            .statements
-            .iter()
-            .filter(|s| open_to_everyone(s))
-            .flat_map(|s| if s.is_not_action() { vec!["* except ...".to_string()] } else { s.action.clone() })
-            .collect();
+        // AWS writes the policies of its managed keys: nothing for the account to change.
+        if view.kind == ResourceType::KmsKey && view.facts.kms.keys.get(view.id).is_some_and(|k| k.manager == "AWS") {
+            return Vec::new();
+        }
+        let Some(ResourcePolicy { document: Some(doc), name, .. }) = view.resource_policy() else { return Vec::new() };
+        let actions = open_actions(doc);
         if actions.is_empty() {
             return Vec::new();
         }
-        let detail = format!("its {what} allows {} to every principal (`*`) without a condition", actions.join(", "));
+        let detail = format!("its {name} allows {} to every principal (`*`) without a condition", actions.join(", "));
         vec![Hit::new("", "policy", detail).values(None, Some(Value::from(actions)))]
     }
 }

@@ -50,6 +50,33 @@ impl<'a> View<'a> {
     }
 }
 
+/// A resource's own policy document: a bucket, file system or key policy.
+pub struct ResourcePolicy<'a> {
+    /// `None` when the resource has no policy.
+    pub document: Option<&'a crate::snapshot::policy::PolicyDocument>,
+    /// What it is called in messages: `bucket policy`, `file system policy`, `key policy`.
+    pub name: &'static str,
+    /// The IAM service prefix of the resource's actions (`s3`, `elasticfilesystem`, `kms`).
+    pub service: &'static str,
+}
+
+impl<'a> View<'a> {
+    /// The resource's own policy; `None` for kinds that have none, or a resource the
+    /// facts of this side do not hold.
+    pub fn resource_policy(&self) -> Option<ResourcePolicy<'a>> {
+        let facts = self.facts;
+        let (document, name, service) = match self.kind {
+            ResourceType::S3Bucket => (facts.s3.buckets.get(self.id)?.policy.as_ref(), "bucket policy", "s3"),
+            ResourceType::EfsFileSystem => {
+                (facts.efs.file_systems.get(self.id)?.policy.as_ref(), "file system policy", "elasticfilesystem")
+            }
+            ResourceType::KmsKey => (facts.kms.keys.get(self.id)?.policy.as_ref(), "key policy", "kms"),
+            _ => return None,
+        };
+        Some(ResourcePolicy { document, name, service })
+    }
+}
+
 /// Work an analyzer does once per snapshot instead of once per resource (an index of
 /// the account's roles, say); the engine hands it back in every [`View`] of that side.
 pub type Prepared = dyn std::any::Any + Send + Sync;
