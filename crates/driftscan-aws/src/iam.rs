@@ -18,7 +18,8 @@ use super::{Ctx, code, describe, to_chrono};
 use driftscan_core::snapshot::credential_report::{self, ROOT_USER};
 use driftscan_core::snapshot::policy::PolicyDocument;
 use driftscan_core::snapshot::{
-    AccessKey, IamAccount, IamFacts, IamGroup, IamRole, IamUser, ManagedPolicy, MfaKind, PasswordPolicy, Service,
+    AccessKey, IamAccount, IamFacts, IamGroup, IamRole, IamUser, InlinePolicies, ManagedPolicy, MfaKind,
+    PasswordPolicy, Service,
 };
 
 const S: Service = Service::Iam;
@@ -140,7 +141,7 @@ fn document(ctx: &Ctx, what: &str, text: Option<&str>) -> Option<PolicyDocument>
     }
 }
 
-fn inline(ctx: &Ctx, owner: &str, list: &[PolicyDetail]) -> Option<BTreeMap<String, PolicyDocument>> {
+fn inline(ctx: &Ctx, owner: &str, list: &[PolicyDetail]) -> Option<InlinePolicies> {
     list.iter()
         .map(|p| {
             let name = p.policy_name().unwrap_or_default().to_string();

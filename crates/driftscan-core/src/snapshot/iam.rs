@@ -4,9 +4,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use litemap::LiteMap;
 use serde::{Deserialize, Serialize};
 
 use super::policy::PolicyDocument;
+
+/// A principal's inline policies by name (most have none or one).
+pub type InlinePolicies = LiteMap<String, PolicyDocument>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,7 +101,8 @@ pub struct IamUser {
     /// Managed policy ARNs, sorted.
     pub attached_policies: Vec<String>,
     /// Inline policies by name.
-    pub inline_policies: BTreeMap<String, PolicyDocument>,
+    #[serde(serialize_with = "super::policy::serialize_map")]
+    pub inline_policies: InlinePolicies,
     pub permissions_boundary: Option<String>,
 }
 
@@ -125,7 +130,8 @@ pub struct IamGroup {
     pub name: String,
     pub path: String,
     pub attached_policies: Vec<String>,
-    pub inline_policies: BTreeMap<String, PolicyDocument>,
+    #[serde(serialize_with = "super::policy::serialize_map")]
+    pub inline_policies: InlinePolicies,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -136,7 +142,8 @@ pub struct IamRole {
     pub created: Option<DateTime<Utc>>,
     pub trust_policy: PolicyDocument,
     pub attached_policies: Vec<String>,
-    pub inline_policies: BTreeMap<String, PolicyDocument>,
+    #[serde(serialize_with = "super::policy::serialize_map")]
+    pub inline_policies: InlinePolicies,
     pub permissions_boundary: Option<String>,
 }
 

@@ -2,18 +2,36 @@
 //! compare (and diff) equal: URL-decoded, every list-valued element always a list, action
 //! service prefixes lower-cased, lists sorted and de-duplicated, statements sorted.
 
-use std::collections::BTreeMap;
+use litemap::LiteMap;
 
 use percent_encoding::percent_decode_str;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 /// `Principal` / `NotPrincipal`: principal kind (`AWS`, `Service`, `Federated`,
 /// `CanonicalUser`) to the sorted list of principals.
-pub type Principals = BTreeMap<String, Vec<String>>;
+pub type Principals = LiteMap<String, Vec<String>>;
 
 /// `Condition`: operator to condition key to the sorted list of values (as strings).
-pub type Conditions = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+pub type Conditions = LiteMap<String, LiteMap<String, Vec<String>>>;
+
+/// Writes a small map as a JSON object whatever its size: `LiteMap` on its own writes an
+/// empty one as a list (`[]`), and facts and baselines are objects (`{}`).
+pub fn serialize_map<S: Serializer, K: Serialize, V: Serialize>(map: &LiteMap<K, V>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(map.iter())
+}
+
+struct AsObject<'a, K, V>(&'a LiteMap<K, V>);
+
+impl<K: Serialize, V: Serialize> Serialize for AsObject<'_, K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_map(self.0, s)
+    }
+}
+
+fn serialize_conditions<S: Serializer>(conditions: &Conditions, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(conditions.iter().map(|(op, keys)| (op, AsObject(keys))))
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct PolicyDocument {
@@ -49,7 +67,7 @@ pub struct Statement {
     pub resource: Vec<String>,
     #[serde(rename = "NotResource", skip_serializing_if = "Vec::is_empty")]
     pub not_resource: Vec<String>,
-    #[serde(rename = "Condition", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(rename = "Condition", skip_serializing_if = "LiteMap::is_empty", serialize_with = "serialize_conditions")]
     pub condition: Conditions,
 }
 
@@ -110,6 +128,9 @@ impl PolicyDocument {
         }
         doc.statements.sort();
         doc.statements.dedup();
+        // A collected `Result` list starts at room for four; most documents have one or two
+        // statements, and facts are held for the whole run (twice: snapshot and baseline).
+        doc.statements.shrink_to_fit();
         Ok(doc)
     }
 }
@@ -214,6 +235,7 @@ fn string_list(v: &Value, what: &str) -> Result<Vec<String>, PolicyError> {
     }
     out.sort();
     out.dedup();
+    out.shrink_to_fit();
     Ok(out)
 }
 
@@ -222,10 +244,11 @@ fn string_list(v: &Value, what: &str) -> Result<Vec<String>, PolicyError> {
 fn actions(v: &Value, what: &str) -> Result<Vec<String>, PolicyError> {
     let mut out: Vec<String> = string_list(v, what)?
         .into_iter()
-        .map(|a| match a.split_once(':') {
-            Some((service, name)) => format!("{}:{name}", service.to_ascii_lowercase()),
-            None if a == "*" => a,
-            None => a,
+        .map(|mut a| {
+            if let Some(colon) = a.find(':') {
+                a[..colon].make_ascii_lowercase();
+            }
+            a
         })
         .collect();
     for a in &out {
@@ -241,9 +264,9 @@ fn actions(v: &Value, what: &str) -> Result<Vec<String>, PolicyError> {
 /// `"*"` means every principal and is the same as `{"AWS": "*"}`.
 fn principals(v: &Value, what: &str) -> Result<Principals, PolicyError> {
     match v {
-        Value::String(s) if s == "*" => Ok(Principals::from([("AWS".into(), vec!["*".into()])])),
+        Value::String(s) if s == "*" => Ok(Principals::from_iter([("AWS".into(), vec!["*".into()])])),
         Value::Object(map) => {
-            let mut out = Principals::new();
+            let mut out = Principals::with_capacity(map.len());
             for (k, list) in map {
                 out.insert(k.clone(), string_list(list, &format!("{what}.{k}"))?);
             }
@@ -261,12 +284,12 @@ fn conditions(v: &Value) -> Result<Conditions, PolicyError> {
     let Value::Object(ops) = v else {
         return err(format!("Condition must be an object, found {}", kind(v)));
     };
-    let mut out = Conditions::new();
+    let mut out = Conditions::with_capacity(ops.len());
     for (op, keys) in ops {
         let Value::Object(keys) = keys else {
             return err(format!("Condition.{op} must be an object, found {}", kind(keys)));
         };
-        let entry = out.entry(op.clone()).or_default();
+        let entry = out.entry(op.clone()).or_insert_with(|| LiteMap::with_capacity(keys.len()));
         for (key, values) in keys {
             let scalar = |x: &Value| match x {
                 Value::String(s) => Ok(s.clone()),
@@ -280,6 +303,7 @@ fn conditions(v: &Value) -> Result<Conditions, PolicyError> {
             };
             list.sort();
             list.dedup();
+            list.shrink_to_fit();
             entry.insert(key.clone(), list);
         }
     }
@@ -327,12 +351,28 @@ mod tests {
     }
 
     #[test]
+    fn small_maps_are_written_as_objects_even_when_empty() {
+        let doc = PolicyDocument::parse(
+            r#"{"Statement":{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{}}}}"#,
+        )
+        .unwrap();
+        let text = serde_json::to_string(&doc).unwrap();
+        assert!(text.contains(r#""Condition":{"Bool":{}}"#), "{text}");
+        assert_eq!(PolicyDocument::parse(&text).unwrap(), doc);
+        let user = serde_json::to_value(crate::snapshot::IamUser::default()).unwrap();
+        assert_eq!(user["inline_policies"], serde_json::json!({}));
+    }
+
+    #[test]
     fn condition_values_become_sorted_string_lists() {
         let a = r#"{"Statement":{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":false}}}}"#;
         let b = r#"{"Statement":{"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":["false"]}}}}"#;
         assert_eq!(canon(a), canon(b));
         let doc = PolicyDocument::parse(a).unwrap();
-        assert_eq!(doc.statements[0].condition["Bool"]["aws:SecureTransport"], vec!["false"]);
+        assert_eq!(
+            doc.statements[0].condition.get("Bool").and_then(|keys| keys.get("aws:SecureTransport")).unwrap(),
+            &vec!["false"]
+        );
     }
 
     #[test]

@@ -356,7 +356,7 @@ mod tests {
         let mut facts = account();
         let document =
             PolicyDocument::from_value(&serde_json::json!({"Version": "2012-10-17", "Statement": statements})).unwrap();
-        let inline = BTreeMap::from([("p".to_string(), document)]);
+        let inline = crate::snapshot::InlinePolicies::from_iter([("p".to_string(), document)]);
         let id = match kind {
             ResourceType::IamRole => {
                 let arn = format!("arn:aws:iam::{ACCOUNT}:role/subject");
@@ -454,7 +454,10 @@ mod tests {
         let role = crate::snapshot::IamRole {
             name: "svc".into(),
             trust_policy: PolicyDocument::from_value(&trust).unwrap(),
-            inline_policies: BTreeMap::from([("p".to_string(), PolicyDocument::from_value(&statements).unwrap())]),
+            inline_policies: crate::snapshot::InlinePolicies::from_iter([(
+                "p".to_string(),
+                PolicyDocument::from_value(&statements).unwrap(),
+            )]),
             ..Default::default()
         };
         facts.iam.roles.insert(arn.clone(), role);
@@ -471,7 +474,7 @@ mod tests {
         let document =
             PolicyDocument::from_value(&serde_json::json!({"Version": "2012-10-17", "Statement": statements})).unwrap();
         let me = format!("arn:aws:iam::{ACCOUNT}:user/subject");
-        let inline = BTreeMap::from([("p".to_string(), document)]);
+        let inline = crate::snapshot::InlinePolicies::from_iter([("p".to_string(), document)]);
         let subject =
             crate::snapshot::IamUser { name: "subject".into(), inline_policies: inline, ..Default::default() };
         facts.iam.users.insert(me.clone(), subject);
@@ -524,7 +527,10 @@ mod tests {
         let grant = serde_json::json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "arn:aws:iam::*:policy/app-*"}]});
         facts.iam.policies.insert(format!("arn:aws:iam::{ACCOUNT}:policy/app-runtime"), policy(grant.clone()));
-        let inline = BTreeMap::from([("p".to_string(), PolicyDocument::from_value(&grant).unwrap())]);
+        let inline = crate::snapshot::InlinePolicies::from_iter([(
+            "p".to_string(),
+            PolicyDocument::from_value(&grant).unwrap(),
+        )]);
         let user = crate::snapshot::IamUser { name: "subject".into(), inline_policies: inline, ..Default::default() };
         facts.iam.users.insert(me.clone(), user);
         let policies = Policies::of(&facts, ResourceType::IamUser, &me);

@@ -3,19 +3,17 @@
 //! a Deny of the principal's effective policies (of the document itself, for a managed
 //! policy) takes the whole wildcard back.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use super::policy_eval::{Decision, EVERY_RESOURCE, Policies};
 use super::{Analyzer, Hit, View};
-use crate::snapshot::ResourceType;
 use crate::snapshot::policy::{Effect, PolicyDocument};
+use crate::snapshot::{InlinePolicies, ResourceType};
 
 #[derive(Debug)]
 pub struct WildcardPolicy;
 
-fn inline(policies: &BTreeMap<String, PolicyDocument>) -> Vec<(String, &PolicyDocument)> {
+fn inline(policies: &InlinePolicies) -> Vec<(String, &PolicyDocument)> {
     policies.iter().map(|(n, d)| (n.clone(), d)).collect()
 }
 
