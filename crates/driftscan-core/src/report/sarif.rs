@@ -274,7 +274,10 @@ fn fitted_run(
         let mut kept: Vec<usize> = by_priority[..keep].to_vec();
         kept.sort_unstable();
         let results: Vec<&Finding> = kept.into_iter().map(|i| uploaded[i]).collect();
-        let text = render(render_run(scan, rules, &results, uploaded.len() - keep));
+        let run = render_run(scan, rules, &results, uploaded.len() - keep);
+        let rule_index: BTreeMap<String, usize> =
+            run.tool.driver.rules.iter().flatten().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
+        let text = with_results(render(run), &results, &rule_index);
         let gzipped = gzipped_len(&text);
         if keep == 0 || gzipped + overhead <= max_gzip_bytes {
             return (text, gzipped);
@@ -313,10 +316,47 @@ fn descriptors(rules: &[Rule], findings: &[&Finding]) -> Vec<ReportingDescriptor
     out
 }
 
+/// Where a run's text has its (empty) results list: the only `results` key of a run, and
+/// a key, so never inside a string (whose quotes are escaped).
+const NO_RESULTS: &str = "\"results\": []";
+
+/// `text` (a pretty-printed run whose results list is empty) with `findings` as its
+/// results, laid out as serde_json pretty-prints them in place. A result is built and
+/// written one at a time: a large account's 48,000 results as SARIF structs were ~200 MB.
+fn with_results(text: String, findings: &[&Finding], rule_index: &BTreeMap<String, usize>) -> String {
+    let at = text.find(NO_RESULTS).expect("a run's text has a results list");
+    if findings.is_empty() {
+        return text;
+    }
+    let indent = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at];
+    let mut out = String::with_capacity(text.len() + findings.len() * 1024);
+    out.push_str(&text[..at]);
+    out.push_str("\"results\": [");
+    let mut one = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        one.clear();
+        serde_json::to_writer_pretty(&mut one, &result(f, rule_index[f.rule_id.as_str()])).expect("sarif serializes");
+        let one = std::str::from_utf8(&one).expect("serde_json writes UTF-8");
+        for (j, line) in one.lines().enumerate() {
+            if j > 0 {
+                out.push('\n');
+            }
+            out.push_str(indent);
+            out.push_str("  ");
+            out.push_str(line);
+        }
+    }
+    out.push('\n');
+    out.push_str(indent);
+    out.push(']');
+    out.push_str(&text[at + NO_RESULTS.len()..]);
+    out
+}
+
+/// A run without its results (see [`with_results`]), described and with its notifications.
 fn render_run(scan: &ScanResult, rules: &[Rule], findings: &[&Finding], left_out: usize) -> Run {
     let descriptors = descriptors(rules, findings);
-    let index: BTreeMap<&str, usize> = descriptors.iter().enumerate().map(|(i, d)| (d.id.as_str(), i)).collect();
-    let results: Vec<SarifResult> = findings.iter().map(|f| result(f, index[f.rule_id.as_str()])).collect();
     let mut notifications: Vec<Notification> = scan
         .collection_gaps
         .iter()
@@ -374,7 +414,7 @@ fn render_run(scan: &ScanResult, rules: &[Rule], findings: &[&Finding], left_out
         .automation_details(RunAutomationDetails::builder().id(format!("driftscan/{}/", scan.account_id)).build())
         .original_uri_base_ids(BTreeMap::from([(URI_BASE_ID.to_string(), root)]))
         .invocations(vec![invocation])
-        .results(results)
+        .results(Vec::new())
         .column_kind(json!("utf16CodeUnits"))
         .build()
 }
@@ -472,6 +512,23 @@ mod tests {
         assert!(kept > 0 && kept < 3_000, "{kept}");
         let note = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"];
         assert!(note.as_str().unwrap().contains(&format!("{} of 3000 results were left out", 3_000 - kept)), "{note}");
+    }
+
+    #[test]
+    fn results_written_one_at_a_time_read_as_the_whole_run_pretty_printed() {
+        let rules = crate::rules::load_catalog(&[]).unwrap();
+        let findings = vec![
+            finding("DS-CFG-002", 1, Severity::Low, BaselineState::New),
+            finding("DS-IAM-001", 2, Severity::Critical, BaselineState::Unchanged),
+            finding("X-LOCAL-1", 3, Severity::Medium, BaselineState::New),
+        ];
+        let scan = scan(findings);
+        let kept: Vec<&Finding> = scan.findings.iter().collect();
+        let mut run = render_run(&scan, &rules, &kept, 0);
+        let ids: Vec<String> = run.tool.driver.rules.iter().flatten().map(|d| d.id.clone()).collect();
+        run.results =
+            Some(kept.iter().map(|f| result(f, ids.iter().position(|id| *id == f.rule_id).unwrap())).collect());
+        assert_eq!(render(&scan, &rules), log_text(vec![run]));
     }
 
     #[test]
@@ -578,8 +635,13 @@ mod tests {
                 result
             })
             .collect();
-        // Small runs: every finding fits.
-        let runs = results.iter().map(|r| render_run(r, &[], &r.findings.iter().collect::<Vec<_>>(), 0));
+        // Small runs: every finding fits. The reference has its results inside the structs,
+        // pretty-printed by serde_json in one go (the streamed text splices them in).
+        let runs = results.iter().map(|r| {
+            let mut run = render_run(r, &[], &r.findings.iter().collect::<Vec<_>>(), 0);
+            run.results = Some(r.findings.iter().map(|f| result(f, 0)).collect());
+            run
+        });
         let whole = log_text(runs.collect());
         let org =
             OrgResult::new(results.into_iter().map(|r| AccountReport::scanned(None, r, Vec::new())).collect()).unwrap();
