@@ -1,10 +1,10 @@
 //! `driftscan scan`: the account's scan, reported in every format asked for.
 
 use driftscan_core::baseline::Baselines;
-use driftscan_core::error::Result;
+use driftscan_core::error::{Error, Result};
 use driftscan_core::findings::{ScanResult, Severity};
 use driftscan_core::org::{AccountReport, AccountStatus, OrgResult};
-use driftscan_core::output::write_atomic;
+use driftscan_core::output::{AtomicFile, write_atomic};
 use driftscan_core::pipeline::AccountScan;
 use driftscan_core::report::{self, Format};
 use driftscan_core::rules;
@@ -63,11 +63,17 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
         Format::Json => report::json::render_scan(result, Some(&info)),
         _ => report::render(format, result, &rules, diffs, color),
     };
+    // The JSON report goes straight to its file: it is the largest text of all.
+    let write_json = |path: &std::path::Path| -> Result<()> {
+        let mut file = AtomicFile::create(path)?;
+        report::json::write_scan(result, Some(&info), &mut file).map_err(|e| Error::io(path, e))?;
+        file.commit()
+    };
     let ((sarif, json), main) = rayon::join(
         || {
             rayon::join(
                 || args.sarif.as_ref().map(|_| render(Format::Sarif, false)),
-                || args.json.as_ref().map(|_| render(Format::Json, false)),
+                || args.json.as_deref().map(write_json),
             )
         },
         || render(args.format, color),
@@ -75,9 +81,7 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     if let (Some(path), Some(text)) = (&args.sarif, sarif) {
         write_atomic(path, text.as_bytes())?;
     }
-    if let (Some(path), Some(text)) = (&args.json, json) {
-        write_atomic(path, text.as_bytes())?;
-    }
+    json.transpose()?;
     match &args.output {
         Some(path) => write_atomic(path, main.as_bytes())?,
         None => print(&main)?,
@@ -176,7 +180,6 @@ fn run_many(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
 /// `driftscan-001.sarif`, … in `dir`; older files of that pattern are removed, so that an
 /// upload of the directory never takes a stale account along.
 fn write_sarif_dir(dir: &std::path::Path, files: &report::sarif::OrgFiles) -> Result<()> {
-    use driftscan_core::error::Error;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let path = entry.map_err(|e| Error::io(dir, e))?.path();

@@ -34,6 +34,14 @@ pub fn render(result: &ScanResult) -> String {
 
 /// [`render`] with the scan's identification (`scan`), as `driftscan scan` writes it.
 pub fn render_scan(result: &ScanResult, scan: Option<&ScanInfo>) -> String {
+    let mut out = Vec::new();
+    write_scan(result, scan, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`render_scan`] written straight into `out` (a large account's report is tens of MB:
+/// it is not held in memory as well).
+pub fn write_scan(result: &ScanResult, scan: Option<&ScanInfo>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let summary =
         result.summary().into_iter().map(|(s, n)| (s.as_str().to_string(), serde_json::Value::from(n))).collect();
     let doc = Document {
@@ -48,9 +56,8 @@ pub fn render_scan(result: &ScanResult, scan: Option<&ScanInfo>) -> String {
         findings: &result.findings,
         stale_exceptions: &result.stale_exceptions,
     };
-    let mut out = serde_json::to_string_pretty(&doc).expect("findings serialize");
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
 }
 
 /// The JSON report of several accounts (an organization): `schema_version: 2`, the per-account
