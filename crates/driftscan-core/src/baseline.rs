@@ -209,8 +209,7 @@ struct Parsed {
 fn parse_text(path: &Path, file: String, text: &str, service: Service, account_id: &str) -> Result<Parsed> {
     let resources: BTreeMap<String, Resource> = serde_json::from_str(text).map_err(|e| Error::json(path, &e))?;
     let shared: std::sync::Arc<str> = std::sync::Arc::from(text);
-    let spans = json_lines::scan_entries(text, &mut |_, _| {})
-        .map_err(|(line, message)| Error::invalid(path, line, message))?;
+    let spans = json_lines::scan_entries(text).map_err(|(line, message)| Error::invalid(path, line, message))?;
     let entries: HashMap<String, EntryLines> = spans
         .into_iter()
         .map(|(id, line, span)| (id.into_owned(), EntryLines { file: file.clone(), line, text: shared.clone(), span }))
