@@ -37,20 +37,35 @@ struct EntryLines {
 }
 
 impl EntryLines {
-    /// The line of each field of the entry (`encryption.algorithm` → 12).
-    fn fields(&self) -> HashMap<String, usize> {
-        let mut fields = HashMap::new();
+    /// The line of `path` (`encryption.algorithm` → 12) in the entry, or of the closest
+    /// field that encloses it, or of the entry itself.
+    fn line_of(&self, path: &str) -> usize {
+        let (mut best, mut line_of_best) = (0, self.line);
         let base = self.line - 1;
         // The entry's value starts on the line of its key (canonical pretty JSON).
         let _ = json_lines::scan(&self.text[self.span.clone()], &mut |keys, line| {
             if let [_kind, field @ ..] = keys
-                && !field.is_empty()
+                && let Some(len) = dotted_prefix(field, path)
+                && len > best
             {
-                fields.insert(field.join("."), base + line);
+                (best, line_of_best) = (len, base + line);
             }
         });
-        fields
+        line_of_best
     }
+}
+
+/// The length of `path`'s prefix that `keys` joined with dots spell, when it ends where
+/// `path` ends or at one of its dots (`["a", "b"]` in `a.b.c` → 3).
+fn dotted_prefix(keys: &[std::borrow::Cow<'_, str>], path: &str) -> Option<usize> {
+    let mut at = 0;
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            at += path[at..].starts_with('.').then_some(1)?;
+        }
+        at += path[at..].starts_with(key.as_ref()).then_some(key.len())?;
+    }
+    (!keys.is_empty() && (at == path.len() || path[at..].starts_with('.'))).then_some(at)
 }
 
 /// The baseline directory of one account.
@@ -185,16 +200,9 @@ impl Baselines {
             let path = self.root.relative(&file).unwrap_or_else(|_| display_path(&file));
             return Location { path, line: 1 };
         };
-        let mut path = field.unwrap_or_default();
-        let fields = if path.is_empty() { HashMap::new() } else { entry.fields() };
-        let line = loop {
-            if path.is_empty() {
-                break entry.line;
-            }
-            if let Some(&l) = fields.get(path) {
-                break l;
-            }
-            path = path.rsplit_once('.').map_or("", |(head, _)| head);
+        let line = match field {
+            Some(path) if !path.is_empty() => entry.line_of(path),
+            _ => entry.line,
         };
         Location { path: entry.file.clone(), line }
     }
@@ -301,4 +309,23 @@ pub fn write<'a>(
 pub fn exists(dir: &Path, account_id: &str) -> bool {
     let acct = account_dir(dir, account_id);
     Service::VARIANTS.iter().any(|s| acct.join(format!("{s}.json")).exists())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_is_found_on_its_line_or_on_the_line_of_what_encloses_it() {
+        let text = "{\n  \"arn:x\": {\n    \"s3_bucket\": {\n      \"encryption\": {\n        \"algorithm\": \"AES256\"\n      },\n      \"tags\": {\n        \"a.b\": \"c\"\n      },\n      \"grants\": [\n        \"x\"\n      ]\n    }\n  }\n}\n";
+        let entries = json_lines::scan_entries(text).unwrap();
+        let (_, line, span) = entries.into_iter().next().unwrap();
+        let entry = EntryLines { file: "s3.json".into(), line, text: text.into(), span };
+        assert_eq!(entry.line_of("encryption.algorithm"), 5);
+        assert_eq!(entry.line_of("encryption.kms_key_id"), 4, "the enclosing field");
+        assert_eq!(entry.line_of("encryptionx"), 2, "a prefix of a key is not the key");
+        assert_eq!(entry.line_of("tags.a.b"), 8, "a key with a dot");
+        assert_eq!(entry.line_of("grants.0"), 11);
+        assert_eq!(entry.line_of("versioning"), 2, "the entry itself");
+    }
 }
