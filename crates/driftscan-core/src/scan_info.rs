@@ -71,7 +71,7 @@ pub fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 /// The digest of a rule set given as (path, text) pairs, order-independent.

@@ -165,7 +165,7 @@ pub fn fingerprint(rule_id: &str, resource_id: &str, field: Option<&str>, key: &
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    crate::scan_info::hex(&h.finalize()[..16])
 }
 
 fn finding(
