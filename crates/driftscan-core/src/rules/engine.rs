@@ -22,18 +22,26 @@ pub fn evaluate(
     diffs: &[ResourceDiff],
     trusted_accounts: &BTreeSet<String>,
 ) -> Vec<Finding> {
-    let (base_policies, cur_policies) = rayon::join(
-        || super::analyzers::policy_eval::PolicyIndex::build(&baselines.snapshot),
-        || super::analyzers::policy_eval::PolicyIndex::build(current),
+    // Four large pieces of work that need nothing of each other (~0.6 s of one core at 100k
+    // resources): each side's policy index and the analyzers' preparations (role graphs).
+    let ((base_policies, cur_policies), prepared) = rayon::join(
+        || {
+            rayon::join(
+                || super::analyzers::policy_eval::PolicyIndex::build(&baselines.snapshot),
+                || super::analyzers::policy_eval::PolicyIndex::build(current),
+            )
+        },
+        || {
+            rules
+                .par_iter()
+                .map(|r| match &r.check {
+                    Check::Analyzer(a) => rayon::join(|| a.prepare(&baselines.snapshot), || a.prepare(current)),
+                    Check::Condition(_) => (None, None),
+                })
+                .collect::<Vec<PreparedSides>>()
+        },
     );
     let indexes = (&base_policies, &cur_policies);
-    let prepared: Vec<PreparedSides> = rules
-        .par_iter()
-        .map(|r| match &r.check {
-            Check::Analyzer(a) => (a.prepare(&baselines.snapshot), a.prepare(current)),
-            Check::Condition(_) => (None, None),
-        })
-        .collect();
     let mut findings: Vec<Finding> = diffs
         .par_iter()
         .filter(|d| d.change != Change::Uncollected)
