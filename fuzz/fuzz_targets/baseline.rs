@@ -18,6 +18,8 @@ fuzz_target!(|data: &[u8]| {
         tool_version: "fuzz".into(),
         caller_arn: String::new(),
         collection_gaps: Vec::new(),
+        account_name: None,
+        organization_accounts: Vec::new(),
     };
     let root = driftscan_core::source_root::SourceRoot::at(Path::new("."));
     let mut baselines = Baselines::none(Path::new("baselines"), &meta, &root);

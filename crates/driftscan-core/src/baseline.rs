@@ -177,6 +177,14 @@ impl Baselines {
         self.snapshot.meta = meta.clone();
     }
 
+    /// Adds the resources of one baseline file's text; `path` names it in errors (the
+    /// `baseline` fuzz target loads any text through this).
+    pub fn load_text(&mut self, path: &Path, text: &str, service: Service, account_id: &str) -> Result<()> {
+        let parsed = parse_text(path, self.root.relative(path)?, text.to_string(), service, account_id)?;
+        self.absorb(parsed);
+        Ok(())
+    }
+
     fn absorb(&mut self, parsed: Parsed) {
         for (id, resource) in parsed.resources {
             self.snapshot.insert(id, resource);
