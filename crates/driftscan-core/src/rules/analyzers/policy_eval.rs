@@ -127,20 +127,21 @@ impl<'a> Policies<'a> {
     /// Collects the policies of an IAM user (incl. its groups'), group or role.
     pub fn of(facts: &'a Snapshot, kind: ResourceType, id: &str) -> Policies<'a> {
         let iam = &facts.iam;
-        let mut attached: Vec<(String, &'a String)> = Vec::new();
+        // Each attached policy with the group it comes through, if any.
+        let mut attached: Vec<(Option<&'a str>, &'a String)> = Vec::new();
         let mut out = Policies::default();
         let mut boundary_arn = None;
         match kind {
             ResourceType::IamUser => {
                 if let Some(u) = iam.users.get(id) {
                     out.identity.extend(u.inline_policies.iter().map(|(n, d)| (format!("inline policy {n}"), d)));
-                    attached.extend(u.attached_policies.iter().map(|a| (String::new(), a)));
+                    attached.extend(u.attached_policies.iter().map(|a| (None, a)));
                     for g in &u.groups {
                         if let Some((_, group)) = iam.group_by_name(g) {
                             out.identity.extend(
                                 group.inline_policies.iter().map(|(n, d)| (format!("group {g} inline policy {n}"), d)),
                             );
-                            attached.extend(group.attached_policies.iter().map(|a| (format!("group {g} "), a)));
+                            attached.extend(group.attached_policies.iter().map(|a| (Some(g.as_str()), a)));
                         }
                     }
                     boundary_arn = u.permissions_boundary.as_ref();
@@ -149,13 +150,13 @@ impl<'a> Policies<'a> {
             ResourceType::IamGroup => {
                 if let Some(g) = iam.groups.get(id) {
                     out.identity.extend(g.inline_policies.iter().map(|(n, d)| (format!("inline policy {n}"), d)));
-                    attached.extend(g.attached_policies.iter().map(|a| (String::new(), a)));
+                    attached.extend(g.attached_policies.iter().map(|a| (None, a)));
                 }
             }
             ResourceType::IamRole => {
                 if let Some(r) = iam.roles.get(id) {
                     out.identity.extend(r.inline_policies.iter().map(|(n, d)| (format!("inline policy {n}"), d)));
-                    attached.extend(r.attached_policies.iter().map(|a| (String::new(), a)));
+                    attached.extend(r.attached_policies.iter().map(|a| (None, a)));
                     boundary_arn = r.permissions_boundary.as_ref();
                 }
             }
@@ -164,10 +165,16 @@ impl<'a> Policies<'a> {
         let resolve = |arn: &str| -> Option<&'a PolicyDocument> {
             iam.policies.get(arn).map(|p| &p.document).or_else(|| known_managed(arn))
         };
-        for (via, arn) in attached {
+        for (group, arn) in attached {
             let name = arn.rsplit('/').next().unwrap_or(arn);
             match resolve(arn) {
-                Some(doc) => out.identity.push((format!("{via}policy {name}"), doc)),
+                Some(doc) => out.identity.push((
+                    match group {
+                        Some(g) => format!("group {g} policy {name}"),
+                        None => format!("policy {name}"),
+                    },
+                    doc,
+                )),
                 None => out.missing.push(arn.clone()),
             }
         }
