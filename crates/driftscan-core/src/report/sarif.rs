@@ -224,14 +224,20 @@ fn frame() -> (String, String) {
 fn run_text(run: &Run) -> String {
     let text = serde_json::to_string_pretty(run).expect("sarif serializes");
     let mut out = String::with_capacity(text.len() + text.len() / 8);
+    push_indented(&mut out, &text, "    ");
+    out
+}
+
+/// Appends pretty-printed JSON `text` with `indent` before each of its lines: where it sits
+/// nested in a larger pretty-printed document (strings have no raw line breaks).
+fn push_indented(out: &mut String, text: &str, indent: &str) {
     for (i, line) in text.lines().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str("    ");
+        out.push_str(indent);
         out.push_str(line);
     }
-    out
 }
 
 /// Runs (by their gzipped sizes) into files of at most [`limits::RUNS_PER_FILE`] runs and
@@ -329,6 +335,7 @@ fn with_results(text: String, findings: &[&Finding], rule_index: &BTreeMap<Strin
         return text;
     }
     let indent = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at];
+    let item_indent = format!("{indent}  ");
     let mut out = String::with_capacity(text.len() + findings.len() * 1024);
     out.push_str(&text[..at]);
     out.push_str("\"results\": [");
@@ -337,15 +344,7 @@ fn with_results(text: String, findings: &[&Finding], rule_index: &BTreeMap<Strin
         out.push_str(if i == 0 { "\n" } else { ",\n" });
         one.clear();
         serde_json::to_writer_pretty(&mut one, &result(f, rule_index[f.rule_id.as_str()])).expect("sarif serializes");
-        let one = std::str::from_utf8(&one).expect("serde_json writes UTF-8");
-        for (j, line) in one.lines().enumerate() {
-            if j > 0 {
-                out.push('\n');
-            }
-            out.push_str(indent);
-            out.push_str("  ");
-            out.push_str(line);
-        }
+        push_indented(&mut out, std::str::from_utf8(&one).expect("serde_json writes UTF-8"), &item_indent);
     }
     out.push('\n');
     out.push_str(indent);
