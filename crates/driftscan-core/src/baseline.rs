@@ -218,16 +218,12 @@ struct Parsed {
 }
 
 fn parse_text(path: &Path, file: String, text: String, service: Service, account_id: &str) -> Result<Parsed> {
+    let text = std::sync::Arc::new(text);
     let resources: BTreeMap<String, Resource> = serde_json::from_str(&text).map_err(|e| Error::json(path, &e))?;
-    let spans: Vec<(String, usize, std::ops::Range<usize>)> = json_lines::scan_entries(&text)
+    let entries: HashMap<String, EntryLines> = json_lines::scan_entries(&text)
         .map_err(|(line, message)| Error::invalid(path, line, message))?
         .into_iter()
-        .map(|(id, line, span)| (id.into_owned(), line, span))
-        .collect();
-    let shared = std::sync::Arc::new(text);
-    let entries: HashMap<String, EntryLines> = spans
-        .into_iter()
-        .map(|(id, line, span)| (id, EntryLines { file: file.clone(), line, text: shared.clone(), span }))
+        .map(|(id, line, span)| (id.into_owned(), EntryLines { file: file.clone(), line, text: text.clone(), span }))
         .collect();
     for (id, resource) in &resources {
         let kind = resource.resource_type();
