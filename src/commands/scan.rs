@@ -61,8 +61,7 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
         diffs.iter().map(|d| rules.iter().filter(|r| r.resource_types.contains(&d.resource_type)).count()).sum();
 
     let info = scan_info(&args, &[(result.account_id.clone(), scan_info::rfc3339(result.scanned_at))])?;
-    // The reports are independent: rendered side by side (a large account's SARIF and
-    // JSON take about as long as its rules).
+    // The reports are independent: rendered side by side.
     let color = color && args.format == Format::Text && args.output.is_none();
     let render = |format: Format, color: bool| match format {
         Format::Json => report::json::render_scan(result, Some(&info)),
@@ -74,19 +73,12 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
         report::json::write_scan(result, Some(&info), &mut file).map_err(|e| Error::io(path, e))?;
         file.commit()
     };
-    let (((sarif, json), main), ()) = rayon::join(
-        || {
-            rayon::join(
-                || {
-                    rayon::join(
-                        || args.sarif.as_ref().map(|_| render(Format::Sarif, false)),
-                        || args.json.as_deref().map(write_json),
-                    )
-                },
-                || render(args.format, color),
-            )
-        },
-        || drop(facts),
+    // The two large ones (SARIF and JSON, ~0.25 s each at 100k resources) start on different
+    // threads, each with a small piece beside it (the main report, freeing the facts): nested
+    // the other way, the JSON report started only after the small pieces, alone at the end.
+    let ((sarif, ()), (json, main)) = rayon::join(
+        || rayon::join(|| args.sarif.as_ref().map(|_| render(Format::Sarif, false)), || drop(facts)),
+        || rayon::join(|| args.json.as_deref().map(write_json), || render(args.format, color)),
     );
     if let (Some(path), Some(text)) = (&args.sarif, sarif) {
         write_atomic(path, text.as_bytes())?;
