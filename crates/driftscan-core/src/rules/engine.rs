@@ -24,7 +24,7 @@ pub fn evaluate(
 ) -> Vec<Finding> {
     // Four large pieces of work that need nothing of each other (~0.6 s of one core at 100k
     // resources): each side's policy index and the analyzers' preparations (role graphs).
-    let ((base_policies, cur_policies), prepared) = rayon::join(
+    let ((base_policies, mut cur_policies), prepared) = rayon::join(
         || {
             rayon::join(
                 || super::analyzers::policy_eval::PolicyIndex::build(&baselines.snapshot),
@@ -41,6 +41,7 @@ pub fn evaluate(
                 .collect::<Vec<PreparedSides>>()
         },
     );
+    cur_policies.compare_with(&base_policies);
     let indexes = (&base_policies, &cur_policies);
     let mut findings: Vec<Finding> = diffs
         .par_iter()

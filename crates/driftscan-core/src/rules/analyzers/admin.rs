@@ -49,7 +49,7 @@ impl Analyzer for AdminAccess {
     fn check(&self, view: &View) -> Vec<Hit> {
         let policies = view.policies();
         let mut weakest = Decision::Allowed;
-        let mut sources: Vec<String> = Vec::new();
+        let mut sources = Vec::new();
         for action in IAM_CONTROL {
             let (decision, via) = policies.evaluate(action, EVERY_RESOURCE);
             weakest = weakest.min(decision);
@@ -58,8 +58,7 @@ impl Analyzer for AdminAccess {
         if weakest == Decision::NotAllowed {
             return Vec::new();
         }
-        sources.sort();
-        sources.dedup();
+        let sources = super::policy_eval::source_names(&sources);
         let full = EVERYTHING.iter().all(|a| policies.evaluate(a, EVERY_RESOURCE).0 != Decision::NotAllowed);
         let mut detail = if full {
             "full administrator access (*:*)".to_string()

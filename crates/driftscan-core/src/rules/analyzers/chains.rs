@@ -148,7 +148,7 @@ impl RoleGraph {
                 let conditional = conditional || trust_conditional || decision == Decision::AllowedUnderCondition;
                 let sources = match node {
                     None if via.is_empty() => vec![format!("trust policy of role {} naming it", self.roles[next].name)],
-                    None => via,
+                    None => via.iter().map(ToString::to_string).collect(),
                     Some(_) => sources.clone(),
                 };
                 match self.power(facts, next) {

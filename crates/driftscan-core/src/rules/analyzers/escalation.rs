@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::policy_eval::{Context, Decision, Policies, Target};
+use super::policy_eval::{Context, Decision, Policies, Source, Target, source_names};
 use crate::snapshot::policy::{Effect, PolicyDocument};
 use crate::snapshot::{ResourceType, Snapshot};
 
@@ -190,8 +190,7 @@ impl Method {
                 reached.extend(policies.allowed_resources(action, &ctx));
             }
         }
-        sources.sort();
-        sources.dedup();
+        let sources = source_names(&sources);
         reached.sort();
         reached.dedup();
         Some(Found { decision: weakest, sources, reached })
@@ -201,15 +200,15 @@ impl Method {
 /// An IAM write on principals or customer-managed policies of a kind: allowed on all of
 /// them (`broad`: every principal, any policy of the account), or on the named ones of the
 /// account it reaches (none reached: nothing to escalate to).
-fn reach(
+fn reach<'a>(
     subject: &Subject,
-    policies: &Policies,
+    policies: &Policies<'a>,
     action: &str,
     target: On,
     broad: Target,
     others_only: bool,
     ctx: &Context,
-) -> (Decision, Vec<String>, Vec<String>) {
+) -> (Decision, Vec<Source<'a>>, Vec<String>) {
     let (facts, me) = (subject.facts, subject.id);
     let (some, _) = policies.evaluate_in(action, Target::Some, ctx);
     if some == Decision::NotAllowed {
@@ -262,12 +261,12 @@ fn principal_context<'f>(facts: &'f Snapshot, kind: ResourceType, id: &str) -> V
 /// Whether the principal can pass some role to `service`: `iam:PassRole` allowed with
 /// `iam:PassedToService` = `service`, and, unless it may pass every role, the roles of the
 /// account that it may pass and that trust `service` (named: `role app`).
-fn pass_role(
+fn pass_role<'a>(
     facts: &Snapshot,
-    policies: &Policies,
+    policies: &Policies<'a>,
     service: &str,
     known: &Context,
-) -> (Decision, Vec<String>, Vec<String>) {
+) -> (Decision, Vec<Source<'a>>, Vec<String>) {
     let context: Vec<(&str, &str)> = known.values.iter().copied().chain([("iam:PassedToService", service)]).collect();
     let ctx = Context { values: &context, now: known.now };
     let (decision, sources) = policies.evaluate_in("iam:PassRole", Target::Some, &ctx);

@@ -55,7 +55,7 @@ fn grants(policies: &Policies) -> Vec<Grant> {
             };
             for a in &actions {
                 for r in &resources {
-                    out.push(Grant { action: a.clone(), resource: r.clone(), source: source.clone() });
+                    out.push(Grant { action: a.clone(), resource: r.clone(), source: source.to_string() });
                 }
             }
         }
@@ -99,11 +99,11 @@ impl Analyzer for PermissionsGrew {
 
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let (Some(b), Some(c)) = (baseline, current) else { return Vec::new() };
-        let before = b.policies();
-        let after = c.policies();
-        if after.same_as(&before) {
+        if super::policy_eval::same_policies(b, c) {
             return Vec::new();
         }
+        let before = b.policies();
+        let after = c.policies();
         let grown: Vec<Grant> = grants(&after)
             .into_iter()
             .filter(|g| {
@@ -227,7 +227,7 @@ impl Analyzer for NewPrincipal {
             return Vec::new();
         }
         let policies = c.policies();
-        let mut sources: Vec<String> = policies.identity.iter().map(|(s, _)| s.clone()).collect();
+        let mut sources: Vec<String> = policies.identity.iter().map(|(s, _)| s.to_string()).collect();
         sources.extend(policies.missing.iter().map(|arn| format!("policy {}", arn.rsplit('/').next().unwrap_or(arn))));
         if sources.is_empty() {
             return Vec::new();

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::policy_eval::{Decision, EVERY_RESOURCE, Policies};
+use super::policy_eval::{Decision, EVERY_RESOURCE, Policies, Source};
 use super::{Analyzer, Hit, View};
 use crate::snapshot::policy::{Effect, PolicyDocument};
 use crate::snapshot::{InlinePolicies, ResourceType};
@@ -13,8 +13,8 @@ use crate::snapshot::{InlinePolicies, ResourceType};
 #[derive(Debug)]
 pub struct WildcardPolicy;
 
-fn inline(policies: &InlinePolicies) -> Vec<(String, &PolicyDocument)> {
-    policies.iter().map(|(n, d)| (n.clone(), d)).collect()
+fn inline(policies: &InlinePolicies) -> Vec<(&str, &PolicyDocument)> {
+    policies.iter().map(|(n, d)| (n.as_str(), d)).collect()
 }
 
 fn wildcard_actions(doc: &PolicyDocument) -> Vec<String> {
@@ -38,13 +38,13 @@ impl Analyzer for WildcardPolicy {
 
     fn check(&self, view: &View) -> Vec<Hit> {
         let iam = &view.facts.iam;
-        let owned: Vec<(String, &PolicyDocument)> = match view.kind {
+        let owned: Vec<(&str, &PolicyDocument)> = match view.kind {
             ResourceType::IamUser => iam.users.get(view.id).map(|u| inline(&u.inline_policies)).unwrap_or_default(),
             ResourceType::IamGroup => iam.groups.get(view.id).map(|g| inline(&g.inline_policies)).unwrap_or_default(),
             ResourceType::IamRole => iam.roles.get(view.id).map(|r| inline(&r.inline_policies)).unwrap_or_default(),
             // Keyed by the policy's ARN (its name there), which no change of a field moves.
             ResourceType::IamPolicy => match iam.policies.get(view.id) {
-                Some(p) if !p.aws_managed => vec![(crate::rules::engine::short_name(view.id).to_string(), &p.document)],
+                Some(p) if !p.aws_managed => vec![(crate::rules::engine::short_name(view.id), &p.document)],
                 _ => vec![],
             },
             _ => vec![],
@@ -59,7 +59,7 @@ impl Analyzer for WildcardPolicy {
         owned
             .into_iter()
             .filter_map(|(name, doc)| {
-                let alone = Policies { identity: vec![(name.clone(), doc)], ..Policies::default() };
+                let alone = Policies { identity: vec![(Source::Alone(name), doc)], ..Policies::default() };
                 let denies = effective.as_deref().unwrap_or(&alone);
                 let mut actions = wildcard_actions(doc);
                 actions.retain(|a| denies.evaluate(a, EVERY_RESOURCE).0 != Decision::NotAllowed);
@@ -71,7 +71,7 @@ impl Analyzer for WildcardPolicy {
                     _ => format!("inline_policies.{name}"),
                 };
                 Some(Hit {
-                    key: name.clone(),
+                    key: name.to_string(),
                     detail: format!("policy {name} allows {} on every resource", actions.join(", ")),
                     field: Some(field),
                     baseline: None,
