@@ -25,6 +25,9 @@ pub struct RoleGraph {
     /// Role indexes (and whether the admission carries a condition) by admitted principal:
     /// an ARN, an account root ARN, an account id, or `*`.
     admitted: HashMap<String, Vec<(usize, bool)>>,
+    /// The admissions of the whole account (its root ARN, its id, `*`): the same for every
+    /// principal, so gathered once.
+    account_wide: Vec<(usize, bool)>,
     /// Changes whenever the roles or the managed policies change: two sides with the same
     /// digest give every principal the same chains.
     pub digest: u64,
@@ -61,24 +64,26 @@ impl RoleGraph {
                 admitted.entry(principal).or_default().push((index, conditional));
             }
         }
+        let root = format!("arn:{}:iam::{}:root", facts.meta.partition, facts.meta.account_id);
+        let account_wide = [root.as_str(), facts.meta.account_id.as_str(), "*"]
+            .into_iter()
+            .flat_map(|k| admitted.get(k).into_iter().flatten().copied())
+            .collect();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         serde_json::to_string(&facts.iam.roles).unwrap_or_default().hash(&mut hasher);
         serde_json::to_string(&facts.iam.policies).unwrap_or_default().hash(&mut hasher);
-        RoleGraph { roles, by_arn, admitted, digest: hasher.finish() }
+        RoleGraph { roles, by_arn, admitted, account_wide, digest: hasher.finish() }
     }
 
     /// Roles whose trust admits the principal `arn` (a group is no principal: only its
     /// account): the role, whether the admission carries a condition, and whether the trust
     /// names the principal itself (then, in the same account, no identity policy of the
     /// principal needs to allow `sts:AssumeRole`).
-    fn candidates(&self, facts: &Snapshot, kind: ResourceType, arn: &str) -> Vec<Admission> {
-        let root = format!("arn:{}:iam::{}:root", facts.meta.partition, facts.meta.account_id);
+    fn candidates(&self, kind: ResourceType, arn: &str) -> Vec<Admission> {
         let own = (kind != ResourceType::IamGroup).then_some(arn);
         let named =
             own.into_iter().flat_map(|k| self.admitted.get(k).into_iter().flatten().map(|&(i, c)| (i, c, true)));
-        let others = [root.as_str(), facts.meta.account_id.as_str(), "*"]
-            .into_iter()
-            .flat_map(|k| self.admitted.get(k).into_iter().flatten().map(|&(i, c)| (i, c, false)));
+        let others = self.account_wide.iter().map(|&(i, c)| (i, c, false));
         let mut out: Vec<Admission> =
             named.chain(others).map(|(role, conditional, named)| Admission { role, conditional, named }).collect();
         // Per role, an unconditional admission first, then one by name.
@@ -127,8 +132,7 @@ impl RoleGraph {
                     &node_policies
                 }
             };
-            for Admission { role: next, conditional: trust_conditional, named } in
-                self.candidates(facts, node_kind, node_arn)
+            for Admission { role: next, conditional: trust_conditional, named } in self.candidates(node_kind, node_arn)
             {
                 if visited.contains(&next) {
                     continue;

@@ -85,7 +85,9 @@ pub enum AllowedServices<'a> {
 
 impl<'a> AllowedServices<'a> {
     pub fn of(policies: &Policies<'a>) -> AllowedServices<'a> {
-        let mut named = Vec::new();
+        // Kept distinct as they come: a handful of services named by up to hundreds of
+        // actions (sorting all of them was a fifth of the escalation rule's time).
+        let mut named: Vec<&'a str> = Vec::new();
         let documents = policies.identity.iter().map(|&(_, d)| d);
         for s in documents.flat_map(|d| &d.statements).filter(|s| s.effect == Effect::Allow) {
             if s.is_not_action() {
@@ -93,13 +95,15 @@ impl<'a> AllowedServices<'a> {
             }
             for pattern in &s.action {
                 match pattern.split_once(':') {
-                    Some((service, _)) if !service.contains(['*', '?']) => named.push(service),
+                    Some((service, _)) if !service.contains(['*', '?']) => {
+                        if !named.contains(&service) {
+                            named.push(service);
+                        }
+                    }
                     _ => return AllowedServices::All,
                 }
             }
         }
-        named.sort_unstable();
-        named.dedup();
         AllowedServices::Named(named)
     }
 
