@@ -116,12 +116,12 @@ fn evaluate_rule(
     let now = cur_view.as_ref().map(|v| state_hits(rule, v)).unwrap_or_default();
     // Most resources did not change: then the baseline side finds exactly what the current
     // side found, and evaluating it again would double the cost of every scan.
-    let same = match (&base_view, &cur_view, &rule.check) {
-        (Some(_), Some(_), Check::Condition(_)) => d.change == Change::Unchanged,
-        (Some(b), Some(c), Check::Analyzer(a)) => a.same_on_both_sides(b, c, d),
-        _ => false,
+    let derived = match (&base_view, &cur_view, &rule.check) {
+        (Some(_), Some(_), Check::Condition(_)) => (d.change == Change::Unchanged).then(|| now.clone()),
+        (Some(b), Some(c), Check::Analyzer(a)) => a.baseline_hits(b, c, d, &now),
+        _ => None,
     };
-    let then = if same { now.clone() } else { base_view.as_ref().map(|v| state_hits(rule, v)).unwrap_or_default() };
+    let then = derived.unwrap_or_else(|| base_view.as_ref().map(|v| state_hits(rule, v)).unwrap_or_default());
     let mut out = Vec::new();
     for mut hit in now {
         let state = match then.iter().find(|t| t.key == hit.key) {

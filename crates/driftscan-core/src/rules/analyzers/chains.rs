@@ -31,6 +31,11 @@ pub struct RoleGraph {
     /// Changes whenever the roles or the managed policies change: two sides with the same
     /// digest give every principal the same chains.
     pub digest: u64,
+    /// Changes whenever what the escalation methods read of the account besides the
+    /// principal's own policies changes: the users (ARN, name), groups and customer
+    /// policies they may name, and the roles' names and trust. Two sides with the same one
+    /// give a principal with the same policies the same methods.
+    pub methods_digest: u64,
 }
 
 struct Role {
@@ -72,7 +77,19 @@ impl RoleGraph {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         serde_json::to_string(&facts.iam.roles).unwrap_or_default().hash(&mut hasher);
         serde_json::to_string(&facts.iam.policies).unwrap_or_default().hash(&mut hasher);
-        RoleGraph { roles, by_arn, admitted, account_wide, digest: hasher.finish() }
+        let iam = &facts.iam;
+        let mut methods = std::collections::hash_map::DefaultHasher::new();
+        for (arn, user) in &iam.users {
+            (arn, &user.name).hash(&mut methods);
+        }
+        iam.groups.keys().for_each(|arn| arn.hash(&mut methods));
+        for (arn, role) in &iam.roles {
+            (arn, &role.name, serde_json::to_string(&role.trust_policy).unwrap_or_default()).hash(&mut methods);
+        }
+        for (arn, policy) in &iam.policies {
+            (arn, policy.aws_managed).hash(&mut methods);
+        }
+        RoleGraph { roles, by_arn, admitted, account_wide, digest: hasher.finish(), methods_digest: methods.finish() }
     }
 
     /// Roles whose trust admits the principal `arn` (a group is no principal: only its

@@ -130,6 +130,14 @@ pub trait Analyzer: Send + Sync + std::fmt::Debug {
         diff.change == crate::diff::Change::Unchanged
     }
 
+    /// For a state analyzer: what it finds on the baseline side, worked out from what it
+    /// found on the current side (`now`) where that is cheaper than a second `check`;
+    /// `None` to check the baseline side. By default the same hits where
+    /// [`Analyzer::same_on_both_sides`] says so.
+    fn baseline_hits(&self, baseline: &View, current: &View, diff: &ResourceDiff, now: &[Hit]) -> Option<Vec<Hit>> {
+        self.same_on_both_sides(baseline, current, diff).then(|| now.to_vec())
+    }
+
     /// Findings of this analyzer are dropped where another rule already reports the
     /// same resource and field (the catch-all "other change" rule).
     fn yields_to_other_rules(&self) -> bool {

@@ -150,10 +150,28 @@ impl Analyzer for PrivilegeEscalation {
     }
 
     /// The same policies and the same roles (trust and power) give the same paths; a role
-    /// that changed elsewhere may open a new chain for an unchanged principal.
-    fn same_on_both_sides(&self, baseline: &View, current: &View, _diff: &ResourceDiff) -> bool {
-        super::policy_eval::same_policies(baseline, current)
-            && graph(baseline).map(|g| g.digest) == graph(current).map(|g| g.digest)
+    /// that changed elsewhere may open a new chain for an unchanged principal. Where only
+    /// the roles' permissions changed (the methods read their names and trust only), the
+    /// methods' paths stay and only the chains are looked for again: one changed role in
+    /// the account otherwise made every principal's baseline side checked in full.
+    fn baseline_hits(&self, baseline: &View, current: &View, _diff: &ResourceDiff, now: &[Hit]) -> Option<Vec<Hit>> {
+        if !super::policy_eval::same_policies(baseline, current) {
+            return None;
+        }
+        let (Some(b), Some(c)) = (graph(baseline), graph(current)) else { return None };
+        if b.methods_digest != c.methods_digest {
+            return None;
+        }
+        if b.digest == c.digest {
+            return Some(now.to_vec());
+        }
+        let policies = baseline.policies();
+        if is_admin(&policies) {
+            return Some(Vec::new());
+        }
+        let mut hits: Vec<Hit> = now.iter().filter(|h| !is_chain(h)).cloned().collect();
+        hits.extend(chain_hits(baseline, &policies));
+        Some(hits)
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {
@@ -162,55 +180,72 @@ impl Analyzer for PrivilegeEscalation {
         if is_admin(&policies) {
             return Vec::new();
         }
-        let mut hits = Vec::new();
-        let subject = escalation::Subject::new(view.facts, view.kind, view.id);
-        // Without identity policies only role chains remain (a trust policy naming it).
-        let methods = if policies.identity.is_empty() { &[][..] } else { escalation::methods() };
-        let services = AllowedServices::of(&policies);
-        for method in methods.iter().filter(|m| m.actions.iter().all(|a| services.may_allow(a))) {
-            let Some(found) = method.found(&subject, &policies) else { continue };
-            let condition =
-                if found.decision == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
-            let reaching = if found.reached.is_empty() {
-                String::new()
-            } else {
-                format!(" reaching {}", found.reached.join(", "))
-            };
-            let detail = format!(
-                "{} ({}{condition}) through {}{reaching}",
-                method.id,
-                method.actions.join(" + "),
-                found.sources.join(", ")
-            );
-            let field = source_field(&found.sources);
-            let mut current = found.sources;
-            current.extend(found.reached.iter().map(|r| format!("reaching {r}")));
-            hits.push(Hit::new(&method.id, field, detail).values(None, Some(Value::from(current))));
-        }
-        // The engine prepares the graph once per side; a caller without the engine gets one here.
-        let built;
-        let graph = match graph(view) {
-            Some(g) => g,
-            None => {
-                built = RoleGraph::new(view.facts);
-                &built
-            }
-        };
-        for chain in graph.chains(view.facts, view.kind, view.id, &policies) {
-            let condition = if chain.conditional { ", allowed under a condition" } else { "" };
-            let path = chain.hops.join(" → ");
-            let detail = format!(
-                "RoleChain {} → {path} ({}{condition}) through {}",
-                crate::rules::engine::short_name(view.id),
-                chain.power,
-                chain.sources.join(", ")
-            );
-            let field = source_field(&chain.sources);
-            let key = format!("RoleChain:{}", chain.hops.join(">"));
-            hits.push(Hit::new(key, field, detail).values(None, Some(Value::from(chain.sources))));
-        }
+        let mut hits = method_hits(view, &policies);
+        hits.extend(chain_hits(view, &policies));
         hits
     }
+}
+
+/// A chain hit's key (a method's hit is keyed by the method's id).
+const CHAIN_KEY: &str = "RoleChain:";
+
+fn is_chain(hit: &Hit) -> bool {
+    hit.key.starts_with(CHAIN_KEY)
+}
+
+/// The escalation methods the principal's policies allow.
+fn method_hits(view: &View, policies: &Policies) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    let subject = escalation::Subject::new(view.facts, view.kind, view.id);
+    // Without identity policies only role chains remain (a trust policy naming it).
+    let methods = if policies.identity.is_empty() { &[][..] } else { escalation::methods() };
+    let services = AllowedServices::of(&policies);
+    for method in methods.iter().filter(|m| m.actions.iter().all(|a| services.may_allow(a))) {
+        let Some(found) = method.found(&subject, &policies) else { continue };
+        let condition =
+            if found.decision == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
+        let reaching =
+            if found.reached.is_empty() { String::new() } else { format!(" reaching {}", found.reached.join(", ")) };
+        let detail = format!(
+            "{} ({}{condition}) through {}{reaching}",
+            method.id,
+            method.actions.join(" + "),
+            found.sources.join(", ")
+        );
+        let field = source_field(&found.sources);
+        let mut current = found.sources;
+        current.extend(found.reached.iter().map(|r| format!("reaching {r}")));
+        hits.push(Hit::new(&method.id, field, detail).values(None, Some(Value::from(current))));
+    }
+    hits
+}
+
+/// The chains of roles from the principal to a powerful one.
+fn chain_hits(view: &View, policies: &Policies) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    // The engine prepares the graph once per side; a caller without the engine gets one here.
+    let built;
+    let graph = match graph(view) {
+        Some(g) => g,
+        None => {
+            built = RoleGraph::new(view.facts);
+            &built
+        }
+    };
+    for chain in graph.chains(view.facts, view.kind, view.id, policies) {
+        let condition = if chain.conditional { ", allowed under a condition" } else { "" };
+        let path = chain.hops.join(" → ");
+        let detail = format!(
+            "RoleChain {} → {path} ({}{condition}) through {}",
+            crate::rules::engine::short_name(view.id),
+            chain.power,
+            chain.sources.join(", ")
+        );
+        let field = source_field(&chain.sources);
+        let key = format!("{CHAIN_KEY}{}", chain.hops.join(">"));
+        hits.push(Hit::new(key, field, detail).values(None, Some(Value::from(chain.sources))));
+    }
+    hits
 }
 
 #[derive(Debug)]
