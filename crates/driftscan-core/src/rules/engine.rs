@@ -12,7 +12,7 @@ use super::{Check, Rule, render_message};
 use crate::baseline::Baselines;
 use crate::diff::{Change, ResourceDiff};
 use crate::findings::{BaselineState, Finding, RelatedChange};
-use crate::snapshot::{self, Snapshot};
+use crate::snapshot::{self, ResourceType, Snapshot};
 
 /// Runs every rule that applies to each resource of `diffs`.
 pub fn evaluate(
@@ -43,13 +43,26 @@ pub fn evaluate(
     );
     cur_policies.compare_with(&base_policies);
     let indexes = (&base_policies, &cur_policies);
+    let reads_values: HashSet<ResourceType> = rules
+        .iter()
+        .filter(|r| match &r.check {
+            Check::Condition(_) => true,
+            Check::Analyzer(a) => a.reads_value(),
+        })
+        .flat_map(|r| r.resource_types.iter().copied())
+        .collect();
     let mut findings: Vec<Finding> = diffs
         .par_iter()
         .filter(|d| d.change != Change::Uncollected)
         .flat_map_iter(|d| {
-            // An unchanged resource's value lives only while its rules run.
+            // An unchanged resource's value lives only while its rules run, and is built only
+            // for rules that read it (its views stand for the facts' resource either way).
             let mut scratch = None;
-            let values = d.sides(current, &mut scratch);
+            let values = if d.change == Change::Unchanged && !reads_values.contains(&d.resource_type) {
+                (Some(&Value::Null), Some(&Value::Null))
+            } else {
+                d.sides(current, &mut scratch)
+            };
             rules
                 .iter()
                 .zip(&prepared)

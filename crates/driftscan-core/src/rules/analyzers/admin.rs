@@ -38,6 +38,10 @@ pub fn is_admin(policies: &Policies) -> bool {
 }
 
 impl Analyzer for AdminAccess {
+    fn reads_value(&self) -> bool {
+        false
+    }
+
     fn is_drift(&self) -> bool {
         false
     }

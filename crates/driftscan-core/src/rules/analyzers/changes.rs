@@ -9,6 +9,10 @@ use crate::snapshot;
 pub struct ChangedFields;
 
 impl Analyzer for ChangedFields {
+    fn reads_value(&self) -> bool {
+        false
+    }
+
     fn is_drift(&self) -> bool {
         true
     }

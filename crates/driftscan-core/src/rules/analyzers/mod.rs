@@ -138,6 +138,13 @@ pub trait Analyzer: Send + Sync + std::fmt::Debug {
         self.same_on_both_sides(baseline, current, diff).then(|| now.to_vec())
     }
 
+    /// Whether it reads [`View::value`] (the resource as JSON) rather than the typed facts
+    /// only: an unchanged resource whose rules all read facts is then not turned into JSON
+    /// (roles, groups and policies; 4.6 % of a scan built values nobody read).
+    fn reads_value(&self) -> bool {
+        true
+    }
+
     /// Findings of this analyzer are dropped where another rule already reports the
     /// same resource and field (the catch-all "other change" rule).
     fn yields_to_other_rules(&self) -> bool {

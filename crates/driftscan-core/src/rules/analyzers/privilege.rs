@@ -93,6 +93,10 @@ fn decision(policies: &Policies, grant: &Grant) -> Decision {
 pub struct PermissionsGrew;
 
 impl Analyzer for PermissionsGrew {
+    fn reads_value(&self) -> bool {
+        false
+    }
+
     fn is_drift(&self) -> bool {
         true
     }
@@ -141,6 +145,10 @@ fn graph<'v>(view: &View<'v>) -> Option<&'v RoleGraph> {
 }
 
 impl Analyzer for PrivilegeEscalation {
+    fn reads_value(&self) -> bool {
+        false
+    }
+
     fn is_drift(&self) -> bool {
         false
     }
@@ -252,6 +260,10 @@ fn chain_hits(view: &View, policies: &Policies) -> Vec<Hit> {
 pub struct NewPrincipal;
 
 impl Analyzer for NewPrincipal {
+    fn reads_value(&self) -> bool {
+        false
+    }
+
     fn is_drift(&self) -> bool {
         true
     }

@@ -40,6 +40,10 @@ pub fn trusted(view: &View) -> BTreeSet<String> {
 pub struct RiskyTrust;
 
 impl Analyzer for RiskyTrust {
+    fn reads_value(&self) -> bool {
+        false
+    }
+
     fn is_drift(&self) -> bool {
         false
     }
@@ -93,6 +97,10 @@ impl Analyzer for RiskyTrust {
 pub struct TrustNewPrincipal;
 
 impl Analyzer for TrustNewPrincipal {
+    fn reads_value(&self) -> bool {
+        false
+    }
+
     fn is_drift(&self) -> bool {
         true
     }

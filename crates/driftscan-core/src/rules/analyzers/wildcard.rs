@@ -32,6 +32,10 @@ fn wildcard_actions(doc: &PolicyDocument) -> Vec<String> {
 }
 
 impl Analyzer for WildcardPolicy {
+    fn reads_value(&self) -> bool {
+        false
+    }
+
     fn is_drift(&self) -> bool {
         false
     }
