@@ -219,17 +219,14 @@ fn expired_finding(ex: &Exception, date: NaiveDate, rule: &Rule, account: &Meta)
         field: None,
         baseline: None,
         current: Some(serde_json::Value::from(date.to_string())),
-        message: crate::rules::render_message(
-            &rule.message,
-            &[
-                ("detail", &detail),
-                ("name", ""),
-                ("id", ""),
-                ("field", ""),
-                ("baseline", ""),
-                ("current", &date.to_string()),
-            ],
-        ),
+        message: crate::rules::render_message(&rule.message, |placeholder| {
+            Some(match placeholder {
+                "detail" => detail.as_str().into(),
+                "name" | "id" | "field" | "baseline" => "".into(),
+                "current" => date.to_string().into(),
+                _ => return None,
+            })
+        }),
         location: ex.location.clone(),
         suppression: None,
         related_changes: Vec::new(),

@@ -200,18 +200,18 @@ fn finding(
 ) -> Finding {
     let location = baselines.location(d.resource_type, &d.id, hit.field.as_deref());
     let region = cur_value.or(base_value).and_then(|v| v.get("region")).and_then(Value::as_str);
-    let message = render_message(
-        &rule.message,
-        &[
-            ("name", short_name(&d.id)),
-            ("id", &d.id),
-            ("field", hit.field.as_deref().unwrap_or("")),
-            ("baseline", &show(hit.baseline.as_ref())),
-            ("current", &show(hit.current.as_ref())),
-            ("detail", &hit.detail),
-            ("region", region.unwrap_or("global")),
-        ],
-    );
+    let message = render_message(&rule.message, |placeholder| {
+        Some(match placeholder {
+            "name" => short_name(&d.id).into(),
+            "id" => d.id.as_str().into(),
+            "field" => hit.field.as_deref().unwrap_or("").into(),
+            "baseline" => show(hit.baseline.as_ref()).into(),
+            "current" => show(hit.current.as_ref()).into(),
+            "detail" => hit.detail.as_str().into(),
+            "region" => region.unwrap_or("global").into(),
+            _ => return None,
+        })
+    });
     Finding {
         fingerprint: fingerprint(&rule.id, &d.id, hit.field.as_deref(), &hit.key),
         rule_id: rule.id.clone(),

@@ -207,9 +207,9 @@ fn method_hits(view: &View, policies: &Policies) -> Vec<Hit> {
     let subject = escalation::Subject::new(view.facts, view.kind, view.id);
     // Without identity policies only role chains remain (a trust policy naming it).
     let methods = if policies.identity.is_empty() { &[][..] } else { escalation::methods() };
-    let services = AllowedServices::of(&policies);
+    let services = AllowedServices::of(policies);
     for method in methods.iter().filter(|m| m.actions.iter().all(|a| services.may_allow(a))) {
-        let Some(found) = method.found(&subject, &policies) else { continue };
+        let Some(found) = method.found(&subject, policies) else { continue };
         let condition =
             if found.decision == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
         let reaching =
