@@ -76,13 +76,14 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     // The two large ones (SARIF and JSON, ~0.25 s each at 100k resources) start on different
     // threads, each with a small piece beside it (the main report, freeing the facts): nested
     // the other way, the JSON report started only after the small pieces, alone at the end.
+    // Each file is written by the task that rendered it (a large SARIF file's write and
+    // sync overlap the other reports).
+    let write_sarif = |path: &std::path::Path| write_atomic(path, render(Format::Sarif, false).as_bytes());
     let ((sarif, ()), (json, main)) = rayon::join(
-        || rayon::join(|| args.sarif.as_ref().map(|_| render(Format::Sarif, false)), || drop(facts)),
+        || rayon::join(|| args.sarif.as_deref().map(write_sarif), || drop(facts)),
         || rayon::join(|| args.json.as_deref().map(write_json), || render(args.format, color)),
     );
-    if let (Some(path), Some(text)) = (&args.sarif, sarif) {
-        write_atomic(path, text.as_bytes())?;
-    }
+    sarif.transpose()?;
     json.transpose()?;
     match &args.output {
         Some(path) => write_atomic(path, main.as_bytes())?,
