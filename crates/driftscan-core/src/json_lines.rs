@@ -136,7 +136,7 @@ impl<'a> Scanner<'a> {
         // Objects of facts have a handful of keys: a list is faster than hashing them, and
         // a map's thousands of keys (one per resource) fall back to a set.
         let seen = self.keys.len();
-        let mut many: std::collections::HashSet<Cow<'a, str>> = std::collections::HashSet::new();
+        let mut many: Option<std::collections::HashSet<Cow<'a, str>>> = None;
         loop {
             self.ws();
             match self.b.get(self.i) {
@@ -159,9 +159,7 @@ impl<'a> Scanner<'a> {
                 self.keys.push(key.clone());
                 repeated
             } else {
-                if many.is_empty() {
-                    many.extend(self.keys[seen..].iter().cloned());
-                }
+                let many = many.get_or_insert_with(|| self.keys[seen..].iter().cloned().collect());
                 !many.insert(key.clone())
             };
             if repeated {
