@@ -284,3 +284,100 @@ impl Analyzer for NewPrincipal {
         vec![Hit::new("", field, detail).values(None, Some(Value::from(sources)))]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::policy::PolicyDocument;
+    use crate::snapshot::{IamRole, IamUser, InlinePolicies, Meta, ResourceType};
+    use std::collections::BTreeSet;
+
+    const DEV: &str = "arn:aws:iam::123456789012:user/dev";
+
+    fn inline(statements: serde_json::Value) -> InlinePolicies {
+        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+        InlinePolicies::from_iter([("p".to_string(), PolicyDocument::from_value(&doc).unwrap())])
+    }
+
+    /// User `dev` may pass any role to Lambda and assume role `ops`, which trusts it and
+    /// holds `ops`; `others` more users of the account.
+    fn account(ops: serde_json::Value, others: &[&str]) -> Snapshot {
+        let mut facts = Snapshot::empty(Meta {
+            account_id: "123456789012".into(),
+            partition: "aws".into(),
+            regions: vec!["us-east-1".into()],
+            scanned_at: chrono::DateTime::UNIX_EPOCH,
+            tool_version: "test".into(),
+            caller_arn: String::new(),
+            collection_gaps: Vec::new(),
+            account_name: None,
+            organization_accounts: Vec::new(),
+        });
+        let dev = inline(serde_json::json!([
+            {"Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/ops"}
+        ]));
+        facts.iam.users.insert(DEV.into(), IamUser { name: "dev".into(), inline_policies: dev, ..Default::default() });
+        for name in others {
+            let user = IamUser { name: name.to_string(), ..Default::default() };
+            facts.iam.users.insert(format!("arn:aws:iam::123456789012:user/{name}"), user);
+        }
+        let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": DEV}, "Action": "sts:AssumeRole"}]});
+        let role = IamRole {
+            name: "ops".into(),
+            trust_policy: PolicyDocument::from_value(&trust).unwrap(),
+            inline_policies: inline(ops),
+            ..Default::default()
+        };
+        facts.iam.roles.insert("arn:aws:iam::123456789012:role/ops".into(), role);
+        facts
+    }
+
+    /// What the rule finds on `dev` in the baseline, worked out from the current side
+    /// (`None`: it checks the baseline side), next to a full check of the baseline side.
+    fn baseline_side(baseline: &Snapshot, current: &Snapshot) -> (Option<Vec<Hit>>, Vec<Hit>) {
+        let trusted = BTreeSet::new();
+        let (b_graph, c_graph) = (PrivilegeEscalation.prepare(baseline), PrivilegeEscalation.prepare(current));
+        fn view<'a>(
+            facts: &'a Snapshot,
+            prepared: &'a Option<Box<Prepared>>,
+            trusted: &'a BTreeSet<String>,
+        ) -> View<'a> {
+            View {
+                facts,
+                kind: ResourceType::IamUser,
+                id: DEV,
+                value: &Value::Null,
+                prepared: prepared.as_deref(),
+                trusted_accounts: trusted,
+                policy_index: None,
+            }
+        }
+        let (b, c) = (view(baseline, &b_graph, &trusted), view(current, &c_graph, &trusted));
+        let diffs = crate::diff::diff(baseline, current);
+        let d = diffs.iter().find(|d| d.id == DEV).unwrap();
+        let now = PrivilegeEscalation.check(&c);
+        (PrivilegeEscalation.baseline_hits(&b, &c, d, &now), PrivilegeEscalation.check(&b))
+    }
+
+    #[test]
+    fn the_baseline_side_worked_out_from_the_current_one_is_what_a_check_finds() {
+        let admin = serde_json::json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]);
+        let read = serde_json::json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]);
+        // Only the role's permissions differ: the methods' paths are reused, the chain to
+        // the role is looked for again (there in one side, gone in the other).
+        for (before, after) in [(&admin, &read), (&read, &admin), (&admin, &admin)] {
+            let (baseline, current) = (account(before.clone(), &[]), account(after.clone(), &[]));
+            let (derived, checked) = baseline_side(&baseline, &current);
+            assert!(checked.iter().any(|h| !is_chain(h)), "the test needs a method's path: {checked:?}");
+            assert_eq!(derived, Some(checked));
+        }
+        let (derived, checked) = baseline_side(&account(admin.clone(), &[]), &account(read.clone(), &[]));
+        assert!(checked.iter().any(is_chain), "the test needs a chain in the baseline: {checked:?}");
+        assert!(derived.is_some_and(|hits| hits.iter().any(is_chain)));
+        // A user more may be a new target of a method: the baseline side is checked again.
+        let (derived, _) = baseline_side(&account(admin.clone(), &[]), &account(admin, &["bob"]));
+        assert_eq!(derived, None);
+    }
+}
