@@ -63,6 +63,10 @@ pub struct Method {
     #[serde(default)]
     pub others_only: bool,
     pub references: Vec<String>,
+    /// The distinct service prefixes of its actions, worked out once: every principal is
+    /// first asked whether its policies name them all.
+    #[serde(skip)]
+    pub services: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -78,7 +82,7 @@ pub fn methods() -> &'static [Method] {
 }
 
 fn parse(text: &str) -> Result<Vec<Method>, String> {
-    let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut file: File = toml::from_str(text).map_err(|e| e.to_string())?;
     let mut seen = std::collections::BTreeSet::new();
     for m in &file.method {
         let bad = |what: String| Err(format!("method {}: {what}", m.id));
@@ -100,6 +104,11 @@ fn parse(text: &str) -> Result<Vec<Method>, String> {
         if m.references.is_empty() {
             return bad("no reference".into());
         }
+    }
+    for m in &mut file.method {
+        m.services = m.actions.iter().filter_map(|a| a.split_once(':')).map(|(s, _)| s.to_string()).collect();
+        m.services.sort();
+        m.services.dedup();
     }
     Ok(file.method)
 }

@@ -109,11 +109,14 @@ impl<'a> AllowedServices<'a> {
 
     /// Whether some Allow statement may name `action` (service prefixes are case-insensitive).
     pub fn may_allow(&self, action: &str) -> bool {
+        action.split_once(':').is_some_and(|(service, _)| self.may_allow_service(service))
+    }
+
+    /// Whether some Allow statement may name an action of `service`.
+    pub fn may_allow_service(&self, service: &str) -> bool {
         match self {
             AllowedServices::All => true,
-            AllowedServices::Named(named) => {
-                action.split_once(':').is_some_and(|(service, _)| named.iter().any(|n| n.eq_ignore_ascii_case(service)))
-            }
+            AllowedServices::Named(named) => named.iter().any(|n| n.eq_ignore_ascii_case(service)),
         }
     }
 }

@@ -208,7 +208,7 @@ fn method_hits(view: &View, policies: &Policies) -> Vec<Hit> {
     // Without identity policies only role chains remain (a trust policy naming it).
     let methods = if policies.identity.is_empty() { &[][..] } else { escalation::methods() };
     let services = AllowedServices::of(policies);
-    for method in methods.iter().filter(|m| m.actions.iter().all(|a| services.may_allow(a))) {
+    for method in methods.iter().filter(|m| m.services.iter().all(|s| services.may_allow_service(s))) {
         let Some(found) = method.found(&subject, policies) else { continue };
         let condition =
             if found.decision == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
