@@ -320,7 +320,7 @@ fn trusts_service(trust: &PolicyDocument, service: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -353,9 +353,10 @@ mod tests {
         }
     }
 
-    const ACCOUNT: &str = "111122223333";
+    pub(crate) const ACCOUNT: &str = "111122223333";
 
-    fn account() -> Snapshot {
+    /// An empty account's facts (the escalation and privilege tests build on it).
+    pub(crate) fn account() -> Snapshot {
         Snapshot::empty(crate::snapshot::Meta {
             account_id: ACCOUNT.into(),
             partition: "aws".into(),

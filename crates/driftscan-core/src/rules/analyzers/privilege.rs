@@ -289,10 +289,10 @@ impl Analyzer for NewPrincipal {
 mod tests {
     use super::*;
     use crate::snapshot::policy::PolicyDocument;
-    use crate::snapshot::{IamRole, IamUser, InlinePolicies, Meta, ResourceType};
+    use crate::snapshot::{IamRole, IamUser, InlinePolicies, ResourceType};
     use std::collections::BTreeSet;
 
-    const DEV: &str = "arn:aws:iam::123456789012:user/dev";
+    const DEV: &str = "arn:aws:iam::111122223333:user/dev";
 
     fn inline(statements: serde_json::Value) -> InlinePolicies {
         let doc = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
@@ -302,25 +302,15 @@ mod tests {
     /// User `dev` may pass any role to Lambda and assume role `ops`, which trusts it and
     /// holds `ops`; `others` more users of the account.
     fn account(ops: serde_json::Value, others: &[&str]) -> Snapshot {
-        let mut facts = Snapshot::empty(Meta {
-            account_id: "123456789012".into(),
-            partition: "aws".into(),
-            regions: vec!["us-east-1".into()],
-            scanned_at: chrono::DateTime::UNIX_EPOCH,
-            tool_version: "test".into(),
-            caller_arn: String::new(),
-            collection_gaps: Vec::new(),
-            account_name: None,
-            organization_accounts: Vec::new(),
-        });
+        let mut facts = super::escalation::tests::account();
         let dev = inline(serde_json::json!([
             {"Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"], "Resource": "*"},
-            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/ops"}
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111122223333:role/ops"}
         ]));
         facts.iam.users.insert(DEV.into(), IamUser { name: "dev".into(), inline_policies: dev, ..Default::default() });
         for name in others {
             let user = IamUser { name: name.to_string(), ..Default::default() };
-            facts.iam.users.insert(format!("arn:aws:iam::123456789012:user/{name}"), user);
+            facts.iam.users.insert(format!("arn:aws:iam::111122223333:user/{name}"), user);
         }
         let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": {"AWS": DEV}, "Action": "sts:AssumeRole"}]});
@@ -330,7 +320,7 @@ mod tests {
             inline_policies: inline(ops),
             ..Default::default()
         };
-        facts.iam.roles.insert("arn:aws:iam::123456789012:role/ops".into(), role);
+        facts.iam.roles.insert("arn:aws:iam::111122223333:role/ops".into(), role);
         facts
     }
 
