@@ -130,18 +130,32 @@ fn print(text: &str) -> Result<()> {
 
 /// The current state: the snapshot file, or the account read live.
 fn load_current(source: &SourceArgs, ui: Ui) -> Result<Snapshot> {
+    load_current_with(source, ui, None::<fn(&str)>).0
+}
+
+/// The current state, as [`load_current`]; for a snapshot file, `beside` runs on the
+/// account it names while its facts are built (a scan loads the baselines meanwhile).
+fn load_current_with<T: Send>(
+    source: &SourceArgs,
+    ui: Ui,
+    beside: Option<impl FnOnce(&str) -> T + Send>,
+) -> (Result<Snapshot>, Option<T>) {
     let aws = &source.aws;
-    accounts::check_single(source)?;
+    if let Err(e) = accounts::check_single(source) {
+        return (Err(e), None);
+    }
     match &source.snapshot {
         Some(path) => {
             if let Some(flag) = aws_flag_given(aws) {
-                return Err(Error::Usage(format!(
-                    "{flag} reads the live account; it cannot be combined with --snapshot"
-                )));
+                let message = format!("{flag} reads the live account; it cannot be combined with --snapshot");
+                return (Err(Error::Usage(message)), None);
             }
-            Snapshot::load(path)
+            match beside {
+                Some(beside) => Snapshot::load_with(path, beside),
+                None => (Snapshot::load(path), None),
+            }
         }
-        None => collect_live(aws, ui),
+        None => (collect_live(aws, ui), None),
     }
 }
 

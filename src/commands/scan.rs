@@ -9,9 +9,8 @@ use driftscan_core::pipeline::AccountScan;
 use driftscan_core::report::{self, Format};
 use driftscan_core::rules;
 use driftscan_core::scan_info::{self, ScanInfo, ScanOptions};
-use driftscan_core::snapshot::Snapshot;
 
-use super::{Ui, accounts, exit, load_current, print, write_streamed};
+use super::{Ui, accounts, exit, load_current_with, print, write_streamed};
 use crate::cli::ScanArgs;
 
 pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
@@ -29,21 +28,14 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let settings = args.baseline_dir.settings(!args.no_baseline)?;
     // A snapshot file's account is known before its facts are built: its baselines are
     // parsed meanwhile (they are about as large as the snapshot).
-    let peeked = match &args.source.snapshot {
-        Some(path) if settings.use_baseline && path.is_file() => Snapshot::peek_account_id(path),
-        _ => None,
+    let load_baselines = |account: &str| {
+        (account.to_string(), Baselines::load_account(&settings.baselines_dir, account, &settings.source_root))
     };
-    let (current, baselines) = match &peeked {
-        Some(account) => rayon::join(
-            || load_current(&args.source, ui),
-            || Some(Baselines::load_account(&settings.baselines_dir, account, &settings.source_root)),
-        ),
-        None => (load_current(&args.source, ui), None),
-    };
+    let (current, peeked) = load_current_with(&args.source, ui, settings.use_baseline.then_some(load_baselines));
     let current = current?;
     let loaded = started.elapsed();
-    let mut scan = match baselines {
-        Some(baselines) if peeked.as_deref() == Some(current.meta.account_id.as_str()) => {
+    let mut scan = match peeked {
+        Some((account, baselines)) if account == current.meta.account_id => {
             AccountScan::compare_with(current, baselines?)
         }
         _ => AccountScan::compare(current, &settings)?,

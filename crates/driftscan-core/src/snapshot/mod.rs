@@ -400,20 +400,57 @@ impl Snapshot {
         self.meta.collection_gaps.sort();
     }
 
-    /// The account a snapshot file is of, read without building its facts (so that its
-    /// baselines can be loaded while it is parsed); `None` when the file does not say,
-    /// and [`Snapshot::load`] then reports why.
-    pub fn peek_account_id(path: &Path) -> Option<String> {
-        #[derive(Deserialize)]
-        struct Peek {
-            meta: PeekMeta,
-        }
+    /// The account snapshot text is of, read without building its facts (so that its
+    /// baselines can be loaded while it is parsed); `None` when the text does not say,
+    /// and [`Snapshot::parse`] then reports why. Parsing stops at the `meta` section: the
+    /// second of a file driftscan writes, so the rest is not read twice.
+    pub fn peek_account_id(text: &str) -> Option<String> {
+        use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
         #[derive(Deserialize)]
         struct PeekMeta {
             account_id: String,
         }
-        let bytes = std::fs::read(path).ok()?;
-        serde_json::from_slice::<Peek>(&bytes).ok().map(|p| p.meta.account_id)
+        struct Peek<'p>(&'p mut Option<String>);
+        impl<'de> DeserializeSeed<'de> for Peek<'_> {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+                deserializer.deserialize_map(self)
+            }
+        }
+        impl<'de> Visitor<'de> for Peek<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a snapshot object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "meta" {
+                        *self.0 = Some(map.next_value::<PeekMeta>()?.account_id);
+                        return Ok(());
+                    }
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Ok(())
+            }
+        }
+        let mut found = None;
+        // Returning before the end of the object makes serde_json report the rest as an
+        // error: only what was found counts.
+        let _ = Peek(&mut found).deserialize(&mut serde_json::Deserializer::from_str(text));
+        found
+    }
+
+    /// Reads and validates a snapshot file, and runs `beside` on the account it names while
+    /// its facts are built (`None` when the file cannot be read or names no account).
+    pub fn load_with<T: Send>(path: &Path, beside: impl FnOnce(&str) -> T + Send) -> (Result<Snapshot>, Option<T>) {
+        let text = match crate::json_lines::read_text(path) {
+            Ok(text) => text,
+            Err(e) => return (Err(e), None),
+        };
+        rayon::join(
+            || Snapshot::parse(path, &text),
+            || Snapshot::peek_account_id(&text).map(|account| beside(&account)),
+        )
     }
 
     /// Reads and validates a snapshot file.
