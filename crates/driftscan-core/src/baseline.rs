@@ -219,20 +219,10 @@ struct Parsed {
 
 fn parse_text(path: &Path, file: String, text: String, service: Service, account_id: &str) -> Result<Parsed> {
     let text = std::sync::Arc::new(text);
-    // Both read the text only: side by side, so that the largest file (IAM, half of the
-    // baselines) is not one long task at the end of the load.
-    let (resources, entries) = rayon::join(
-        || serde_json::from_str::<BTreeMap<String, Resource>>(&text).map_err(|e| Error::json(path, &e)),
-        || json_lines::scan_entries(&text).map_err(|(line, message)| Error::invalid(path, line, message)),
-    );
-    let resources = resources?;
-    let entries: HashMap<String, EntryLines> = entries?
-        .into_iter()
-        .map(|(id, line, span)| (id.into_owned(), EntryLines { file: file.clone(), line, text: text.clone(), span }))
-        .collect();
-    for (id, resource) in &resources {
+    let mut resources = BTreeMap::new();
+    let mut entries = HashMap::new();
+    for ((id, line, span), resource) in json_lines::parse_entries::<Resource>(path, &text)? {
         let kind = resource.resource_type();
-        let line = entries.get(id).map_or(0, |e| e.line);
         if kind.service() != service {
             return Err(Error::invalid(
                 path,
@@ -240,9 +230,11 @@ fn parse_text(path: &Path, file: String, text: String, service: Service, account
                 format!("{kind} `{id}` belongs in {}.json, not in {service}.json", kind.service()),
             ));
         }
-        if let Some(message) = snapshot::check_resource_id(kind, id, account_id) {
+        if let Some(message) = snapshot::check_resource_id(kind, &id, account_id) {
             return Err(Error::invalid(path, line, message));
         }
+        entries.insert(id.to_string(), EntryLines { file: file.clone(), line, text: text.clone(), span });
+        resources.insert(id.into_owned(), resource);
     }
     Ok(Parsed { resources, entries })
 }
@@ -326,8 +318,8 @@ mod tests {
     #[test]
     fn a_field_is_found_on_its_line_or_on_the_line_of_what_encloses_it() {
         let text = "{\n  \"arn:x\": {\n    \"s3_bucket\": {\n      \"encryption\": {\n        \"algorithm\": \"AES256\"\n      },\n      \"tags\": {\n        \"a.b\": \"c\"\n      },\n      \"grants\": [\n        \"x\"\n      ]\n    }\n  }\n}\n";
-        let entries = json_lines::scan_entries(text).unwrap();
-        let (_, line, span) = entries.into_iter().next().unwrap();
+        let entries = json_lines::parse_entries::<Value>(Path::new("s3.json"), text).unwrap();
+        let ((_, line, span), _) = entries.into_iter().next().unwrap();
         let entry = EntryLines { file: "s3.json".into(), line, text: std::sync::Arc::new(text.to_string()), span };
         assert_eq!(entry.line_of("encryption.algorithm"), 5);
         assert_eq!(entry.line_of("encryption.kms_key_id"), 4, "the enclosing field");

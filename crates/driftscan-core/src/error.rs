@@ -41,6 +41,12 @@ impl Error {
 
     /// Wraps a serde_json error, keeping its line and column.
     pub fn json(path: impl Into<PathBuf>, err: &serde_json::Error) -> Self {
+        Error::json_within(path, err, (1, 1))
+    }
+
+    /// Wraps a serde_json error in a value that starts at `(line, column)` of the file
+    /// (serde_json counts from the start of the text it was given).
+    pub fn json_within(path: impl Into<PathBuf>, err: &serde_json::Error, (line, column): (usize, usize)) -> Self {
         // serde_json appends " at line L column C"; the position is printed in front instead.
         let text = err.to_string();
         let mut message = match text.rfind(" at line ") {
@@ -59,7 +65,16 @@ impl Error {
         if DATE_ERRORS.contains(&message.as_str()) {
             message = format!("invalid date-time ({message}); expected RFC 3339, e.g. 2026-11-22T02:00:00Z");
         }
-        Error::Invalid { path: path.into(), line: err.line(), column: err.column(), message }
+        // serde's derive calls a struct's repeated key a duplicate field; maps say key.
+        if let Some(field) = message.strip_prefix("duplicate field ") {
+            message = format!("duplicate key {field}");
+        }
+        let (at_line, at_column) = match err.line() {
+            0 => (0, 0),
+            1 => (line, column - 1 + err.column()),
+            n => (line - 1 + n, err.column()),
+        };
+        Error::Invalid { path: path.into(), line: at_line, column: at_column, message }
     }
 }
 

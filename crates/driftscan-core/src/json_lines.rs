@@ -1,6 +1,7 @@
 //! Positions in JSON text: serde_json tells where a parse failed but not where a valid
-//! value sits, nor that an object repeats a key (it keeps the last silently). This
-//! scanner walks the text once and reports the line of every object key and list item.
+//! value sits. This scanner walks the text and reports the line of every object key and
+//! list item; [`parse_entries`] reads a file's top-level entries with their lines and
+//! spans while serde_json reads their values.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -18,29 +19,75 @@ pub fn read_text(path: &Path) -> Result<String> {
 }
 
 /// Calls `visit(path, line)` for every object key and list item, outermost first.
-/// The text must already have parsed as JSON; a repeated key is an error.
+/// The text must already have parsed as JSON (this checks its structure, not its tokens).
 pub fn scan<'t>(text: &'t str, visit: &mut dyn FnMut(&[Cow<'t, str>], usize)) -> Result<(), (usize, String)> {
-    Scanner::new(text, true, false).value(visit, 0)
+    Scanner::new(text).value(visit, 0)
 }
 
-/// Each top-level key with the line it is on and the byte range of its value, so that a
-/// caller can come back to one entry later (baselines find the line of a field only for
-/// the entries a finding points at); a repeated key anywhere is an error, as in [`scan`].
-pub fn scan_entries(text: &str) -> Result<Vec<Entry<'_>>, (usize, String)> {
-    let mut s = Scanner::new(text, false, true);
-    s.value(&mut |_, _| {}, 0)?;
-    Ok(s.entries.unwrap_or_default())
+/// Each top-level entry of a JSON object with the line of its key and the byte range of
+/// its value (so that a caller can come back to one entry later: baselines find the line
+/// of a field only for the entries a finding points at), and the value read as `T` where
+/// it stands. One pass: serde_json reads each value, this reads the object around them.
+/// A repeated top-level key is an error; `T` rejects the ones inside (`snapshot::unique`).
+pub fn parse_entries<'t, T: serde::de::DeserializeOwned>(path: &Path, text: &'t str) -> Result<Vec<(Entry<'t>, T)>> {
+    let mut s = Scanner::new(text);
+    let invalid = |(line, message): (usize, String)| Error::invalid(path, line, message);
+    let expected = |s: &Scanner, what: &str| Error::invalid(path, s.line, format!("expected {what}"));
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    s.ws();
+    if s.b.get(s.i) != Some(&b'{') {
+        return Err(expected(&s, "a JSON object (`{…}`)"));
+    }
+    s.i += 1;
+    loop {
+        s.ws();
+        match s.b.get(s.i) {
+            Some(b'}') if out.is_empty() => break,
+            Some(b'"') => {}
+            _ => return Err(expected(&s, "an object key")),
+        }
+        let line = s.line;
+        let key = s.string().map_err(invalid)?;
+        if !seen.insert(key.clone()) {
+            return Err(Error::invalid(path, line, format!("duplicate key `{key}`")));
+        }
+        s.ws();
+        if s.b.get(s.i) != Some(&b':') {
+            return Err(expected(&s, "`:` after an object key"));
+        }
+        s.i += 1;
+        s.ws();
+        let start = s.i;
+        let mut values = serde_json::Deserializer::from_str(&text[start..]).into_iter::<T>();
+        let value = match values.next() {
+            Some(Ok(value)) => value,
+            Some(Err(e)) => {
+                let column = start - text[..start].rfind('\n').map_or(0, |i| i + 1) + 1;
+                return Err(Error::json_within(path, &e, (s.line, column)));
+            }
+            None => return Err(Error::invalid(path, s.line, "unexpected end of JSON")),
+        };
+        s.i = start + values.byte_offset();
+        s.line += s.b[start..s.i].iter().filter(|&&c| c == b'\n').count();
+        out.push(((key, line, start..s.i), value));
+        s.ws();
+        match s.b.get(s.i) {
+            Some(b',') => s.i += 1,
+            Some(b'}') => break,
+            _ => return Err(expected(&s, "`,` or `}` after an object entry")),
+        }
+    }
+    s.i += 1;
+    s.ws();
+    if s.i < s.b.len() {
+        return Err(Error::invalid(path, s.line, "trailing characters after the JSON object"));
+    }
+    Ok(out)
 }
 
 /// A top-level key of a JSON object: the key, its line, and the byte range of its value.
 pub type Entry<'t> = (Cow<'t, str>, usize, std::ops::Range<usize>);
-
-/// Fails with `file:line` on the first repeated key of any object.
-pub fn check_duplicate_keys(path: &Path, text: &str) -> Result<()> {
-    Scanner::new(text, false, false)
-        .value(&mut |_, _| {}, 0)
-        .map_err(|(line, message)| Error::invalid(path, line, message))
-}
 
 /// The line of the first object key equal to `key` (0 when absent): for errors about a
 /// value that parsed but is wrong.
@@ -61,32 +108,16 @@ struct Scanner<'a> {
     text: &'a str,
     i: usize,
     line: usize,
-    /// The keys and item indexes down to the current value, kept only for a visitor that
-    /// wants them (`tracking`): a duplicate-key check over a 100k-resource file spent half
-    /// its time numbering list items it never reported.
+    /// The keys and item indexes down to the current value.
     path: Vec<Cow<'a, str>>,
-    tracking: bool,
-    /// The keys of the objects being read, innermost last (one stack for all of them).
-    keys: Vec<Cow<'a, str>>,
-    /// The top-level entries, when asked for ([`scan_entries`]).
-    entries: Option<Vec<Entry<'a>>>,
 }
 
 /// What a scanner hands to its visitor: the path of a key or item, and its line.
 type Visit<'v, 'a> = dyn FnMut(&[Cow<'a, str>], usize) + 'v;
 
 impl<'a> Scanner<'a> {
-    fn new(text: &'a str, tracking: bool, entries: bool) -> Scanner<'a> {
-        Scanner {
-            b: text.as_bytes(),
-            text,
-            i: 0,
-            line: 1,
-            path: Vec::new(),
-            tracking,
-            keys: Vec::new(),
-            entries: entries.then(Vec::new),
-        }
+    fn new(text: &'a str) -> Scanner<'a> {
+        Scanner { b: text.as_bytes(), text, i: 0, line: 1, path: Vec::new() }
     }
 
     fn ws(&mut self) {
@@ -133,16 +164,11 @@ impl<'a> Scanner<'a> {
 
     fn object(&mut self, visit: &mut Visit<'_, 'a>, depth: usize) -> Result<(), (usize, String)> {
         self.i += 1;
-        // Objects of facts have a handful of keys: a list is faster than hashing them, and
-        // a map's thousands of keys (one per resource) fall back to a set.
-        let seen = self.keys.len();
-        let mut many: Option<std::collections::HashSet<Cow<'a, str>>> = None;
         loop {
             self.ws();
             match self.b.get(self.i) {
                 Some(b'}') => {
                     self.i += 1;
-                    self.keys.truncate(seen);
                     return Ok(());
                 }
                 Some(b',') => {
@@ -154,37 +180,16 @@ impl<'a> Scanner<'a> {
             }
             let line = self.line;
             let key = self.string()?;
-            let repeated = if self.keys.len() - seen < 32 {
-                let repeated = self.keys[seen..].contains(&key);
-                self.keys.push(key.clone());
-                repeated
-            } else {
-                let many = many.get_or_insert_with(|| self.keys[seen..].iter().cloned().collect());
-                !many.insert(key.clone())
-            };
-            if repeated {
-                return Err((line, format!("duplicate key `{key}`")));
-            }
-            if self.tracking {
-                self.path.push(key.clone());
-                visit(&self.path, line);
-            }
+            self.path.push(key);
+            visit(&self.path, line);
             self.ws();
             if self.b.get(self.i) != Some(&b':') {
                 return self.fail("expected `:` after an object key");
             }
             self.i += 1;
             self.ws();
-            let start = self.i;
             self.value(visit, depth + 1)?;
-            if self.tracking {
-                self.path.pop();
-            }
-            if depth == 0
-                && let Some(entries) = &mut self.entries
-            {
-                entries.push((key, line, start..self.i));
-            }
+            self.path.pop();
         }
     }
 
@@ -205,14 +210,10 @@ impl<'a> Scanner<'a> {
                 None => return self.fail("unexpected end of JSON"),
                 _ => {}
             }
-            if self.tracking {
-                self.path.push(Cow::Owned(index.to_string()));
-                visit(&self.path, self.line);
-            }
+            self.path.push(Cow::Owned(index.to_string()));
+            visit(&self.path, self.line);
             self.value(visit, depth + 1)?;
-            if self.tracking {
-                self.path.pop();
-            }
+            self.path.pop();
             index += 1;
         }
     }
@@ -280,30 +281,41 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_are_errors_with_their_line() {
-        let text = "{\n \"a\": 1,\n \"b\": {\"x\": 1,\n \"x\": 2}\n}";
-        assert_eq!(scan(text, &mut |_, _| {}).unwrap_err(), (4, "duplicate key `x`".to_string()));
-        // The same key in two different objects is fine.
-        assert!(scan("{\"a\": {\"x\": 1}, \"b\": {\"x\": 1}}", &mut |_, _| {}).is_ok());
-    }
-
-    #[test]
-    fn the_duplicate_check_without_a_visitor_finds_what_scan_finds() {
-        let dup = |text: &str| check_duplicate_keys(Path::new("f.json"), text).map_err(|e| e.to_string());
-        // Keys of sibling and nested objects are apart; keys after a nested object still count.
-        assert!(dup("{\"a\": {\"x\": 1}, \"b\": [{\"x\": 1}, {\"x\": 2}], \"x\": 3}").is_ok());
-        assert!(dup("{\"a\": [{\"y\": 1},\n {\"y\": 1, \"y\": 2}]}").unwrap_err().contains("f.json:2"));
-        assert!(dup("{\"x\": {\"a\": 1}, \"b\": 2,\n\"x\": 3}").unwrap_err().contains("duplicate key `x`"));
-        let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\": {{\"k{i}\": 1}}")).collect();
-        assert!(dup(&format!("{{{}}}", many.join(","))).is_ok());
-        assert!(dup(&format!("{{{}, \"k7\": 0}}", many.join(","))).unwrap_err().contains("duplicate key `k7`"));
-        assert!(dup("{\"a\": \"x\\\"y\", \"a\\u0062\": 1, \"ab\": 2}").unwrap_err().contains("duplicate key `ab`"));
-        assert!(dup("{\"a\": \"open\n\"}").unwrap_err().contains("unterminated string"));
-        let entries = scan_entries("{\n\"a\": [1],\n\"b\": {\"c\": 2}\n}").unwrap();
+    fn entries_are_read_with_their_lines_and_spans_and_errors_point_into_the_file() {
+        fn parse(text: &str) -> Result<Vec<(Entry<'_>, serde_json::Value)>> {
+            parse_entries(Path::new("f.json"), text)
+        }
+        let error = |text: &str| parse(text).unwrap_err().to_string();
+        let text = "{\n\"a\": [1,\n 2],\n\"b\\u0062\":  {\"c\": 2}\n}\n";
+        let entries = parse(text).unwrap();
+        let shown: Vec<_> =
+            entries.iter().map(|((k, l, span), v)| (k.to_string(), *l, &text[span.clone()], v.clone())).collect();
         assert_eq!(
-            entries.iter().map(|(k, l, _)| (k.to_string(), *l)).collect::<Vec<_>>(),
-            [("a".into(), 2), ("b".into(), 3)]
+            shown,
+            [
+                ("a".into(), 2, "[1,\n 2]", serde_json::json!([1, 2])),
+                ("bb".into(), 4, "{\"c\": 2}", serde_json::json!({"c": 2}))
+            ]
         );
+        assert!(parse(" {}\n").unwrap().is_empty());
+        // A value's own error is placed in the file, not in the value's text.
+        assert!(
+            error("{\"a\": 1,\n\"b\": [1,\n 2,, 3]}").starts_with("f.json:3:4: expected value"),
+            "{}",
+            error("{\"a\": 1,\n\"b\": [1,\n 2,, 3]}")
+        );
+        let whole = serde_json::from_str::<serde_json::Value>("{\"a\": 1, \"b\": [1 2]}").unwrap_err();
+        assert_eq!(error("{\"a\": 1, \"b\": [1 2]}"), Error::json(Path::new("f.json"), &whole).to_string());
+        assert!(error("{\"a\": {\"b\": \"x").contains("EOF while parsing a string"));
+        assert!(error("{\"a\": 1,\n\"a\": 2}").starts_with("f.json:2: duplicate key `a`"));
+        assert!(error("{\"a\": 1,\n\"a\\u0061\": 2, \"aa\": 3}").contains("duplicate key `aa`"));
+        assert!(error("{\"a\": 1,}").contains("expected an object key"));
+        assert!(error("{\"a\": 1 \"b\": 2}").contains("expected `,` or `}` after an object entry"));
+        assert!(error("{\"a\" 1}").contains("expected `:` after an object key"));
+        assert!(error("{\"a\": }").contains("expected value"));
+        assert!(error("{\"a\": 1}\n{}").starts_with("f.json:2: trailing characters"));
+        assert!(error("[]").contains("expected a JSON object"));
+        assert!(error("{\"a\n\": 1}").contains("unterminated string"));
     }
 
     #[test]

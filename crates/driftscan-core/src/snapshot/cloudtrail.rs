@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 pub struct CloudTrailFacts {
     /// One entry, keyed `arn:aws:cloudtrail::<account>:account`; left out when a region's
     /// trails could not be listed (coverage would then be guessed).
+    #[serde(deserialize_with = "super::unique::map")]
     pub account: BTreeMap<String, CloudTrailAccount>,
     /// The account's own trails, keyed by trail ARN.
+    #[serde(deserialize_with = "super::unique::map")]
     pub trails: BTreeMap<String, CloudTrailTrail>,
     /// Set when a snapshot file has no `cloudtrail` section (made before driftscan read CloudTrail).
     #[serde(skip)]

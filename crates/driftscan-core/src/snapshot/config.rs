@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct ConfigFacts {
     /// One entry per scanned region, keyed `arn:aws:config:<region>:<account>:configuration-recorder`.
+    #[serde(deserialize_with = "super::unique::map")]
     pub recorders: BTreeMap<String, ConfigRecorder>,
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DynamoDbFacts {
+    #[serde(deserialize_with = "super::unique::map")]
     pub tables: BTreeMap<String, DynamoDbTable>,
 }
 

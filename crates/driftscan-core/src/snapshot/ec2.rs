@@ -9,10 +9,13 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Ec2Facts {
     /// One entry per region, keyed `arn:aws:ec2:<region>:<account>:ebs-defaults`.
+    #[serde(deserialize_with = "super::unique::map")]
     pub ebs_defaults: BTreeMap<String, EbsDefaults>,
     /// Keyed `arn:aws:ec2:<region>:<account>:volume/<id>`.
+    #[serde(deserialize_with = "super::unique::map")]
     pub volumes: BTreeMap<String, EbsVolume>,
     /// Keyed `arn:aws:ec2:<region>::snapshot/<id>` (snapshot ARNs carry no account).
+    #[serde(deserialize_with = "super::unique::map")]
     pub snapshots: BTreeMap<String, EbsSnapshot>,
     /// Set when a snapshot file has no `ec2` section (made before driftscan read EC2).
     #[serde(skip)]

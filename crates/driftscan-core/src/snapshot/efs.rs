@@ -10,6 +10,7 @@ use super::policy::PolicyDocument;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EfsFacts {
+    #[serde(deserialize_with = "super::unique::map")]
     pub file_systems: BTreeMap<String, EfsFileSystem>,
     /// Set when a snapshot file has no `efs` section (made before driftscan read EFS).
     #[serde(skip)]

@@ -16,11 +16,16 @@ pub type InlinePolicies = LiteMap<String, PolicyDocument>;
 #[serde(deny_unknown_fields)]
 pub struct IamFacts {
     /// One entry, keyed by the root ARN (`arn:aws:iam::<account>:root`).
+    #[serde(deserialize_with = "super::unique::map")]
     pub account: BTreeMap<String, IamAccount>,
+    #[serde(deserialize_with = "super::unique::map")]
     pub users: BTreeMap<String, IamUser>,
+    #[serde(deserialize_with = "super::unique::map")]
     pub groups: BTreeMap<String, IamGroup>,
+    #[serde(deserialize_with = "super::unique::map")]
     pub roles: BTreeMap<String, IamRole>,
     /// Customer-managed policies, and the AWS-managed policies that something attaches.
+    #[serde(deserialize_with = "super::unique::map")]
     pub policies: BTreeMap<String, ManagedPolicy>,
 }
 
@@ -101,6 +106,7 @@ pub struct IamUser {
     /// Managed policy ARNs, sorted.
     pub attached_policies: Vec<String>,
     /// Inline policies by name.
+    #[serde(deserialize_with = "super::unique::lite_map")]
     #[serde(serialize_with = "super::policy::serialize_map")]
     pub inline_policies: InlinePolicies,
     pub permissions_boundary: Option<String>,
@@ -130,6 +136,7 @@ pub struct IamGroup {
     pub name: String,
     pub path: String,
     pub attached_policies: Vec<String>,
+    #[serde(deserialize_with = "super::unique::lite_map")]
     #[serde(serialize_with = "super::policy::serialize_map")]
     pub inline_policies: InlinePolicies,
 }
@@ -142,6 +149,7 @@ pub struct IamRole {
     pub created: Option<DateTime<Utc>>,
     pub trust_policy: PolicyDocument,
     pub attached_policies: Vec<String>,
+    #[serde(deserialize_with = "super::unique::lite_map")]
     #[serde(serialize_with = "super::policy::serialize_map")]
     pub inline_policies: InlinePolicies,
     pub permissions_boundary: Option<String>,

@@ -10,6 +10,7 @@ use super::policy::PolicyDocument;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KmsFacts {
+    #[serde(deserialize_with = "super::unique::map")]
     pub keys: BTreeMap<String, KmsKey>,
 }
 

@@ -15,6 +15,7 @@ pub mod policy;
 pub mod rds;
 pub mod redshift;
 pub mod s3;
+mod unique;
 
 use std::path::Path;
 
@@ -468,16 +469,9 @@ impl Snapshot {
                 format!("a snapshot is a JSON object (`{{…}}`), but this file starts with `{first}`"),
             ));
         }
-        // Both read the whole text: side by side. The scanner's error comes first, as when
-        // it ran first (it names a repeated key where serde names a duplicate field).
-        let (parsed, unique) = rayon::join(
-            || serde_json::from_str::<Snapshot>(text).map_err(|e| Error::json(path, &e)),
-            || crate::json_lines::check_duplicate_keys(path, text),
-        );
-        let mut snapshot = match (unique, parsed) {
-            (Err(e), _) | (Ok(()), Err(e)) => return Err(e),
-            (Ok(()), Ok(snapshot)) => snapshot,
-        };
+        // A repeated key is an error of the parse: of serde's derive for a struct's fields,
+        // of `unique` for maps and policy documents.
+        let mut snapshot = serde_json::from_str::<Snapshot>(text).map_err(|e| Error::json(path, &e))?;
         snapshot.validate(path, text)?;
         snapshot.note_absent_sections();
         Ok(snapshot)

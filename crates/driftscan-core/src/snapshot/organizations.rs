@@ -15,9 +15,13 @@ use super::policy::PolicyDocument;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationsFacts {
+    #[serde(deserialize_with = "super::unique::map")]
     pub roots: BTreeMap<String, OrgRoot>,
+    #[serde(deserialize_with = "super::unique::map")]
     pub units: BTreeMap<String, OrgUnit>,
+    #[serde(deserialize_with = "super::unique::map")]
     pub accounts: BTreeMap<String, OrgAccount>,
+    #[serde(deserialize_with = "super::unique::map")]
     pub policies: BTreeMap<String, Scp>,
 }
 

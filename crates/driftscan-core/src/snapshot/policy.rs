@@ -190,7 +190,7 @@ impl Statement {
 
 impl<'de> Deserialize<'de> for PolicyDocument {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
+        let super::unique::UniqueValue(value) = Deserialize::deserialize(deserializer)?;
         PolicyDocument::from_value(&value).map_err(serde::de::Error::custom)
     }
 }

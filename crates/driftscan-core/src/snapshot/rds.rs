@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RdsFacts {
+    #[serde(deserialize_with = "super::unique::map")]
     pub instances: BTreeMap<String, RdsInstance>,
+    #[serde(deserialize_with = "super::unique::map")]
     pub clusters: BTreeMap<String, RdsCluster>,
+    #[serde(deserialize_with = "super::unique::map")]
     pub snapshots: BTreeMap<String, RdsSnapshot>,
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct RedshiftFacts {
     /// Keyed `arn:aws:redshift:<region>:<account>:cluster:<identifier>`.
+    #[serde(deserialize_with = "super::unique::map")]
     pub clusters: BTreeMap<String, RedshiftCluster>,
     /// Set when a snapshot file has no `redshift` section (made before driftscan read Redshift).
     #[serde(skip)]

@@ -10,7 +10,9 @@ use super::policy::PolicyDocument;
 #[serde(deny_unknown_fields)]
 pub struct S3Facts {
     /// One entry, keyed `arn:aws:s3::<account>:account`.
+    #[serde(deserialize_with = "super::unique::map")]
     pub account: BTreeMap<String, S3Account>,
+    #[serde(deserialize_with = "super::unique::map")]
     pub buckets: BTreeMap<String, S3Bucket>,
 }
 

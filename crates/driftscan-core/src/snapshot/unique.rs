@@ -1,0 +1,199 @@
+//! Deserializers that reject a repeated key. serde_json keeps the last of two equal keys
+//! silently, and serde's derive catches it only for a struct's own fields: every map of
+//! the facts, and the JSON of policy documents, check it here while they are parsed (a
+//! second scan of the text for it was a tenth of a large scan's work). The error is raised
+//! right after the repeated key, so serde_json puts it on the key's line.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use litemap::LiteMap;
+use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+
+fn repeated<E: Error>(key: &str) -> E {
+    E::custom(format_args!("duplicate key `{key}`"))
+}
+
+/// A map keyed by strings that a JSON object fills, one key at a time.
+trait UniqueKeys: Default {
+    type Item;
+    /// Inserts the value `value` reads under `key`, unless `key` is there already: then the
+    /// value is not read and the key is handed back.
+    fn insert_new<E>(
+        &mut self,
+        key: String,
+        value: impl FnOnce() -> Result<Self::Item, E>,
+    ) -> Result<Option<String>, E>;
+}
+
+impl<V> UniqueKeys for BTreeMap<String, V> {
+    type Item = V;
+    fn insert_new<E>(&mut self, key: String, value: impl FnOnce() -> Result<V, E>) -> Result<Option<String>, E> {
+        use std::collections::btree_map::Entry;
+        match self.entry(key) {
+            Entry::Vacant(entry) => {
+                entry.insert(value()?);
+                Ok(None)
+            }
+            Entry::Occupied(entry) => Ok(Some(entry.key().clone())),
+        }
+    }
+}
+
+impl<V> UniqueKeys for LiteMap<String, V> {
+    type Item = V;
+    fn insert_new<E>(&mut self, key: String, value: impl FnOnce() -> Result<V, E>) -> Result<Option<String>, E> {
+        if self.contains_key(&key) {
+            return Ok(Some(key));
+        }
+        // Written sorted, so nearly always appended at the end.
+        if let Some((key, value)) = self.try_append(key, value()?) {
+            self.insert(key, value);
+        }
+        Ok(None)
+    }
+}
+
+struct UniqueMap<M>(PhantomData<M>);
+
+impl<'de, M> Visitor<'de> for UniqueMap<M>
+where
+    M: UniqueKeys,
+    M::Item: Deserialize<'de>,
+{
+    type Value = M;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a map")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<M, A::Error> {
+        let mut map = M::default();
+        while let Some(key) = access.next_key::<String>()? {
+            if let Some(key) = map.insert_new(key, || access.next_value())? {
+                return Err(repeated(&key));
+            }
+        }
+        Ok(map)
+    }
+}
+
+/// A map of the facts (`deserialize_with`): resources by ARN and the like.
+pub fn map<'de, D: Deserializer<'de>, V: Deserialize<'de>>(d: D) -> Result<BTreeMap<String, V>, D::Error> {
+    d.deserialize_map(UniqueMap(PhantomData))
+}
+
+/// A small sorted map of the facts (`deserialize_with`): a principal's inline policies.
+pub fn lite_map<'de, D: Deserializer<'de>, V: Deserialize<'de>>(d: D) -> Result<LiteMap<String, V>, D::Error> {
+    d.deserialize_map(UniqueMap(PhantomData))
+}
+
+/// Any JSON value, every object of it without a repeated key (a policy document, before
+/// it is read into statements).
+#[derive(Debug)]
+pub struct UniqueValue(pub Value);
+
+impl<'de> Deserialize<'de> for UniqueValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor).map(UniqueValue)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E: Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E: Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E: Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E: Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E: Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(access.size_hint().unwrap_or(0));
+        while let Some(UniqueValue(item)) = access.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            match object.entry(key) {
+                serde_json::map::Entry::Vacant(entry) => {
+                    entry.insert(access.next_value::<UniqueValue>()?.0);
+                }
+                serde_json::map::Entry::Occupied(entry) => return Err(repeated(entry.key())),
+            }
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Facts {
+        #[serde(deserialize_with = "map")]
+        by_arn: BTreeMap<String, u8>,
+        #[serde(deserialize_with = "lite_map", default)]
+        small: LiteMap<String, u8>,
+    }
+
+    fn error_of<T: serde::de::DeserializeOwned + fmt::Debug>(text: &str) -> (String, usize) {
+        let e = serde_json::from_str::<T>(text).unwrap_err();
+        (e.to_string().split(" at line ").next().unwrap().to_string(), e.line())
+    }
+
+    #[test]
+    fn a_repeated_key_is_an_error_on_its_line_in_every_kind_of_map() {
+        let ok: Facts =
+            serde_json::from_str(r#"{"by_arn": {"b": 2, "a": 1}, "small": {"y": 2, "x": 1, "z": 3}}"#).unwrap();
+        assert_eq!(ok.by_arn.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(ok.small.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(), [("x", 1), ("y", 2), ("z", 3)]);
+        assert_eq!(error_of::<Facts>("{\"by_arn\": {\"a\": 1,\n \"a\": 2}}"), ("duplicate key `a`".into(), 2));
+        assert_eq!(
+            error_of::<Facts>("{\"by_arn\": {}, \"small\": {\"x\": 1,\n\n \"x\": 1}}"),
+            ("duplicate key `x`".into(), 3)
+        );
+        // Decoded before they are compared: `\u0061` is `a`.
+        assert_eq!(error_of::<Facts>(r#"{"by_arn": {"a": 1, "\u0061": 2}}"#).0, "duplicate key `a`");
+    }
+
+    #[test]
+    fn a_value_is_read_whole_and_rejects_a_repeated_key_at_any_depth() {
+        let text = r#"{"a": [1, -2, 2.5, "s", null, true, {"b": {}}], "c": {"d": [[]]}}"#;
+        let UniqueValue(value) = serde_json::from_str(text).unwrap();
+        assert_eq!(value, serde_json::from_str::<Value>(text).unwrap());
+        assert_eq!(error_of::<UniqueValue>("{\"a\": [{\"b\": 1,\n\"b\": 1}]}"), ("duplicate key `b`".into(), 2));
+        assert_eq!(error_of::<UniqueValue>(r#"{"a": {"b": 1}, "a": 2}"#).0, "duplicate key `a`");
+        // The same key in sibling objects is fine.
+        assert!(serde_json::from_str::<UniqueValue>(r#"[{"a": 1}, {"a": 1}]"#).is_ok());
+    }
+}
