@@ -2,7 +2,9 @@
 //! resource per top-level key (`{"<arn>": {"<kind>": {fields}}}`), sorted, so a reviewed
 //! git diff of a baseline change is line by line and every field has a stable line.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use strum::VariantArray;
 
@@ -93,7 +95,7 @@ impl Baselines {
             snapshot: Snapshot::empty(meta.clone()),
             account_dir: account_dir(dir, &meta.account_id),
             root: root.clone(),
-            entries: HashMap::new(),
+            entries: HashMap::default(),
         }
     }
 
@@ -220,7 +222,7 @@ struct Parsed {
 fn parse_text(path: &Path, file: String, text: String, service: Service, account_id: &str) -> Result<Parsed> {
     let text = std::sync::Arc::new(text);
     let mut resources = BTreeMap::new();
-    let mut entries = HashMap::new();
+    let mut entries = HashMap::default();
     for ((id, line, span), resource) in json_lines::parse_entries::<Resource>(path, &text)? {
         let kind = resource.resource_type();
         if kind.service() != service {

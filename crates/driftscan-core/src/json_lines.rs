@@ -34,7 +34,7 @@ pub fn parse_entries<'t, T: serde::de::DeserializeOwned>(path: &Path, text: &'t 
     let invalid = |(line, message): (usize, String)| Error::invalid(path, line, message);
     let expected = |s: &Scanner, what: &str| Error::invalid(path, s.line, format!("expected {what}"));
     let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     s.ws();
     if s.b.get(s.i) != Some(&b'{') {
         return Err(expected(&s, "a JSON object (`{…}`)"));

@@ -1,6 +1,8 @@
 //! Evaluates the catalog over the diff, in parallel (rayon), into sorted findings.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashSet};
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -274,7 +276,7 @@ fn drop_covered(rules: &[Rule], findings: &mut Vec<Finding>) {
     }
     // The fields reported by other rules' drift findings, by resource (a scan without
     // a baseline has 100k of them: a list searched per finding was quadratic).
-    let mut covered: HashMap<String, Vec<Option<String>>> = HashMap::new();
+    let mut covered: HashMap<String, Vec<Option<String>>> = HashMap::default();
     for f in
         findings.iter().filter(|f| !yields.contains(f.rule_id.as_str()) && f.is_open() && f.baseline_state.is_drift())
     {

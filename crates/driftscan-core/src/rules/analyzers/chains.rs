@@ -4,7 +4,9 @@
 //! role. Searched breadth-first from A, each role visited once (cycles end there), at most
 //! [`MAX_HOPS`] roles deep; the shortest chain to each powerful role is reported.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 
@@ -59,8 +61,8 @@ pub struct Chain {
 impl RoleGraph {
     pub fn new(facts: &Snapshot) -> RoleGraph {
         let mut roles = Vec::new();
-        let mut by_arn = HashMap::new();
-        let mut admitted: HashMap<String, Vec<(usize, bool)>> = HashMap::new();
+        let mut by_arn = HashMap::default();
+        let mut admitted: HashMap<String, Vec<(usize, bool)>> = HashMap::default();
         for (arn, role) in &facts.iam.roles {
             let index = roles.len();
             by_arn.insert(arn.clone(), index);
@@ -132,7 +134,7 @@ impl RoleGraph {
     /// The shortest chain from the principal to each powerful role it can reach.
     pub fn chains(&self, facts: &Snapshot, kind: ResourceType, id: &str, policies: &Policies) -> Vec<Chain> {
         // Sparse: most principals reach no role at all, and the account may have thousands.
-        let mut visited: std::collections::HashSet<usize> = self.by_arn.get(id).copied().into_iter().collect();
+        let mut visited: foldhash::HashSet<usize> = self.by_arn.get(id).copied().into_iter().collect();
         let mut out = Vec::new();
         let mut queue =
             VecDeque::from([Step { node: None, path: Vec::new(), conditional: false, sources: Vec::new() }]);

@@ -122,10 +122,10 @@ impl<'a> AllowedServices<'a> {
 /// and escalation asks both sides).
 #[derive(Debug, Default)]
 pub struct PolicyIndex<'a> {
-    policies: std::collections::HashMap<&'a str, Policies<'a>>,
+    policies: foldhash::HashMap<&'a str, Policies<'a>>,
     /// The principals whose policies are the same in the baseline's index, once compared
     /// ([`PolicyIndex::compare_with`]).
-    unchanged: Option<std::collections::HashSet<&'a str>>,
+    unchanged: Option<foldhash::HashSet<&'a str>>,
 }
 
 impl<'a> PolicyIndex<'a> {
