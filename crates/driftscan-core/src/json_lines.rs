@@ -69,7 +69,7 @@ pub fn parse_entries<'t, T: serde::de::DeserializeOwned>(path: &Path, text: &'t 
             None => return Err(Error::invalid(path, s.line, "unexpected end of JSON")),
         };
         s.i = start + values.byte_offset();
-        s.line += s.b[start..s.i].iter().filter(|&&c| c == b'\n').count();
+        s.line += memchr::memchr_iter(b'\n', &s.b[start..s.i]).count();
         out.push(((key, line, start..s.i), value));
         s.ws();
         match s.b.get(s.i) {
