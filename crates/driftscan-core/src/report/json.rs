@@ -56,8 +56,13 @@ pub fn write_scan(result: &ScanResult, scan: Option<&ScanInfo>, out: &mut dyn st
         findings: &result.findings,
         stale_exceptions: &result.stale_exceptions,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    // serde_json writes token by token: through a buffer of its own type those writes are
+    // inlined copies, not a million calls through `dyn Write` (2.5 % of a large scan).
+    use std::io::Write;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, &doc)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
 }
 
 /// The JSON report of several accounts (an organization): `schema_version: 2`, the per-account
