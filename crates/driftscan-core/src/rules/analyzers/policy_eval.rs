@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::snapshot::iam::IamGroup;
 use crate::snapshot::policy::{Conditions, Effect, PolicyDocument, Statement};
 use crate::snapshot::{ResourceType, Snapshot};
 
@@ -139,7 +140,14 @@ impl<'a> PolicyIndex<'a> {
             .chain(iam.groups.keys().map(|id| (ResourceType::IamGroup, id.as_str())))
             .chain(iam.roles.keys().map(|id| (ResourceType::IamRole, id.as_str())))
             .collect();
-        let policies = principals.into_par_iter().map(|(kind, id)| (id, Policies::of(facts, kind, id))).collect();
+        // Users name their groups: resolved through one map instead of a lookup by a
+        // formatted ARN per user, group and side.
+        let groups = GroupsByName::of(&iam.groups);
+        let group_named = |name: &str| groups.get(name);
+        let policies = principals
+            .into_par_iter()
+            .map(|(kind, id)| (id, Policies::gather(facts, kind, id, &group_named)))
+            .collect();
         PolicyIndex { policies, unchanged: None }
     }
 
@@ -180,9 +188,47 @@ fn known_managed(arn: &str) -> Option<&'static PolicyDocument> {
     arn.ends_with(":iam::aws:policy/AdministratorAccess").then(|| &*ADMINISTRATOR_ACCESS)
 }
 
+/// The groups of a snapshot by name, as [`crate::snapshot::iam::IamFacts::group_by_name`]
+/// finds them (the group at path `/` first, else the first by ARN).
+struct GroupsByName<'a>(foldhash::HashMap<&'a str, &'a IamGroup>);
+
+impl<'a> GroupsByName<'a> {
+    fn of(groups: &'a std::collections::BTreeMap<String, IamGroup>) -> GroupsByName<'a> {
+        let root = groups.keys().next().and_then(|first| Some(&first[..first.find(":group/")? + ":group/".len()]));
+        let mut by_name = foldhash::HashMap::default();
+        for (arn, group) in groups {
+            let at_root = root.is_some_and(|root| arn.strip_prefix(root) == Some(group.name.as_str()));
+            match by_name.entry(group.name.as_str()) {
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(group);
+                }
+                std::collections::hash_map::Entry::Occupied(mut entry) if at_root => {
+                    entry.insert(group);
+                }
+                std::collections::hash_map::Entry::Occupied(_) => {}
+            }
+        }
+        GroupsByName(by_name)
+    }
+
+    fn get(&self, name: &str) -> Option<&'a IamGroup> {
+        self.0.get(name).copied()
+    }
+}
+
 impl<'a> Policies<'a> {
     /// Collects the policies of an IAM user (incl. its groups'), group or role.
     pub fn of(facts: &'a Snapshot, kind: ResourceType, id: &str) -> Policies<'a> {
+        Policies::gather(facts, kind, id, &|name| facts.iam.group_by_name(name).map(|(_, group)| group))
+    }
+
+    /// [`Policies::of`], with a user's groups found by `group_named`.
+    fn gather(
+        facts: &'a Snapshot,
+        kind: ResourceType,
+        id: &str,
+        group_named: &(dyn Fn(&str) -> Option<&'a IamGroup> + Sync),
+    ) -> Policies<'a> {
         let iam = &facts.iam;
         // Each attached policy with the group it comes through, if any.
         let mut attached: Vec<(Option<&'a str>, &'a String)> = Vec::new();
@@ -197,7 +243,7 @@ impl<'a> Policies<'a> {
                     out.identity.extend(inline(None, &u.inline_policies));
                     attached.extend(u.attached_policies.iter().map(|a| (None, a)));
                     for g in &u.groups {
-                        if let Some((_, group)) = iam.group_by_name(g) {
+                        if let Some(group) = group_named(g) {
                             out.identity.extend(inline(Some(g), &group.inline_policies));
                             attached.extend(group.attached_policies.iter().map(|a| (Some(g.as_str()), a)));
                         }
