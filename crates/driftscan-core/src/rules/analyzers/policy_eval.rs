@@ -597,6 +597,27 @@ mod tests {
     }
 
     #[test]
+    fn groups_by_name_are_the_groups_group_by_name_finds() {
+        let mut iam = crate::snapshot::iam::IamFacts::default();
+        let group = |name: &str, path: &str| IamGroup { name: name.into(), path: path.into(), ..Default::default() };
+        let groups = [
+            ("arn:aws:iam::1:group/a/dev", group("dev", "/a/")),
+            ("arn:aws:iam::1:group/b/dev", group("dev", "/b/")),
+            ("arn:aws:iam::1:group/ops", group("ops", "/")),
+            ("arn:aws:iam::1:group/x/ops", group("ops", "/x/")),
+            ("arn:aws:iam::1:group/z/sec", group("sec", "/z/")),
+        ];
+        iam.groups = groups.into_iter().map(|(arn, g)| (arn.to_string(), g)).collect();
+        let by_name = GroupsByName::of(&iam.groups);
+        for name in ["dev", "ops", "sec", "none"] {
+            let expected = iam.group_by_name(name).map(|(_, g)| g);
+            assert!(by_name.get(name).map(std::ptr::from_ref) == expected.map(std::ptr::from_ref), "{name}");
+        }
+        assert_eq!(by_name.get("ops").map(|g| g.path.as_str()), Some("/"), "the group at path / first");
+        assert_eq!(by_name.get("dev").map(|g| g.path.as_str()), Some("/a/"), "else the first by ARN");
+    }
+
+    #[test]
     fn allowed_services_are_a_necessary_condition_of_any_allow() {
         let of = |text: &str| {
             let d = doc(text);
