@@ -222,21 +222,83 @@ fn frame() -> (String, String) {
 
 /// A run as it reads inside a log's `runs` list.
 fn run_text(run: &Run) -> String {
-    let text = serde_json::to_string_pretty(run).expect("sarif serializes");
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    push_indented(&mut out, &text, "    ");
-    out
+    let mut out = Vec::new();
+    write_indented(&mut out, run, "    ");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-/// Appends pretty-printed JSON `text` with `indent` before each of its lines: where it sits
-/// nested in a larger pretty-printed document (strings have no raw line breaks).
-fn push_indented(out: &mut String, text: &str, indent: &str) {
-    for (i, line) in text.lines().enumerate() {
-        if i > 0 {
-            out.push('\n');
+/// `value` pretty-printed as serde_json does, every line indented by `base` further: as
+/// it would appear nested that deep in a pretty-printed document.
+fn write_indented(out: &mut Vec<u8>, value: &impl serde::Serialize, base: &str) {
+    out.extend_from_slice(base.as_bytes());
+    let formatter = Indented { base: base.as_bytes(), level: 0, has_value: false };
+    value.serialize(&mut serde_json::Serializer::with_formatter(out, formatter)).expect("sarif serializes");
+}
+
+/// serde_json's `PrettyFormatter` (two spaces a level) starting `base` to the right: a
+/// result is written in place instead of pretty-printed and then indented line by line.
+struct Indented<'b> {
+    base: &'b [u8],
+    level: usize,
+    has_value: bool,
+}
+
+impl Indented<'_> {
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline(w)?;
         }
-        out.push_str(indent);
-        out.push_str(line);
+        w.write_all(bracket)
+    }
+    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+    fn newline<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b"\n")?;
+        self.indent(w)
+    }
+    fn indent<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(self.base)?;
+        (0..self.level).try_for_each(|_| w.write_all(b"  "))
+    }
+}
+
+impl serde_json::ser::Formatter for Indented<'_> {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -336,21 +398,18 @@ fn with_results(text: String, findings: &[&Finding], rule_index: &BTreeMap<Strin
     }
     let indent = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at];
     let item_indent = format!("{indent}  ");
-    let mut out = String::with_capacity(text.len() + findings.len() * 1024);
-    out.push_str(&text[..at]);
-    out.push_str("\"results\": [");
-    let mut one = Vec::new();
+    let mut out = Vec::with_capacity(text.len() + findings.len() * 1024);
+    out.extend_from_slice(&text.as_bytes()[..at]);
+    out.extend_from_slice(b"\"results\": [");
     for (i, f) in findings.iter().enumerate() {
-        out.push_str(if i == 0 { "\n" } else { ",\n" });
-        one.clear();
-        serde_json::to_writer_pretty(&mut one, &result(f, rule_index[f.rule_id.as_str()])).expect("sarif serializes");
-        push_indented(&mut out, std::str::from_utf8(&one).expect("serde_json writes UTF-8"), &item_indent);
+        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+        write_indented(&mut out, &result(f, rule_index[f.rule_id.as_str()]), &item_indent);
     }
-    out.push('\n');
-    out.push_str(indent);
-    out.push(']');
-    out.push_str(&text[at + NO_RESULTS.len()..]);
-    out
+    out.push(b'\n');
+    out.extend_from_slice(indent.as_bytes());
+    out.push(b']');
+    out.extend_from_slice(&text.as_bytes()[at + NO_RESULTS.len()..]);
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 /// A run without its results (see [`with_results`]), described and with its notifications.
