@@ -24,39 +24,37 @@ pub struct Baselines {
     account_dir: PathBuf,
     /// What the files' report locations are relative to.
     root: SourceRoot,
-    entries: HashMap<String, EntryLines>,
+    /// Where each resource is, per file (a resource's kind names its service's file).
+    files: Vec<(Service, FileEntries)>,
 }
 
-/// Where a resource's entry is in its baseline file: the lines of its fields are found
-/// only when a finding asks (most resources have none), by scanning the entry again.
+/// Where the entries of one baseline file are: the lines of their fields are found only
+/// when a finding asks (most resources have none), by scanning the entry again.
 #[derive(Debug)]
-struct EntryLines {
+struct FileEntries {
+    /// The file's path in reports.
     file: String,
-    line: usize,
-    /// The file's text, shared by its entries (kept as read: a copy into an `Arc<str>`
-    /// was 82 MB more at 100k resources).
-    text: std::sync::Arc<String>,
-    /// The byte range of the entry's value in `text`.
-    span: std::ops::Range<usize>,
+    /// The file's text, kept as read.
+    text: String,
+    /// Each entry's line and the byte range of its value in `text`.
+    entries: HashMap<String, (usize, std::ops::Range<usize>)>,
 }
 
-impl EntryLines {
-    /// The line of `path` (`encryption.algorithm` → 12) in the entry, or of the closest
-    /// field that encloses it, or of the entry itself.
-    fn line_of(&self, path: &str) -> usize {
-        let (mut best, mut line_of_best) = (0, self.line);
-        let base = self.line - 1;
-        // The entry's value starts on the line of its key (canonical pretty JSON).
-        let _ = json_lines::scan(&self.text[self.span.clone()], &mut |keys, line| {
-            if let [_kind, field @ ..] = keys
-                && let Some(len) = dotted_prefix(field, path)
-                && len > best
-            {
-                (best, line_of_best) = (len, base + line);
-            }
-        });
-        line_of_best
-    }
+/// The line of `path` (`encryption.algorithm` → 12) in an entry (its value `text`, whose
+/// key is on `line`), or of the closest field that encloses it, or of the entry itself.
+fn line_of(line: usize, text: &str, path: &str) -> usize {
+    let (mut best, mut line_of_best) = (0, line);
+    let base = line - 1;
+    // The entry's value starts on the line of its key (canonical pretty JSON).
+    let _ = json_lines::scan(text, &mut |keys, line| {
+        if let [_kind, field @ ..] = keys
+            && let Some(len) = dotted_prefix(field, path)
+            && len > best
+        {
+            (best, line_of_best) = (len, base + line);
+        }
+    });
+    line_of_best
 }
 
 /// The length of `path`'s prefix that `keys` joined with dots spell, when it ends where
@@ -95,7 +93,7 @@ impl Baselines {
             snapshot: Snapshot::empty(meta.clone()),
             account_dir: account_dir(dir, &meta.account_id),
             root: root.clone(),
-            entries: HashMap::default(),
+            files: Vec::new(),
         }
     }
 
@@ -145,9 +143,7 @@ impl Baselines {
         use rayon::prelude::*;
         let parsed: Vec<Result<Parsed>> = files
             .par_iter()
-            .map(|(path, service)| {
-                parse_text(path, root.relative(path)?, json_lines::read_text(path)?, *service, account_id)
-            })
+            .map(|(path, service)| parse_text(path, root.relative(path)?, json_lines::read_text(path)?, *service, meta))
             .collect();
         let mut out = Baselines::none(dir, meta, root);
         for p in parsed {
@@ -182,16 +178,15 @@ impl Baselines {
     /// Adds the resources of one baseline file's text; `path` names it in errors (the
     /// `baseline` fuzz target loads any text through this).
     pub fn load_text(&mut self, path: &Path, text: &str, service: Service, account_id: &str) -> Result<()> {
-        let parsed = parse_text(path, self.root.relative(path)?, text.to_string(), service, account_id)?;
+        let meta = Meta { account_id: account_id.to_string(), ..self.snapshot.meta.clone() };
+        let parsed = parse_text(path, self.root.relative(path)?, text.to_string(), service, &meta)?;
         self.absorb(parsed);
         Ok(())
     }
 
-    fn absorb(&mut self, parsed: Parsed) {
-        for (id, resource) in parsed.resources {
-            self.snapshot.insert(id, resource);
-        }
-        self.entries.extend(parsed.entries);
+    fn absorb(&mut self, mut parsed: Parsed) {
+        self.snapshot.append(&mut parsed.resources);
+        self.files.push((parsed.service, parsed.entries));
     }
 
     /// The baseline line of `field` of resource `id`; falls back to the closest enclosing
@@ -199,29 +194,35 @@ impl Baselines {
     /// baseline to the first line of the file it would be added to (GitHub needs a file
     /// in the repository for every result).
     pub fn location(&self, kind: ResourceType, id: &str, field: Option<&str>) -> Location {
-        let Some(entry) = self.entries.get(id) else {
+        let found = self
+            .files
+            .iter()
+            .filter(|(service, _)| *service == kind.service())
+            .find_map(|(_, file)| file.entries.get(id).map(|entry| (file, entry)));
+        let Some((file, (entry_line, span))) = found else {
             let file = self.account_dir.join(format!("{}.json", kind.service()));
             // The directory was accepted at load time, so a file in it has a relative path.
             let path = self.root.relative(&file).unwrap_or_else(|_| display_path(&file));
             return Location { path, line: 1 };
         };
         let line = match field {
-            Some(path) if !path.is_empty() => entry.line_of(path),
-            _ => entry.line,
+            Some(path) if !path.is_empty() => line_of(*entry_line, &file.text[span.clone()], path),
+            _ => *entry_line,
         };
-        Location { path: entry.file.clone(), line }
+        Location { path: file.file.clone(), line }
     }
 }
 
-/// One baseline file, parsed and checked: its resources and the line of each field.
+/// One baseline file, parsed and checked: its resources (in a snapshot of their own, built
+/// on the thread that parsed the file) and the line of each entry.
 struct Parsed {
-    resources: BTreeMap<String, Resource>,
-    entries: HashMap<String, EntryLines>,
+    service: Service,
+    resources: Snapshot,
+    entries: FileEntries,
 }
 
-fn parse_text(path: &Path, file: String, text: String, service: Service, account_id: &str) -> Result<Parsed> {
-    let text = std::sync::Arc::new(text);
-    let mut resources = BTreeMap::new();
+fn parse_text(path: &Path, file: String, text: String, service: Service, meta: &Meta) -> Result<Parsed> {
+    let mut resources = Snapshot::empty(meta.clone());
     let mut entries = HashMap::default();
     for ((id, line, span), resource) in json_lines::parse_entries::<Resource>(path, &text)? {
         let kind = resource.resource_type();
@@ -232,13 +233,13 @@ fn parse_text(path: &Path, file: String, text: String, service: Service, account
                 format!("{kind} `{id}` belongs in {}.json, not in {service}.json", kind.service()),
             ));
         }
-        if let Some(message) = snapshot::check_resource_id(kind, &id, account_id) {
+        if let Some(message) = snapshot::check_resource_id(kind, &id, &meta.account_id) {
             return Err(Error::invalid(path, line, message));
         }
-        entries.insert(id.to_string(), EntryLines { file: file.clone(), line, text: text.clone(), span });
+        entries.insert(id.to_string(), (line, span));
         resources.insert(id.into_owned(), resource);
     }
-    Ok(Parsed { resources, entries })
+    Ok(Parsed { service, resources, entries: FileEntries { file, text, entries } })
 }
 
 fn other_accounts(dir: &Path) -> Vec<String> {
@@ -322,7 +323,13 @@ mod tests {
         let text = "{\n  \"arn:x\": {\n    \"s3_bucket\": {\n      \"encryption\": {\n        \"algorithm\": \"AES256\"\n      },\n      \"tags\": {\n        \"a.b\": \"c\"\n      },\n      \"grants\": [\n        \"x\"\n      ]\n    }\n  }\n}\n";
         let entries = json_lines::parse_entries::<Value>(Path::new("s3.json"), text).unwrap();
         let ((_, line, span), _) = entries.into_iter().next().unwrap();
-        let entry = EntryLines { file: "s3.json".into(), line, text: std::sync::Arc::new(text.to_string()), span };
+        struct Entry<'t>(usize, &'t str);
+        impl Entry<'_> {
+            fn line_of(&self, path: &str) -> usize {
+                line_of(self.0, self.1, path)
+            }
+        }
+        let entry = Entry(line, &text[span]);
         assert_eq!(entry.line_of("encryption.algorithm"), 5);
         assert_eq!(entry.line_of("encryption.kms_key_id"), 4, "the enclosing field");
         assert_eq!(entry.line_of("encryptionx"), 2, "a prefix of a key is not the key");

@@ -229,6 +229,12 @@ macro_rules! resource_kinds {
             pub fn insert(&mut self, id: String, resource: Resource) {
                 match resource { $(Resource::$variant(r) => { self.$section.$field.insert(id, r); })* }
             }
+
+            /// Moves every resource of `other` into this snapshot (a resource of both keeps
+            /// `other`'s): the baselines of each file are gathered apart, then joined.
+            pub fn append(&mut self, other: &mut Snapshot) {
+                $( self.$section.$field.append(&mut other.$section.$field); )*
+            }
         }
     };
 }
