@@ -1,6 +1,6 @@
 //! `driftscan scan`: the account's scan, reported in every format asked for.
 
-use driftscan_core::baseline::Baselines;
+use driftscan_core::baseline::{self, Baselines};
 use driftscan_core::error::{Error, Result};
 use driftscan_core::findings::{ScanResult, Severity};
 use driftscan_core::org::{AccountReport, AccountStatus, OrgResult};
@@ -10,7 +10,7 @@ use driftscan_core::report::{self, Format};
 use driftscan_core::rules;
 use driftscan_core::scan_info::{self, ScanInfo, ScanOptions};
 
-use super::{Ui, accounts, exit, load_current_with, print, write_streamed};
+use super::{Ui, accounts, exit, load_current, load_current_with, print, write_streamed};
 use crate::cli::ScanArgs;
 
 pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
@@ -26,12 +26,23 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let started = std::time::Instant::now();
     let rules = rules::load_catalog(&args.rules_dirs)?;
     let settings = args.baseline_dir.settings(!args.no_baseline)?;
-    // A snapshot file's account is known before its facts are built: its baselines are
-    // parsed meanwhile (they are about as large as the snapshot).
+    // A snapshot file's baselines are parsed while its facts are built (they are about as
+    // large). Whose they are: the one account's that the directory holds, else the account
+    // the snapshot's `meta` names, read first; either is checked once the facts are there.
     let load_baselines = |account: &str| {
         (account.to_string(), Baselines::load_account(&settings.baselines_dir, account, &settings.source_root))
     };
-    let (current, peeked) = load_current_with(&args.source, ui, settings.use_baseline.then_some(load_baselines));
+    let only_account = match baseline::accounts(&settings.baselines_dir).as_slice() {
+        [only] if settings.use_baseline && args.source.snapshot.is_some() => Some(only.clone()),
+        _ => None,
+    };
+    let (current, peeked) = match only_account {
+        Some(account) => {
+            let (current, baselines) = rayon::join(|| load_current(&args.source, ui), || load_baselines(&account));
+            (current, Some(baselines))
+        }
+        None => load_current_with(&args.source, ui, settings.use_baseline.then_some(load_baselines)),
+    };
     let current = current?;
     let loaded = started.elapsed();
     let mut scan = match peeked {

@@ -108,7 +108,7 @@ impl Baselines {
         let account_id = &meta.account_id;
         let acct_dir = account_dir(dir, account_id);
         if !acct_dir.is_dir() {
-            let others = other_accounts(dir);
+            let others = accounts(dir);
             let message = if others.is_empty() {
                 format!("no baseline for account {account_id}; create one with `driftscan baseline init`")
             } else {
@@ -242,7 +242,8 @@ fn parse_text(path: &Path, file: String, text: String, service: Service, meta: &
     Ok(Parsed { service, resources, entries: FileEntries { file, text, entries } })
 }
 
-fn other_accounts(dir: &Path) -> Vec<String> {
+/// The accounts that have baselines in `dir`, sorted.
+pub fn accounts(dir: &Path) -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
