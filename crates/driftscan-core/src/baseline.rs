@@ -52,7 +52,12 @@ fn line_of(line: usize, text: &str, path: &str) -> usize {
             && len > best
         {
             (best, line_of_best) = (len, base + line);
+            // The field itself: nothing deeper can match better.
+            if len == path.len() {
+                return std::ops::ControlFlow::Break(());
+            }
         }
+        std::ops::ControlFlow::Continue(())
     });
     line_of_best
 }

@@ -4,6 +4,7 @@
 //! spans while serde_json reads their values.
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -18,9 +19,10 @@ pub fn read_text(path: &Path) -> Result<String> {
     })
 }
 
-/// Calls `visit(path, line)` for every object key and list item, outermost first.
-/// The text must already have parsed as JSON (this checks its structure, not its tokens).
-pub fn scan<'t>(text: &'t str, visit: &mut dyn FnMut(&[Cow<'t, str>], usize)) -> Result<(), (usize, String)> {
+/// Calls `visit(path, line)` for every object key and list item, outermost first, until
+/// it breaks. The text must already have parsed as JSON (this checks its structure, not
+/// its tokens).
+pub fn scan<'t>(text: &'t str, visit: &mut Visit<'_, 't>) -> Result<(), (usize, String)> {
     Scanner::new(text).value(visit, 0)
 }
 
@@ -94,9 +96,11 @@ pub type Entry<'t> = (Cow<'t, str>, usize, std::ops::Range<usize>);
 pub fn line_of_key(text: &str, key: &str) -> usize {
     let mut found = 0;
     let _ = scan(text, &mut |path, line| {
-        if found == 0 && path.last().is_some_and(|k| k == key) {
+        if path.last().is_some_and(|k| k == key) {
             found = line;
+            return ControlFlow::Break(());
         }
+        ControlFlow::Continue(())
     });
     found
 }
@@ -110,14 +114,20 @@ struct Scanner<'a> {
     line: usize,
     /// The keys and item indexes down to the current value.
     path: Vec<Cow<'a, str>>,
+    /// The visitor has seen what it wanted.
+    stopped: bool,
 }
 
 /// What a scanner hands to its visitor: the path of a key or item, and its line.
-type Visit<'v, 'a> = dyn FnMut(&[Cow<'a, str>], usize) + 'v;
+pub type Visit<'v, 'a> = dyn FnMut(&[Cow<'a, str>], usize) -> ControlFlow<()> + 'v;
+
+/// List indexes as path segments without formatting each (a finding's line is looked up
+/// in its entry, whose lists are short).
+const INDEXES: [&str; 16] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"];
 
 impl<'a> Scanner<'a> {
     fn new(text: &'a str) -> Scanner<'a> {
-        Scanner { b: text.as_bytes(), text, i: 0, line: 1, path: Vec::new() }
+        Scanner { b: text.as_bytes(), text, i: 0, line: 1, path: Vec::new(), stopped: false }
     }
 
     fn ws(&mut self) {
@@ -181,7 +191,10 @@ impl<'a> Scanner<'a> {
             let line = self.line;
             let key = self.string()?;
             self.path.push(key);
-            visit(&self.path, line);
+            if visit(&self.path, line).is_break() {
+                self.stopped = true;
+                return Ok(());
+            }
             self.ws();
             if self.b.get(self.i) != Some(&b':') {
                 return self.fail("expected `:` after an object key");
@@ -189,6 +202,9 @@ impl<'a> Scanner<'a> {
             self.i += 1;
             self.ws();
             self.value(visit, depth + 1)?;
+            if self.stopped {
+                return Ok(());
+            }
             self.path.pop();
         }
     }
@@ -210,9 +226,15 @@ impl<'a> Scanner<'a> {
                 None => return self.fail("unexpected end of JSON"),
                 _ => {}
             }
-            self.path.push(Cow::Owned(index.to_string()));
-            visit(&self.path, self.line);
+            self.path.push(INDEXES.get(index).map_or_else(|| Cow::Owned(index.to_string()), |i| Cow::Borrowed(*i)));
+            if visit(&self.path, self.line).is_break() {
+                self.stopped = true;
+                return Ok(());
+            }
             self.value(visit, depth + 1)?;
+            if self.stopped {
+                return Ok(());
+            }
             self.path.pop();
             index += 1;
         }
@@ -253,7 +275,11 @@ mod tests {
 
     fn lines(text: &str) -> Vec<(String, usize)> {
         let mut out = Vec::new();
-        scan(text, &mut |p, l| out.push((p.join("."), l))).unwrap();
+        scan(text, &mut |p, l| {
+            out.push((p.join("."), l));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
         out
     }
 
@@ -276,8 +302,14 @@ mod tests {
     #[test]
     fn a_closing_brace_where_a_list_item_belongs_is_an_error_not_a_hang() {
         // Found by `make fuzz` (snapshot target): `[ }` spun forever in `array`.
-        assert_eq!(scan("{\"a\": [\n }", &mut |_, _| {}).unwrap_err(), (2, "expected a value, found `}`".to_string()));
-        assert_eq!(scan("[1, }]", &mut |_, _| {}).unwrap_err(), (1, "expected a value, found `}`".to_string()));
+        assert_eq!(
+            scan("{\"a\": [\n }", &mut |_, _| ControlFlow::Continue(())).unwrap_err(),
+            (2, "expected a value, found `}`".to_string())
+        );
+        assert_eq!(
+            scan("[1, }]", &mut |_, _| ControlFlow::Continue(())).unwrap_err(),
+            (1, "expected a value, found `}`".to_string())
+        );
     }
 
     #[test]
