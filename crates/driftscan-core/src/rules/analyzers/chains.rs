@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 
 use foldhash::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::OnceLock;
 
 use super::admin::is_admin;
@@ -76,21 +76,31 @@ impl RoleGraph {
             .into_iter()
             .flat_map(|k| admitted.get(k).into_iter().flatten().copied())
             .collect();
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        serde_json::to_string(&facts.iam.roles).unwrap_or_default().hash(&mut hasher);
-        serde_json::to_string(&facts.iam.policies).unwrap_or_default().hash(&mut hasher);
+        // Both digests compare the two sides of one scan: any fixed seed does. Each role and
+        // policy is written as JSON into one reused buffer and hashed from there (the whole
+        // sections as two strings, hashed by SipHash, were 3.8 % of a scan).
+        let seed = foldhash::fast::FixedState::with_seed(0);
+        let (mut hasher, mut methods) = (seed.build_hasher(), seed.build_hasher());
+        fn hash_json(json: &mut Vec<u8>, value: &impl serde::Serialize, hasher: &mut impl Hasher) {
+            json.clear();
+            serde_json::to_writer(&mut *json, value).expect("facts serialize");
+            hasher.write(json);
+        }
+        let mut json = Vec::new();
         let iam = &facts.iam;
-        let mut methods = std::collections::hash_map::DefaultHasher::new();
+        for (arn, role) in &iam.roles {
+            hash_json(&mut json, &(arn, role), &mut hasher);
+            (arn, &role.name).hash(&mut methods);
+            hash_json(&mut json, &role.trust_policy, &mut methods);
+        }
+        for (arn, policy) in &iam.policies {
+            hash_json(&mut json, &(arn, policy), &mut hasher);
+            (arn, policy.aws_managed).hash(&mut methods);
+        }
         for (arn, user) in &iam.users {
             (arn, &user.name).hash(&mut methods);
         }
         iam.groups.keys().for_each(|arn| arn.hash(&mut methods));
-        for (arn, role) in &iam.roles {
-            (arn, &role.name, serde_json::to_string(&role.trust_policy).unwrap_or_default()).hash(&mut methods);
-        }
-        for (arn, policy) in &iam.policies {
-            (arn, policy.aws_managed).hash(&mut methods);
-        }
         RoleGraph { roles, by_arn, admitted, account_wide, digest: hasher.finish(), methods_digest: methods.finish() }
     }
 
