@@ -1,7 +1,7 @@
 //! The catalog of privilege-escalation methods (`escalation.toml`, beside this file) and
 //! the question each one asks of a principal's effective policies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -63,9 +63,17 @@ pub struct Method {
     #[serde(default)]
     pub others_only: bool,
     pub references: Vec<String>,
-    /// The distinct service prefixes of its actions, worked out once: every principal is
-    /// first asked whether its policies name them all.
+    /// The service prefixes of its actions, as bits over [`Catalog::services`]: every
+    /// principal is first asked whether its policies name them all.
     #[serde(skip)]
+    pub services: u64,
+}
+
+/// The built-in methods, and the services their actions name.
+#[derive(Debug)]
+pub struct Catalog {
+    pub methods: Vec<Method>,
+    /// Distinct, sorted; at most 64 (a method's services are bits of a `u64`).
     pub services: Vec<String>,
 }
 
@@ -76,14 +84,19 @@ struct File {
 }
 
 /// The catalog, parsed and checked once.
-pub fn methods() -> &'static [Method] {
-    static METHODS: OnceLock<Vec<Method>> = OnceLock::new();
-    METHODS.get_or_init(|| parse(CATALOG).unwrap_or_else(|e| panic!("escalation.toml (built in): {e}")))
+pub fn catalog() -> &'static Catalog {
+    static CATALOG_PARSED: OnceLock<Catalog> = OnceLock::new();
+    CATALOG_PARSED.get_or_init(|| parse(CATALOG).unwrap_or_else(|e| panic!("escalation.toml (built in): {e}")))
 }
 
-fn parse(text: &str) -> Result<Vec<Method>, String> {
+/// The catalog's methods.
+pub fn methods() -> &'static [Method] {
+    &catalog().methods
+}
+
+fn parse(text: &str) -> Result<Catalog, String> {
     let mut file: File = toml::from_str(text).map_err(|e| e.to_string())?;
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     for m in &file.method {
         let bad = |what: String| Err(format!("method {}: {what}", m.id));
         if !seen.insert(m.id.as_str()) {
@@ -105,12 +118,26 @@ fn parse(text: &str) -> Result<Vec<Method>, String> {
             return bad("no reference".into());
         }
     }
-    for m in &mut file.method {
-        m.services = m.actions.iter().filter_map(|a| a.split_once(':')).map(|(s, _)| s.to_string()).collect();
-        m.services.sort();
-        m.services.dedup();
+    let service_of = |action: &String| action.split_once(':').map(|(service, _)| service.to_string());
+    let services: Vec<String> = file
+        .method
+        .iter()
+        .flat_map(|m| m.actions.iter().filter_map(service_of))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if services.len() > 64 {
+        return Err(format!("{} services: at most 64", services.len()));
     }
-    Ok(file.method)
+    for m in &mut file.method {
+        m.services = m
+            .actions
+            .iter()
+            .filter_map(service_of)
+            .map(|service| 1 << services.iter().position(|s| *s == service).expect("gathered above"))
+            .fold(0, |bits, bit| bits | bit);
+    }
+    Ok(Catalog { methods: file.method, services })
 }
 
 /// How a principal can use one method: the weakest of its actions' decisions, and the

@@ -108,6 +108,12 @@ impl<'a> AllowedServices<'a> {
         AllowedServices::Named(named)
     }
 
+    /// Which of `services` some Allow statement may name an action of, as bits (bit `i`
+    /// for `services[i]`; at most 64).
+    pub fn bits_of(&self, services: &[String]) -> u64 {
+        services.iter().enumerate().filter(|(_, s)| self.may_allow_service(s)).fold(0, |bits, (i, _)| bits | 1 << i)
+    }
+
     /// Whether some Allow statement may name an action of `service` (service prefixes are
     /// case-insensitive).
     pub fn may_allow_service(&self, service: &str) -> bool {
@@ -623,7 +629,11 @@ mod tests {
             let d = doc(text);
             let p = Policies { identity: vec![(Source::Alone("p"), &d)], ..Policies::default() };
             let a = AllowedServices::of(&p);
-            ["iam", "lambda", "s3"].map(|service| a.may_allow_service(service))
+            let answers = ["iam", "lambda", "s3"].map(|service| a.may_allow_service(service));
+            // As bits over a list of services, the same answers.
+            let bits = a.bits_of(&["iam".into(), "lambda".into(), "s3".into()]);
+            assert_eq!(answers, [0, 1, 2].map(|i| bits & (1 << i) != 0));
+            answers
         };
         assert_eq!(
             of(r#"{"Statement":[{"Effect":"Allow","Action":["IAM:Pass*","s3:Get*"],"Resource":"*"},

@@ -206,9 +206,10 @@ fn method_hits(view: &View, policies: &Policies) -> Vec<Hit> {
     let mut hits = Vec::new();
     let subject = escalation::Subject::new(view.facts, view.kind, view.id);
     // Without identity policies only role chains remain (a trust policy naming it).
-    let methods = if policies.identity.is_empty() { &[][..] } else { escalation::methods() };
-    let services = AllowedServices::of(policies);
-    for method in methods.iter().filter(|m| m.services.iter().all(|s| services.may_allow_service(s))) {
+    let catalog = escalation::catalog();
+    let methods = if policies.identity.is_empty() { &[][..] } else { &catalog.methods[..] };
+    let allowed = AllowedServices::of(policies).bits_of(&catalog.services);
+    for method in methods.iter().filter(|m| m.services & !allowed == 0) {
         let Some(found) = method.found(&subject, policies) else { continue };
         let condition =
             if found.decision == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
