@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::snapshot::iam::IamGroup;
+use crate::snapshot::iam::{IamGroup, IamRole, IamUser};
 use crate::snapshot::policy::{Conditions, Effect, PolicyDocument, Statement};
 use crate::snapshot::{ResourceType, Snapshot};
 
@@ -139,20 +139,24 @@ impl<'a> PolicyIndex<'a> {
     pub fn build(facts: &'a Snapshot) -> PolicyIndex<'a> {
         use rayon::prelude::*;
         let iam = &facts.iam;
-        let principals: Vec<(ResourceType, &'a str)> = iam
+        // Each principal as it is in the facts (not looked up again by its ARN).
+        let principals: Vec<(&'a str, Principal<'a>)> = iam
             .users
-            .keys()
-            .map(|id| (ResourceType::IamUser, id.as_str()))
-            .chain(iam.groups.keys().map(|id| (ResourceType::IamGroup, id.as_str())))
-            .chain(iam.roles.keys().map(|id| (ResourceType::IamRole, id.as_str())))
+            .iter()
+            .map(|(id, u)| (id.as_str(), Principal::User(u)))
+            .chain(iam.groups.iter().map(|(id, g)| (id.as_str(), Principal::Group(g))))
+            .chain(iam.roles.iter().map(|(id, r)| (id.as_str(), Principal::Role(r))))
             .collect();
-        // Users name their groups: resolved through one map instead of a lookup by a
-        // formatted ARN per user, group and side.
+        // Users name their groups, principals their managed policies: both resolved through
+        // maps built once per side instead of B-tree lookups by ARNs with a long common
+        // prefix (a user's group by a formatted ARN) for every principal.
         let groups = GroupsByName::of(&iam.groups);
-        let group_named = |name: &str| groups.get(name);
+        let documents: foldhash::HashMap<&str, &PolicyDocument> =
+            iam.policies.iter().map(|(arn, p)| (arn.as_str(), &p.document)).collect();
+        let lookups = Lookups { group_named: &|name| groups.get(name), document: &|arn| documents.get(arn).copied() };
         let policies = principals
             .into_par_iter()
-            .map(|(kind, id)| (id, Policies::gather(facts, kind, id, &group_named)))
+            .map(|(id, principal)| (id, Policies::gather(Some(principal), &lookups)))
             .collect();
         PolicyIndex { policies, unchanged: None }
     }
@@ -222,20 +226,40 @@ impl<'a> GroupsByName<'a> {
     }
 }
 
+/// An IAM principal's facts.
+#[derive(Clone, Copy)]
+enum Principal<'a> {
+    User(&'a IamUser),
+    Group(&'a IamGroup),
+    Role(&'a IamRole),
+}
+
+/// How [`Policies::gather`] finds a user's groups (by name) and a managed policy's document
+/// (by ARN).
+struct Lookups<'l, 'a> {
+    group_named: &'l (dyn Fn(&str) -> Option<&'a IamGroup> + Sync),
+    document: &'l (dyn Fn(&str) -> Option<&'a PolicyDocument> + Sync),
+}
+
 impl<'a> Policies<'a> {
     /// Collects the policies of an IAM user (incl. its groups'), group or role.
     pub fn of(facts: &'a Snapshot, kind: ResourceType, id: &str) -> Policies<'a> {
-        Policies::gather(facts, kind, id, &|name| facts.iam.group_by_name(name).map(|(_, group)| group))
+        let iam = &facts.iam;
+        let principal = match kind {
+            ResourceType::IamUser => iam.users.get(id).map(Principal::User),
+            ResourceType::IamGroup => iam.groups.get(id).map(Principal::Group),
+            ResourceType::IamRole => iam.roles.get(id).map(Principal::Role),
+            _ => None,
+        };
+        let lookups = Lookups {
+            group_named: &|name| iam.group_by_name(name).map(|(_, group)| group),
+            document: &|arn| iam.policies.get(arn).map(|p| &p.document),
+        };
+        Policies::gather(principal, &lookups)
     }
 
-    /// [`Policies::of`], with a user's groups found by `group_named`.
-    fn gather(
-        facts: &'a Snapshot,
-        kind: ResourceType,
-        id: &str,
-        group_named: &(dyn Fn(&str) -> Option<&'a IamGroup> + Sync),
-    ) -> Policies<'a> {
-        let iam = &facts.iam;
+    /// [`Policies::of`] a principal's facts, finding what they name with `lookups`.
+    fn gather(principal: Option<Principal<'a>>, lookups: &Lookups<'_, 'a>) -> Policies<'a> {
         // Each attached policy with the group it comes through, if any.
         let mut attached: Vec<(Option<&'a str>, &'a String)> = Vec::new();
         let mut out = Policies::default();
@@ -243,38 +267,31 @@ impl<'a> Policies<'a> {
         let inline = |group: Option<&'a str>, policies: &'a crate::snapshot::InlinePolicies| {
             policies.iter().map(move |(name, d)| (Source::Inline { group, name }, d))
         };
-        match kind {
-            ResourceType::IamUser => {
-                if let Some(u) = iam.users.get(id) {
-                    out.identity.extend(inline(None, &u.inline_policies));
-                    attached.extend(u.attached_policies.iter().map(|a| (None, a)));
-                    for g in &u.groups {
-                        if let Some(group) = group_named(g) {
-                            out.identity.extend(inline(Some(g), &group.inline_policies));
-                            attached.extend(group.attached_policies.iter().map(|a| (Some(g.as_str()), a)));
-                        }
+        match principal {
+            Some(Principal::User(u)) => {
+                out.identity.extend(inline(None, &u.inline_policies));
+                attached.extend(u.attached_policies.iter().map(|a| (None, a)));
+                for g in &u.groups {
+                    if let Some(group) = (lookups.group_named)(g) {
+                        out.identity.extend(inline(Some(g), &group.inline_policies));
+                        attached.extend(group.attached_policies.iter().map(|a| (Some(g.as_str()), a)));
                     }
-                    boundary_arn = u.permissions_boundary.as_ref();
                 }
+                boundary_arn = u.permissions_boundary.as_ref();
             }
-            ResourceType::IamGroup => {
-                if let Some(g) = iam.groups.get(id) {
-                    out.identity.extend(inline(None, &g.inline_policies));
-                    attached.extend(g.attached_policies.iter().map(|a| (None, a)));
-                }
+            Some(Principal::Group(g)) => {
+                out.identity.extend(inline(None, &g.inline_policies));
+                attached.extend(g.attached_policies.iter().map(|a| (None, a)));
             }
-            ResourceType::IamRole => {
-                if let Some(r) = iam.roles.get(id) {
-                    out.identity.extend(inline(None, &r.inline_policies));
-                    attached.extend(r.attached_policies.iter().map(|a| (None, a)));
-                    boundary_arn = r.permissions_boundary.as_ref();
-                }
+            Some(Principal::Role(r)) => {
+                out.identity.extend(inline(None, &r.inline_policies));
+                attached.extend(r.attached_policies.iter().map(|a| (None, a)));
+                boundary_arn = r.permissions_boundary.as_ref();
             }
-            _ => {}
+            None => {}
         }
-        let resolve = |arn: &str| -> Option<&'a PolicyDocument> {
-            iam.policies.get(arn).map(|p| &p.document).or_else(|| known_managed(arn))
-        };
+        let resolve =
+            |arn: &str| -> Option<&'a PolicyDocument> { (lookups.document)(arn).or_else(|| known_managed(arn)) };
         for (group, arn) in attached {
             let name = arn.rsplit('/').next().unwrap_or(arn);
             match resolve(arn) {
