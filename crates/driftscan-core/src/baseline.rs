@@ -329,18 +329,12 @@ mod tests {
         let text = "{\n  \"arn:x\": {\n    \"s3_bucket\": {\n      \"encryption\": {\n        \"algorithm\": \"AES256\"\n      },\n      \"tags\": {\n        \"a.b\": \"c\"\n      },\n      \"grants\": [\n        \"x\"\n      ]\n    }\n  }\n}\n";
         let entries = json_lines::parse_entries::<Value>(Path::new("s3.json"), text).unwrap();
         let ((_, line, span), _) = entries.into_iter().next().unwrap();
-        struct Entry<'t>(usize, &'t str);
-        impl Entry<'_> {
-            fn line_of(&self, path: &str) -> usize {
-                line_of(self.0, self.1, path)
-            }
-        }
-        let entry = Entry(line, &text[span]);
-        assert_eq!(entry.line_of("encryption.algorithm"), 5);
-        assert_eq!(entry.line_of("encryption.kms_key_id"), 4, "the enclosing field");
-        assert_eq!(entry.line_of("encryptionx"), 2, "a prefix of a key is not the key");
-        assert_eq!(entry.line_of("tags.a.b"), 8, "a key with a dot");
-        assert_eq!(entry.line_of("grants.0"), 11);
-        assert_eq!(entry.line_of("versioning"), 2, "the entry itself");
+        let value = &text[span];
+        assert_eq!(line_of(line, value, "encryption.algorithm"), 5);
+        assert_eq!(line_of(line, value, "encryption.kms_key_id"), 4, "the enclosing field");
+        assert_eq!(line_of(line, value, "encryptionx"), 2, "a prefix of a key is not the key");
+        assert_eq!(line_of(line, value, "tags.a.b"), 8, "a key with a dot");
+        assert_eq!(line_of(line, value, "grants.0"), 11);
+        assert_eq!(line_of(line, value, "versioning"), 2, "the entry itself");
     }
 }

@@ -412,18 +412,12 @@ impl Snapshot {
     /// and [`Snapshot::parse`] then reports why. Parsing stops at the `meta` section: the
     /// second of a file driftscan writes, so the rest is not read twice.
     pub fn peek_account_id(text: &str) -> Option<String> {
-        use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+        use serde::de::{IgnoredAny, MapAccess, Visitor};
         #[derive(Deserialize)]
         struct PeekMeta {
             account_id: String,
         }
         struct Peek<'p>(&'p mut Option<String>);
-        impl<'de> DeserializeSeed<'de> for Peek<'_> {
-            type Value = ();
-            fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-                deserializer.deserialize_map(self)
-            }
-        }
         impl<'de> Visitor<'de> for Peek<'_> {
             type Value = ();
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -443,7 +437,7 @@ impl Snapshot {
         let mut found = None;
         // Returning before the end of the object makes serde_json report the rest as an
         // error: only what was found counts.
-        let _ = Peek(&mut found).deserialize(&mut serde_json::Deserializer::from_str(text));
+        let _ = serde::Deserializer::deserialize_map(&mut serde_json::Deserializer::from_str(text), Peek(&mut found));
         found
     }
 
