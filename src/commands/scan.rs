@@ -62,8 +62,12 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     std::mem::forget((current, baselines));
     let reported = (result, diffs);
     let (result, diffs) = (&reported.0, &reported.1);
-    let evaluations: usize =
-        diffs.iter().map(|d| rules.iter().filter(|r| r.resource_types.contains(&d.resource_type)).count()).sum();
+    // Counted per run of one resource type (the diff is sorted by type): a rule list
+    // searched for each of 100k resources was a serial 8 ms.
+    let evaluations: usize = diffs
+        .chunk_by(|a, b| a.resource_type == b.resource_type)
+        .map(|run| run.len() * rules.iter().filter(|r| r.resource_types.contains(&run[0].resource_type)).count())
+        .sum();
 
     let info = scan_info(&args, &[(result.account_id.clone(), scan_info::rfc3339(result.scanned_at))])?;
     // The reports are independent: rendered side by side.

@@ -78,8 +78,8 @@ pub fn diff(baseline: &Snapshot, current: &Snapshot) -> Vec<ResourceDiff> {
     type Sides<'a> = (Option<ResourceRef<'a>>, Option<ResourceRef<'a>>);
     // Both lists come sorted by (kind, id): merged in one pass (a B-tree of both sides'
     // 200k ARNs was a cache miss per comparison at 100k resources).
-    let (mut before, mut after) =
-        (baseline.resource_refs().into_iter().peekable(), current.resource_refs().into_iter().peekable());
+    let (before, after) = rayon::join(|| baseline.resource_refs(), || current.resource_refs());
+    let (mut before, mut after) = (before.into_iter().peekable(), after.into_iter().peekable());
     let mut pairs: Vec<((ResourceType, &str), Sides)> = Vec::new();
     loop {
         let order = match (before.peek(), after.peek()) {

@@ -73,8 +73,16 @@ pub fn evaluate(
                 .collect::<Vec<_>>()
         })
         .collect();
-    drop_covered(rules, &mut findings);
-    crate::findings::sort(&mut findings);
+    // What the rules worked from (a policy index and a role graph per side, ~10 ms to free
+    // at 100k resources) is freed beside the findings' sort rather than before it.
+    let worked_from = (base_policies, cur_policies, prepared);
+    rayon::join(
+        move || drop(worked_from),
+        || {
+            drop_covered(rules, &mut findings);
+            crate::findings::sort(&mut findings);
+        },
+    );
     findings
 }
 
