@@ -1,7 +1,7 @@
 //! Deserializers that reject a repeated key. serde_json keeps the last of two equal keys
 //! silently, and serde's derive catches it only for a struct's own fields: every map of
-//! the facts, and the JSON of policy documents, check it here while they are parsed (a
-//! second scan of the text for it was a tenth of a large scan's work). The error is raised
+//! the facts checks it here while it is parsed (a second scan of the text for it was a
+//! tenth of a large scan's work), as policy documents do in `policy::read`. The error is raised
 //! right after the repeated key, so serde_json puts it on the key's line.
 
 use std::collections::BTreeMap;
@@ -9,10 +9,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use litemap::LiteMap;
-use serde::de::{Deserialize, Deserializer, Error, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use serde::de::{Deserialize, Deserializer, Error, MapAccess, Visitor};
 
-fn repeated<E: Error>(key: &str) -> E {
+pub(super) fn repeated<E: Error>(key: &str) -> E {
     E::custom(format_args!("duplicate key `{key}`"))
 }
 
@@ -90,70 +89,6 @@ pub fn lite_map<'de, D: Deserializer<'de>, V: Deserialize<'de>>(d: D) -> Result<
     d.deserialize_map(UniqueMap(PhantomData))
 }
 
-/// Any JSON value, every object of it without a repeated key (a policy document, before
-/// it is read into statements).
-#[derive(Debug)]
-pub struct UniqueValue(pub Value);
-
-impl<'de> Deserialize<'de> for UniqueValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ValueVisitor).map(UniqueValue)
-    }
-}
-
-struct ValueVisitor;
-
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E: Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E: Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-    fn visit_u64<E: Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-    fn visit_f64<E: Error>(self, v: f64) -> Result<Value, E> {
-        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E: Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_string<E: Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E: Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E: Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(access.size_hint().unwrap_or(0));
-        while let Some(UniqueValue(item)) = access.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut object = Map::new();
-        while let Some(key) = access.next_key::<String>()? {
-            match object.entry(key) {
-                serde_json::map::Entry::Vacant(entry) => {
-                    entry.insert(access.next_value::<UniqueValue>()?.0);
-                }
-                serde_json::map::Entry::Occupied(entry) => return Err(repeated(entry.key())),
-            }
-        }
-        Ok(Value::Object(object))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,16 +119,5 @@ mod tests {
         );
         // Decoded before they are compared: `\u0061` is `a`.
         assert_eq!(error_of::<Facts>(r#"{"by_arn": {"a": 1, "\u0061": 2}}"#).0, "duplicate key `a`");
-    }
-
-    #[test]
-    fn a_value_is_read_whole_and_rejects_a_repeated_key_at_any_depth() {
-        let text = r#"{"a": [1, -2, 2.5, "s", null, true, {"b": {}}], "c": {"d": [[]]}}"#;
-        let UniqueValue(value) = serde_json::from_str(text).unwrap();
-        assert_eq!(value, serde_json::from_str::<Value>(text).unwrap());
-        assert_eq!(error_of::<UniqueValue>("{\"a\": [{\"b\": 1,\n\"b\": 1}]}"), ("duplicate key `b`".into(), 2));
-        assert_eq!(error_of::<UniqueValue>(r#"{"a": {"b": 1}, "a": 2}"#).0, "duplicate key `a`");
-        // The same key in sibling objects is fine.
-        assert!(serde_json::from_str::<UniqueValue>(r#"[{"a": 1}, {"a": 1}]"#).is_ok());
     }
 }

@@ -5,7 +5,7 @@
 use litemap::LiteMap;
 
 use percent_encoding::percent_decode_str;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 /// `Principal` / `NotPrincipal`: principal kind (`AWS`, `Service`, `Federated`,
@@ -76,9 +76,7 @@ pub struct Statement {
 #[error("invalid policy document: {0}")]
 pub struct PolicyError(pub String);
 
-fn err<T>(msg: impl Into<String>) -> Result<T, PolicyError> {
-    Err(PolicyError(msg.into()))
-}
+mod read;
 
 impl PolicyDocument {
     /// Parses a document as AWS returns it: JSON text, or URL-encoded JSON text (IAM's
@@ -94,105 +92,30 @@ impl PolicyDocument {
                 .map_err(|_| PolicyError("URL-encoded text does not decode to UTF-8".into()))?;
             &decoded
         };
-        let value: Value =
-            serde_json::from_str(json).map_err(|e| PolicyError(format!("not JSON: {}", without_position(&e))))?;
-        Self::from_value(&value)
+        serde_json::from_str(json).map_err(|e| match e.is_data() {
+            true => reason(&e),
+            false => PolicyError(format!("not JSON: {}", without_position(&e))),
+        })
     }
 
     /// Normalizes a document given as a JSON value; a JSON string is parsed as text.
     pub fn from_value(value: &Value) -> Result<Self, PolicyError> {
-        let obj = match value {
-            Value::String(s) => return Self::parse(s),
-            Value::Object(o) => o,
-            other => return err(format!("expected an object, found {}", kind(other))),
-        };
-        if !obj.contains_key("Statement") {
-            return err("a policy document needs a Statement");
-        }
-        let mut doc = PolicyDocument::default();
-        for (key, v) in obj {
-            match key.as_str() {
-                "Version" => doc.version = Some(string(v, "Version")?),
-                "Id" => doc.id = Some(string(v, "Id")?),
-                "Statement" => {
-                    doc.statements = match v {
-                        Value::Array(items) => items.iter().map(Statement::from_value).collect::<Result<_, _>>()?,
-                        Value::Object(_) => vec![Statement::from_value(v)?],
-                        other => {
-                            return err(format!("Statement must be an object or a list, found {}", kind(other)));
-                        }
-                    }
-                }
-                other => return err(format!("unknown top-level element `{other}`")),
-            }
-        }
-        doc.statements.sort();
-        doc.statements.dedup();
-        // A collected `Result` list starts at room for four; most documents have one or two
-        // statements, and facts are held for the whole run (twice: snapshot and baseline).
-        doc.statements.shrink_to_fit();
-        Ok(doc)
+        Self::deserialize(value).map_err(|e| reason(&e))
     }
 }
 
 impl Statement {
-    fn from_value(value: &Value) -> Result<Self, PolicyError> {
-        let Value::Object(obj) = value else {
-            return err(format!("a statement must be an object, found {}", kind(value)));
-        };
-        let mut sid = None;
-        let mut effect = None;
-        let (mut principal, mut not_principal) = (None, None);
-        let (mut action, mut not_action, mut resource, mut not_resource) = (vec![], vec![], vec![], vec![]);
-        let mut condition = Conditions::new();
-        for (key, v) in obj {
-            match key.as_str() {
-                "Sid" => sid = Some(string(v, "Sid")?),
-                "Effect" => {
-                    effect = Some(match string(v, "Effect")?.as_str() {
-                        "Allow" => Effect::Allow,
-                        "Deny" => Effect::Deny,
-                        other => return err(format!("Effect must be Allow or Deny, found `{other}`")),
-                    })
-                }
-                "Principal" => principal = Some(principals(v, "Principal")?),
-                "NotPrincipal" => not_principal = Some(principals(v, "NotPrincipal")?),
-                "Action" => action = actions(v, "Action")?,
-                "NotAction" => not_action = actions(v, "NotAction")?,
-                "Resource" => resource = string_list(v, "Resource")?,
-                "NotResource" => not_resource = string_list(v, "NotResource")?,
-                "Condition" => condition = conditions(v)?,
-                other => return err(format!("unknown statement element `{other}`")),
-            }
-        }
-        let Some(effect) = effect else {
-            return err("a statement has no Effect");
-        };
-        match (action.is_empty(), not_action.is_empty()) {
-            (true, true) => return err("a statement has neither Action nor NotAction"),
-            (false, false) => return err("a statement has both Action and NotAction"),
-            _ => {}
-        }
-        if !resource.is_empty() && !not_resource.is_empty() {
-            return err("a statement has both Resource and NotResource");
-        }
-        if principal.is_some() && not_principal.is_some() {
-            return err("a statement has both Principal and NotPrincipal");
-        }
-        Ok(Statement { sid, effect, principal, not_principal, action, not_action, resource, not_resource, condition })
-    }
-
     /// The actions this statement names (`Action` or, for `NotAction`, the exclusions).
     pub fn is_not_action(&self) -> bool {
         !self.not_action.is_empty()
     }
 }
 
-impl<'de> Deserialize<'de> for PolicyDocument {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let super::unique::UniqueValue(value) = Deserialize::deserialize(deserializer)?;
-        PolicyDocument::from_value(&value).map_err(serde::de::Error::custom)
-    }
+/// The reason a document is invalid, out of the error the reader raised for it.
+fn reason(e: &serde_json::Error) -> PolicyError {
+    let text = without_position(e);
+    let prefix = PolicyError(String::new()).to_string();
+    PolicyError(text.strip_prefix(&prefix).map_or_else(|| text.clone(), str::to_string))
 }
 
 /// A serde_json error without its " at line L column C": that position is inside the
@@ -203,111 +126,6 @@ fn without_position(e: &serde_json::Error) -> String {
         Some(i) => text[..i].to_string(),
         None => text,
     }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn string(v: &Value, what: &str) -> Result<String, PolicyError> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        other => err(format!("{what} must be a string, found {}", kind(other))),
-    }
-}
-
-/// A string or a list of strings, as a sorted, de-duplicated list.
-fn string_list(v: &Value, what: &str) -> Result<Vec<String>, PolicyError> {
-    let mut out = match v {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items.iter().map(|i| string(i, what)).collect::<Result<_, _>>()?,
-        other => return err(format!("{what} must be a string or a list of strings, found {}", kind(other))),
-    };
-    if out.is_empty() {
-        return err(format!("{what} is an empty list"));
-    }
-    out.sort();
-    out.dedup();
-    out.shrink_to_fit();
-    Ok(out)
-}
-
-/// Action names are case-insensitive; the service prefix is lower-cased (as AWS writes
-/// it) so `S3:GetObject` and `s3:GetObject` become one entry.
-fn actions(v: &Value, what: &str) -> Result<Vec<String>, PolicyError> {
-    let mut out: Vec<String> = string_list(v, what)?
-        .into_iter()
-        .map(|mut a| {
-            if let Some(colon) = a.find(':') {
-                a[..colon].make_ascii_lowercase();
-            }
-            a
-        })
-        .collect();
-    for a in &out {
-        if a != "*" && !a.contains(':') {
-            return err(format!("{what} `{a}` is not of the form service:action"));
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-/// `"*"` means every principal and is the same as `{"AWS": "*"}`.
-fn principals(v: &Value, what: &str) -> Result<Principals, PolicyError> {
-    match v {
-        Value::String(s) if s == "*" => Ok(Principals::from_iter([("AWS".into(), vec!["*".into()])])),
-        Value::Object(map) => {
-            let mut out = Principals::with_capacity(map.len());
-            for (k, list) in map {
-                out.insert(k.clone(), string_list(list, &format!("{what}.{k}"))?);
-            }
-            if out.is_empty() {
-                return err(format!("{what} is an empty object"));
-            }
-            Ok(out)
-        }
-        other => err(format!("{what} must be \"*\" or an object, found {}", kind(other))),
-    }
-}
-
-/// Condition values are compared as strings: `false` and `"false"` mean the same to IAM.
-fn conditions(v: &Value) -> Result<Conditions, PolicyError> {
-    let Value::Object(ops) = v else {
-        return err(format!("Condition must be an object, found {}", kind(v)));
-    };
-    let mut out = Conditions::with_capacity(ops.len());
-    for (op, keys) in ops {
-        let Value::Object(keys) = keys else {
-            return err(format!("Condition.{op} must be an object, found {}", kind(keys)));
-        };
-        let entry = out.entry(op.clone()).or_insert_with(|| LiteMap::with_capacity(keys.len()));
-        for (key, values) in keys {
-            let scalar = |x: &Value| match x {
-                Value::String(s) => Ok(s.clone()),
-                Value::Bool(b) => Ok(b.to_string()),
-                Value::Number(n) => Ok(n.to_string()),
-                other => err(format!("Condition.{op}.{key} values must be scalars, found {}", kind(other))),
-            };
-            let mut list = match values {
-                Value::Array(items) => items.iter().map(scalar).collect::<Result<Vec<_>, _>>()?,
-                single => vec![scalar(single)?],
-            };
-            list.sort();
-            list.dedup();
-            list.shrink_to_fit();
-            entry.insert(key.clone(), list);
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -394,6 +212,52 @@ mod tests {
         let inner = r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
         let as_string = Value::String(inner.to_string());
         assert_eq!(PolicyDocument::from_value(&as_string).unwrap(), PolicyDocument::parse(inner).unwrap());
+    }
+
+    #[test]
+    fn a_repeated_key_at_any_depth_is_an_error_on_its_line() {
+        for (text, key, line) in [
+            ("{\"Statement\": [],\n \"Statement\": []}", "Statement", 2),
+            ("{\"Statement\": {\"Effect\": \"Allow\",\n \"Effect\": \"Deny\", \"Action\": \"*\"}}", "Effect", 2),
+            ("{\"Statement\": {\"Principal\": {\"AWS\": \"*\",\n\n \"AWS\": \"*\"}}}", "AWS", 3),
+            ("{\"Statement\": {\"Condition\": {\"Bool\": {},\n \"Bool\": {}}}}", "Bool", 2),
+            ("{\"Statement\": {\"Condition\": {\"Bool\": {\"k\": true,\n \"k\": false}}}}", "k", 2),
+        ] {
+            let e = serde_json::from_str::<PolicyDocument>(text).unwrap_err();
+            assert_eq!(
+                (e.line(), PolicyDocument::parse(text).unwrap_err().0),
+                (line, format!("duplicate key `{key}`"))
+            );
+        }
+        // The same key in sibling objects is fine.
+        let siblings = r#"{"Statement":[{"Effect":"Allow","Action":"*"},{"Effect":"Deny","Action":"*"}]}"#;
+        assert_eq!(PolicyDocument::parse(siblings).unwrap().statements.len(), 2);
+    }
+
+    #[test]
+    fn an_invalid_element_is_reported_where_it_is() {
+        let text = "{\"Statement\": {\n \"Effect\": \"Allow\",\n \"Action\": 42}}";
+        let e = serde_json::from_str::<PolicyDocument>(text).unwrap_err();
+        assert_eq!(e.line(), 3);
+        assert!(
+            e.to_string()
+                .starts_with("invalid policy document: Action must be a string or a list of strings, found a number"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_document_reads_the_same_from_text_and_from_a_json_value() {
+        let text = r#"{"Version":"2012-10-17","Id":"x","Statement":[
+            {"Sid":"a","Effect":"Allow","Principal":{"AWS":["b","a","a"],"Service":"s"},"Action":["S3:Get*","s3:get*"],
+             "NotResource":"r","Condition":{"NumericLessThan":{"n":[2.5,1,-3]},"Bool":{"b":true}}},
+            {"Effect":"Deny","NotPrincipal":"*","NotAction":"iam:*","Resource":["y","x"]}]}"#;
+        let value: Value = serde_json::from_str(text).unwrap();
+        let doc = PolicyDocument::parse(text).unwrap();
+        assert_eq!(PolicyDocument::from_value(&value).unwrap(), doc);
+        let written = serde_json::to_string(&doc).unwrap();
+        assert!(written.contains(r#""NumericLessThan":{"n":["-3","1","2.5"]}"#), "{written}");
+        assert!(written.contains(r#""Principal":{"AWS":["a","b"],"Service":["s"]}"#), "{written}");
     }
 
     #[test]
