@@ -43,7 +43,7 @@ pub fn evaluate(
                 .collect::<Vec<PreparedSides>>()
         },
     );
-    cur_policies.compare_with(&base_policies);
+    cur_policies.compare_with(&base_policies, (&baselines.snapshot, current));
     let indexes = (&base_policies, &cur_policies);
     let reads_values: HashSet<ResourceType> = rules
         .iter()

@@ -171,12 +171,7 @@ impl IamFacts {
     /// values lets time-based rules (unused keys) compare like with like instead of
     /// taking "not recorded" for "never used".
     pub fn adopt_volatile(&mut self, current: &IamFacts) {
-        // Both maps are sorted by ARN: walked side by side (a B-tree search per user, by
-        // ARNs with a long common prefix, was a cache miss per comparison).
-        let mut now_users = current.users.iter().peekable();
-        for (arn, user) in &mut self.users {
-            while now_users.next_if(|(now_arn, _)| *now_arn < arn).is_some() {}
-            let Some((_, now)) = now_users.next_if(|(now_arn, _)| *now_arn == arn) else { continue };
+        for (user, now) in super::matched_by_key(&mut self.users, &current.users) {
             user.password_last_used = now.password_last_used;
             user.password_last_changed = now.password_last_changed;
             for key in &mut user.access_keys {

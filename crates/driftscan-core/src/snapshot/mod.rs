@@ -17,6 +17,20 @@ pub mod redshift;
 pub mod s3;
 mod unique;
 
+/// The values of two sequences sorted by the same keys, paired where both have the key:
+/// walked side by side (a B-tree search per key, by ARNs with a long common prefix, was a
+/// cache miss per comparison).
+pub fn matched_by_key<K: Ord, A, B>(
+    left: impl IntoIterator<Item = (K, A)>,
+    right: impl IntoIterator<Item = (K, B)>,
+) -> impl Iterator<Item = (A, B)> {
+    let mut right = right.into_iter().peekable();
+    left.into_iter().filter_map(move |(key, a)| {
+        while right.next_if(|(k, _)| *k < key).is_some() {}
+        right.next_if(|(k, _)| *k == key).map(|(_, b)| (a, b))
+    })
+}
+
 use std::path::Path;
 
 use chrono::{DateTime, Utc};

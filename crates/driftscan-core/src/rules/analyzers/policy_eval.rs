@@ -67,7 +67,19 @@ pub struct Policies<'a> {
 impl Policies<'_> {
     /// The same documents, boundary and gaps: every evaluation gives the same answer.
     pub fn same_as(&self, other: &Policies) -> bool {
-        self.identity == other.identity && self.boundary == other.boundary && self.missing == other.missing
+        self.same_given(other, &SharedDocuments::default())
+    }
+
+    /// [`Policies::same_as`], taking the documents `shared` knows to be equal as equal
+    /// without reading them.
+    fn same_given(&self, other: &Policies, shared: &SharedDocuments) -> bool {
+        let same_document = |(s, d): &(Source, &PolicyDocument), (other_s, other_d): &(Source, &PolicyDocument)| {
+            s == other_s && (shared.same(d, other_d) || d == other_d)
+        };
+        self.identity.len() == other.identity.len()
+            && self.identity.iter().zip(&other.identity).all(|(a, b)| same_document(a, b))
+            && self.boundary == other.boundary
+            && self.missing == other.missing
     }
 }
 
@@ -169,10 +181,51 @@ impl<'a> PolicyIndex<'a> {
     /// Compares every principal's policies with the baseline's once: three rules ask it of
     /// each principal, and each answer walks whole documents (4 % of a 100k scan's CPU
     /// when every rule compared for itself).
-    pub fn compare_with(&mut self, baseline: &PolicyIndex) {
+    ///
+    /// The documents many principals share (managed policies, groups' inline policies) are
+    /// compared once here, each with its baseline counterpart, not once per principal
+    /// holding them: the comparisons walked both sides' documents from cold memory, 6 % of
+    /// a 100k scan's CPU.
+    pub fn compare_with(&mut self, baseline: &PolicyIndex, (base_facts, cur_facts): (&Snapshot, &Snapshot)) {
         use rayon::prelude::*;
-        let same = |(id, policies): (&&'a str, &Policies)| baseline.get(id).is_some_and(|b| b.same_as(policies));
+        let shared = SharedDocuments::same_in(&base_facts.iam, &cur_facts.iam);
+        let same =
+            |(id, policies): (&&'a str, &Policies)| baseline.get(id).is_some_and(|b| b.same_given(policies, &shared));
         self.unchanged = Some(self.policies.par_iter().filter(|&entry| same(entry)).map(|(id, _)| *id).collect());
+    }
+}
+
+/// The current side's shared documents that equal their baseline counterparts (the same
+/// managed policy ARN, the same group's inline policy), each by its address on both sides.
+#[derive(Default)]
+struct SharedDocuments(foldhash::HashMap<usize, usize>);
+
+impl SharedDocuments {
+    fn same_in(baseline: &crate::snapshot::iam::IamFacts, current: &crate::snapshot::iam::IamFacts) -> SharedDocuments {
+        let address = |d: &PolicyDocument| std::ptr::from_ref(d) as usize;
+        let mut same = foldhash::HashMap::default();
+        let mut note = |b: &PolicyDocument, c: &PolicyDocument| {
+            if b == c {
+                same.insert(address(c), address(b));
+            }
+        };
+        for (b, c) in crate::snapshot::matched_by_key(&baseline.policies, &current.policies) {
+            note(&b.document, &c.document);
+        }
+        for (b, c) in crate::snapshot::matched_by_key(&baseline.groups, &current.groups) {
+            for (name, doc) in c.inline_policies.iter() {
+                if let Some(before) = b.inline_policies.get(name) {
+                    note(before, doc);
+                }
+            }
+        }
+        SharedDocuments(same)
+    }
+
+    /// Whether `current` is known to equal `baseline` (`false`: not known).
+    fn same(&self, baseline: &PolicyDocument, current: &PolicyDocument) -> bool {
+        let address = |d: &PolicyDocument| std::ptr::from_ref(d) as usize;
+        self.0.get(&address(current)) == Some(&address(baseline))
     }
 }
 
@@ -664,6 +717,60 @@ mod tests {
         ] {
             assert_eq!(of(all), [true, true, true], "{all}");
         }
+    }
+
+    #[test]
+    fn principals_compare_unchanged_exactly_when_their_documents_are_equal() {
+        use crate::snapshot::{IamGroup, IamUser, ManagedPolicy};
+        let (s3, iam) = (
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+            r#"{"Statement":{"Effect":"Allow","Action":"iam:*","Resource":"*"}}"#,
+        );
+        let arn =
+            |kind: &str, name: &str| format!("arn:aws:iam::{}:{kind}/{name}", super::super::escalation::tests::ACCOUNT);
+        // One managed policy, one group's inline policy and one user's own, each held by a
+        // user; `changed` names the one the current side changes.
+        let facts = |changed: &str| {
+            let mut facts = super::super::escalation::tests::account();
+            let text = |which: &str| if which == changed { iam } else { s3 };
+            let document = doc(text("managed"));
+            facts
+                .iam
+                .policies
+                .insert(arn("policy", "p"), ManagedPolicy { name: "p".into(), document, ..Default::default() });
+            let inline =
+                |which: &str| crate::snapshot::InlinePolicies::from_iter([("i".to_string(), doc(text(which)))]);
+            facts.iam.groups.insert(
+                arn("group", "g"),
+                IamGroup { name: "g".into(), inline_policies: inline("group"), ..Default::default() },
+            );
+            for (name, user) in [
+                ("attached", IamUser { attached_policies: vec![arn("policy", "p")], ..Default::default() }),
+                ("member", IamUser { groups: vec!["g".into()], ..Default::default() }),
+                ("own", IamUser { inline_policies: inline("own"), ..Default::default() }),
+            ] {
+                facts.iam.users.insert(arn("user", name), IamUser { name: name.into(), ..user });
+            }
+            facts
+        };
+        let unchanged = |changed: &str| {
+            let (before, after) = (facts(""), facts(changed));
+            let base = PolicyIndex::build(&before);
+            let mut current = PolicyIndex::build(&after);
+            current.compare_with(&base, (&before, &after));
+            let found = current.unchanged.as_ref().unwrap();
+            // The same answer as comparing every document.
+            for (id, policies) in &current.policies {
+                assert_eq!(found.contains(id), base.get(id).unwrap().same_as(policies), "{id}");
+            }
+            let mut names: Vec<String> = found.iter().map(|id| id.rsplit('/').next().unwrap().to_string()).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(unchanged(""), ["attached", "g", "member", "own"]);
+        assert_eq!(unchanged("managed"), ["g", "member", "own"]);
+        assert_eq!(unchanged("group"), ["attached", "own"]);
+        assert_eq!(unchanged("own"), ["attached", "g", "member"]);
     }
 
     /// The condition block `text` as a statement carries it.
