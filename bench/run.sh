@@ -54,4 +54,4 @@ for n in $SIZES; do
     'BEGIN {printf "%-9s %9.2f %10.0f %12.2f %14.0f %9.2fx %8s %10.3f %6.1fx\n", n, w, p/1024, s, e/w, s/w, g, f, w/f}'
   prev_wall=$wall
 done
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); binary: $BIN (dev profile, opt-level 2); median of $RUNS runs"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); binary: $BIN (dev profile: dependencies at opt-level 2, the scan crates at 3); median of $RUNS runs"
