@@ -44,6 +44,30 @@ macro_rules! refuse {
     };
 }
 
+/// Each visitor reads any kind of JSON value (and names the kind it refuses), so each is
+/// its own seed through `deserialize_any`.
+macro_rules! seed_of_any {
+    ($($visitor:ty => $value:ty),* $(,)?) => {$(
+        impl<'de> DeserializeSeed<'de> for $visitor {
+            type Value = $value;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<$value, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+    )*};
+}
+
+seed_of_any!(
+    Statements => Vec<Statement>,
+    StatementVisitor => Statement,
+    Text<'_> => String,
+    TextList<'_> => Vec<String>,
+    PrincipalsOf<'_> => Principals,
+    ConditionsOf => Conditions,
+    ConditionKeys<'_> => LiteMap<String, Vec<String>>,
+    ConditionValues<'_> => Vec<String>,
+);
+
 /// An object's key, borrowed from the text when it has no escapes.
 struct Key<'de>(Cow<'de, str>);
 
@@ -134,13 +158,6 @@ impl Statements {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Statements {
-    type Value = Vec<Statement>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Statement>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
 impl<'de> Visitor<'de> for Statements {
     type Value = Vec<Statement>;
 
@@ -168,13 +185,6 @@ struct StatementVisitor;
 impl StatementVisitor {
     fn refused<E: Error>(&self, found: &str) -> E {
         invalid(format_args!("a statement must be an object, found {found}"))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for StatementVisitor {
-    type Value = Statement;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Statement, D::Error> {
-        d.deserialize_any(self)
     }
 }
 
@@ -291,13 +301,6 @@ impl Text<'_> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Text<'_> {
-    type Value = String;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
 impl<'de> Visitor<'de> for Text<'_> {
     type Value = String;
 
@@ -322,13 +325,6 @@ struct TextList<'w>(&'w str);
 impl TextList<'_> {
     fn refused<E: Error>(&self, found: &str) -> E {
         invalid(format_args!("{} must be a string or a list of strings, found {found}", self.0))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for TextList<'_> {
-    type Value = Vec<String>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<String>, D::Error> {
-        d.deserialize_any(self)
     }
 }
 
@@ -364,13 +360,6 @@ struct PrincipalsOf<'w>(&'w str);
 impl PrincipalsOf<'_> {
     fn refused<E: Error>(&self, found: &str) -> E {
         invalid(format_args!("{} must be \"*\" or an object, found {found}", self.0))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for PrincipalsOf<'_> {
-    type Value = Principals;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Principals, D::Error> {
-        d.deserialize_any(self)
     }
 }
 
@@ -416,13 +405,6 @@ impl ConditionsOf {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for ConditionsOf {
-    type Value = Conditions;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Conditions, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
 impl<'de> Visitor<'de> for ConditionsOf {
     type Value = Conditions;
 
@@ -453,13 +435,6 @@ struct ConditionKeys<'w> {
 impl ConditionKeys<'_> {
     fn refused<E: Error>(&self, found: &str) -> E {
         invalid(format_args!("Condition.{} must be an object, found {found}", self.op))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for ConditionKeys<'_> {
-    type Value = LiteMap<String, Vec<String>>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
     }
 }
 
@@ -496,13 +471,6 @@ struct ConditionValues<'w> {
 impl ConditionValues<'_> {
     fn refused<E: Error>(&self, found: &str) -> E {
         invalid(format_args!("Condition.{}.{} values must be scalars, found {found}", self.op, self.key))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for ConditionValues<'_> {
-    type Value = Vec<String>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<String>, D::Error> {
-        d.deserialize_any(self)
     }
 }
 
