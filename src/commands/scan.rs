@@ -71,8 +71,9 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
 
     // The reports are independent: rendered side by side. The SARIF (the longest: ~0.2 s
     // at 100k resources, then its write and sync) on one thread from the start; on the
-    // other, the run's identification (it asks git for the baselines' commit, 5–60 ms),
-    // then the JSON report and the main one. Each file is written by the task that
+    // other, the run's identification (git is asked about the baselines' commit and
+    // changes, which takes longer the larger the repository), then the JSON report and
+    // the main one. Each file is written by the task that
     // rendered it.
     let color = color && args.format == Format::Text && args.output.is_none();
     let write_sarif = |path: &std::path::Path| {
