@@ -16,24 +16,25 @@ pub(super) fn repeated<E: Error>(key: &str) -> E {
 }
 
 /// A map keyed by strings that a JSON object fills, one key at a time.
-trait UniqueKeys: Default {
+pub(super) trait UniqueKeys: Default {
     type Item;
-    /// Inserts the value `value` reads under `key`, unless `key` is there already: then the
-    /// value is not read and the key is handed back.
+    /// Inserts the value `value` reads (given the key) under `key`, unless `key` is there
+    /// already: then the value is not read and the key is handed back.
     fn insert_new<E>(
         &mut self,
         key: String,
-        value: impl FnOnce() -> Result<Self::Item, E>,
+        value: impl FnOnce(&str) -> Result<Self::Item, E>,
     ) -> Result<Option<String>, E>;
 }
 
 impl<V> UniqueKeys for BTreeMap<String, V> {
     type Item = V;
-    fn insert_new<E>(&mut self, key: String, value: impl FnOnce() -> Result<V, E>) -> Result<Option<String>, E> {
+    fn insert_new<E>(&mut self, key: String, value: impl FnOnce(&str) -> Result<V, E>) -> Result<Option<String>, E> {
         use std::collections::btree_map::Entry;
         match self.entry(key) {
             Entry::Vacant(entry) => {
-                entry.insert(value()?);
+                let read = value(entry.key())?;
+                entry.insert(read);
                 Ok(None)
             }
             Entry::Occupied(entry) => Ok(Some(entry.key().clone())),
@@ -43,16 +44,32 @@ impl<V> UniqueKeys for BTreeMap<String, V> {
 
 impl<V> UniqueKeys for LiteMap<String, V> {
     type Item = V;
-    fn insert_new<E>(&mut self, key: String, value: impl FnOnce() -> Result<V, E>) -> Result<Option<String>, E> {
+    fn insert_new<E>(&mut self, key: String, value: impl FnOnce(&str) -> Result<V, E>) -> Result<Option<String>, E> {
         if self.contains_key(&key) {
             return Ok(Some(key));
         }
+        let read = value(&key)?;
         // Written sorted, so nearly always appended at the end.
-        if let Some((key, value)) = self.try_append(key, value()?) {
+        if let Some((key, value)) = self.try_append(key, read) {
             self.insert(key, value);
         }
         Ok(None)
     }
+}
+
+/// The rest of a JSON object read into a map, the value under each key read by
+/// `value(access, key)`; a repeated key is an error, raised right after it.
+pub(super) fn read_unique<'de, A: MapAccess<'de>, M: UniqueKeys>(
+    mut access: A,
+    mut value: impl FnMut(&mut A, &str) -> Result<M::Item, A::Error>,
+) -> Result<M, A::Error> {
+    let mut map = M::default();
+    while let Some(key) = access.next_key::<String>()? {
+        if let Some(key) = map.insert_new(key, |key| value(&mut access, key))? {
+            return Err(repeated(&key));
+        }
+    }
+    Ok(map)
 }
 
 struct UniqueMap<M>(PhantomData<M>);
@@ -68,14 +85,8 @@ where
         f.write_str("a map")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<M, A::Error> {
-        let mut map = M::default();
-        while let Some(key) = access.next_key::<String>()? {
-            if let Some(key) = map.insert_new(key, || access.next_value())? {
-                return Err(repeated(&key));
-            }
-        }
-        Ok(map)
+    fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<M, A::Error> {
+        read_unique(access, |access, _| access.next_value())
     }
 }
 

@@ -9,7 +9,7 @@ use litemap::LiteMap;
 use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
 
 use super::{Conditions, Effect, PolicyDocument, PolicyError, Principals, Statement};
-use crate::snapshot::unique::repeated;
+use crate::snapshot::unique::{read_unique, repeated};
 
 /// A reason the document is invalid, as an error of any deserializer (its position, if
 /// it has one, is added by the deserializer).
@@ -379,15 +379,9 @@ impl<'de> Visitor<'de> for PrincipalsOf<'_> {
         }
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Principals, A::Error> {
-        let mut out = Principals::new();
-        while let Some(Key(kind)) = map.next_key()? {
-            if out.contains_key(&*kind) {
-                return Err(repeated(&kind));
-            }
-            let list = map.next_value_seed(TextList(&format!("{}.{kind}", self.0)))?;
-            out.insert(kind.into_owned(), list);
-        }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Principals, A::Error> {
+        let out: Principals =
+            read_unique(map, |map, kind| map.next_value_seed(TextList(&format!("{}.{kind}", self.0))))?;
         if out.is_empty() {
             return Err(invalid(format_args!("{} is an empty object", self.0)));
         }
@@ -414,16 +408,8 @@ impl<'de> Visitor<'de> for ConditionsOf {
 
     refuse!(boolean number null string list);
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Conditions, A::Error> {
-        let mut out = Conditions::new();
-        while let Some(Key(op)) = map.next_key()? {
-            if out.contains_key(&*op) {
-                return Err(repeated(&op));
-            }
-            let keys = map.next_value_seed(ConditionKeys { op: &op })?;
-            out.insert(op.into_owned(), keys);
-        }
-        Ok(exact_map(out))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Conditions, A::Error> {
+        Ok(exact_map(read_unique(map, |map, op| map.next_value_seed(ConditionKeys { op }))?))
     }
 }
 
@@ -447,17 +433,13 @@ impl<'de> Visitor<'de> for ConditionKeys<'_> {
 
     refuse!(boolean number null string list);
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = LiteMap::new();
-        while let Some(Key(key)) = map.next_key()? {
-            if out.contains_key(&*key) {
-                return Err(repeated(&key));
-            }
-            let mut values = map.next_value_seed(ConditionValues { op: self.op, key: &key, in_list: false })?;
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let keys = read_unique(map, |map, key| {
+            let mut values = map.next_value_seed(ConditionValues { op: self.op, key, in_list: false })?;
             sorted(&mut values);
-            out.insert(key.into_owned(), values);
-        }
-        Ok(exact_map(out))
+            Ok(values)
+        })?;
+        Ok(exact_map(keys))
     }
 }
 
