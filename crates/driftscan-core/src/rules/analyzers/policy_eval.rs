@@ -202,7 +202,7 @@ struct SharedDocuments(foldhash::HashMap<usize, usize>);
 
 impl SharedDocuments {
     fn same_in(baseline: &crate::snapshot::iam::IamFacts, current: &crate::snapshot::iam::IamFacts) -> SharedDocuments {
-        let address = |d: &PolicyDocument| std::ptr::from_ref(d) as usize;
+        let address = SharedDocuments::address;
         let mut same = foldhash::HashMap::default();
         let mut note = |b: &PolicyDocument, c: &PolicyDocument| {
             if b == c {
@@ -224,8 +224,11 @@ impl SharedDocuments {
 
     /// Whether `current` is known to equal `baseline` (`false`: not known).
     fn same(&self, baseline: &PolicyDocument, current: &PolicyDocument) -> bool {
-        let address = |d: &PolicyDocument| std::ptr::from_ref(d) as usize;
-        self.0.get(&address(current)) == Some(&address(baseline))
+        self.0.get(&Self::address(current)) == Some(&Self::address(baseline))
+    }
+
+    fn address(document: &PolicyDocument) -> usize {
+        std::ptr::from_ref(document) as usize
     }
 }
 
