@@ -12,36 +12,6 @@ use serde_json::Value;
 
 use crate::common::*;
 
-/// The section of the snapshot JSON that holds resources of `kind` (`iam.users`).
-fn section(kind: ResourceType) -> (&'static str, &'static str) {
-    match kind {
-        ResourceType::Account => ("iam", "account"),
-        ResourceType::IamUser => ("iam", "users"),
-        ResourceType::IamGroup => ("iam", "groups"),
-        ResourceType::IamRole => ("iam", "roles"),
-        ResourceType::IamPolicy => ("iam", "policies"),
-        ResourceType::S3Account => ("s3", "account"),
-        ResourceType::S3Bucket => ("s3", "buckets"),
-        ResourceType::RdsInstance => ("rds", "instances"),
-        ResourceType::RdsCluster => ("rds", "clusters"),
-        ResourceType::RdsSnapshot => ("rds", "snapshots"),
-        ResourceType::DynamodbTable => ("dynamodb", "tables"),
-        ResourceType::KmsKey => ("kms", "keys"),
-        ResourceType::ConfigRecorder => ("config", "recorders"),
-        ResourceType::OrgRoot => ("organizations", "roots"),
-        ResourceType::OrgUnit => ("organizations", "units"),
-        ResourceType::OrgAccount => ("organizations", "accounts"),
-        ResourceType::Scp => ("organizations", "policies"),
-        ResourceType::EbsDefaults => ("ec2", "ebs_defaults"),
-        ResourceType::EbsVolume => ("ec2", "volumes"),
-        ResourceType::EbsSnapshot => ("ec2", "snapshots"),
-        ResourceType::EfsFileSystem => ("efs", "file_systems"),
-        ResourceType::RedshiftCluster => ("redshift", "clusters"),
-        ResourceType::CloudtrailAccount => ("cloudtrail", "account"),
-        ResourceType::CloudtrailTrail => ("cloudtrail", "trails"),
-    }
-}
-
 /// The field at `path`, created (as null) when the object holding it lacks it: a field
 /// added to the facts model after the demo was written still gets changed.
 fn field_mut<'v>(value: &'v mut Value, path: &str) -> Option<&'v mut Value> {
@@ -62,7 +32,7 @@ fn seen_values(snapshots: &[&Value], kind: ResourceType, path: &str) -> Vec<Valu
         }
     };
     for (other, at) in std::iter::once((kind, path)).chain(ResourceType::ALL.iter().map(|&k| (k, name))) {
-        let (a, b) = section(other);
+        let (a, b) = other.location();
         for s in snapshots {
             for resource in s[a][b].as_object().into_iter().flat_map(|m| m.values()) {
                 snapshot::field(resource, at).into_iter().for_each(&mut add);
@@ -182,7 +152,7 @@ fn every_tracked_field_change_is_drift_and_one_finding_per_rule() {
     let mut problems = Vec::new();
     let mut checked = 0;
     for &kind in ResourceType::ALL {
-        let (a, b) = section(kind);
+        let (a, b) = kind.location();
         let ids: Vec<&String> = account.approved[a][b].as_object().map(|m| m.keys().collect()).unwrap_or_default();
         if ids.is_empty() {
             problems.push(format!("{kind}: the demo account has none to change"));
@@ -237,7 +207,7 @@ fn an_added_or_removed_resource_is_one_finding_per_rule() {
     let account = Account::new();
     let mut problems = Vec::new();
     for &kind in ResourceType::ALL {
-        let (a, b) = section(kind);
+        let (a, b) = kind.location();
         let Some((id, value)) = account.approved[a][b].as_object().and_then(|m| m.iter().next()) else { continue };
         let (id, value) = (id.clone(), value.clone());
         let mut removed = account.approved.clone();

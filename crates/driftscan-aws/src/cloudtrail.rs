@@ -15,57 +15,63 @@ use driftscan_core::snapshot::{CloudTrailAccount, CloudTrailFacts, CloudTrailTra
 
 const S: Service = Service::Cloudtrail;
 
-pub async fn collect(ctx: &Ctx, regions: &[String]) -> CloudTrailFacts {
-    let listed = join_all(regions.iter().map(|r| trails(ctx, r))).await;
-    let complete = listed.iter().all(Option::is_some);
-    // Own trails by ARN, with the region to ask for their status (the home region when
-    // it was scanned, else the first region that showed the trail).
-    let mut own: BTreeMap<String, (Trail, &str)> = BTreeMap::new();
-    let mut organization_trails = BTreeSet::new();
-    for (region, trails) in regions.iter().zip(listed) {
-        for trail in trails.into_iter().flatten() {
-            let Some(arn) = trail.trail_arn().map(str::to_string) else { continue };
-            if arn.split(':').nth(4) == Some(ctx.account_id.as_str()) {
-                let home = trail.home_region() == Some(region.as_str());
-                match own.get_mut(&arn) {
-                    Some(seen) if home => *seen = (trail, region),
-                    Some(_) => {}
-                    None => {
-                        own.insert(arn, (trail, region));
+pub(crate) struct Cloudtrail;
+
+impl super::Collector for Cloudtrail {
+    type Facts = CloudTrailFacts;
+
+    async fn collect(ctx: &Ctx, regions: &[String]) -> CloudTrailFacts {
+        let listed = join_all(regions.iter().map(|r| trails(ctx, r))).await;
+        let complete = listed.iter().all(Option::is_some);
+        // Own trails by ARN, with the region to ask for their status (the home region when
+        // it was scanned, else the first region that showed the trail).
+        let mut own: BTreeMap<String, (Trail, &str)> = BTreeMap::new();
+        let mut organization_trails = BTreeSet::new();
+        for (region, trails) in regions.iter().zip(listed) {
+            for trail in trails.into_iter().flatten() {
+                let Some(arn) = trail.trail_arn().map(str::to_string) else { continue };
+                if arn.split(':').nth(4) == Some(ctx.account_id.as_str()) {
+                    let home = trail.home_region() == Some(region.as_str());
+                    match own.get_mut(&arn) {
+                        Some(seen) if home => *seen = (trail, region),
+                        Some(_) => {}
+                        None => {
+                            own.insert(arn, (trail, region));
+                        }
                     }
+                } else if trail.is_organization_trail().unwrap_or(false) {
+                    organization_trails.insert(arn);
                 }
-            } else if trail.is_organization_trail().unwrap_or(false) {
-                organization_trails.insert(arn);
             }
         }
+        let mut facts = CloudTrailFacts::default();
+        let statuses =
+            join_all(own.iter().map(|(arn, (t, region))| logging(ctx, region, t.home_region().unwrap_or(region), arn)))
+                .await;
+        for ((arn, (t, region)), logging) in own.into_iter().zip(statuses) {
+            let Some(logging) = logging else { continue };
+            facts.trails.insert(
+                arn,
+                CloudTrailTrail {
+                    name: t.name().unwrap_or_default().to_string(),
+                    region: t.home_region().unwrap_or(region).to_string(),
+                    multi_region: t.is_multi_region_trail().unwrap_or(false),
+                    organization_trail: t.is_organization_trail().unwrap_or(false),
+                    logging,
+                    log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
+                    kms_key_id: t.kms_key_id().map(str::to_string),
+                    s3_bucket: t.s3_bucket_name().unwrap_or_default().to_string(),
+                },
+            );
+        }
+        if complete {
+            facts.account.insert(
+                format!("arn:{}:cloudtrail::{}:account", ctx.partition, ctx.account_id),
+                CloudTrailAccount { organization_trails: organization_trails.into_iter().collect() },
+            );
+        }
+        facts
     }
-    let mut facts = CloudTrailFacts::default();
-    let statuses =
-        join_all(own.iter().map(|(arn, (t, region))| logging(ctx, region, t.home_region().unwrap_or(region), arn)))
-            .await;
-    for ((arn, (t, region)), logging) in own.into_iter().zip(statuses) {
-        let Some(logging) = logging else { continue };
-        facts.trails.insert(
-            arn,
-            CloudTrailTrail {
-                name: t.name().unwrap_or_default().to_string(),
-                region: t.home_region().unwrap_or(region).to_string(),
-                multi_region: t.is_multi_region_trail().unwrap_or(false),
-                organization_trail: t.is_organization_trail().unwrap_or(false),
-                logging,
-                log_file_validation: t.log_file_validation_enabled().unwrap_or(false),
-                kms_key_id: t.kms_key_id().map(str::to_string),
-                s3_bucket: t.s3_bucket_name().unwrap_or_default().to_string(),
-            },
-        );
-    }
-    if complete {
-        facts.account.insert(
-            format!("arn:{}:cloudtrail::{}:account", ctx.partition, ctx.account_id),
-            CloudTrailAccount { organization_trails: organization_trails.into_iter().collect() },
-        );
-    }
-    facts
 }
 
 /// The trails `region` shows (its own and shadows of other regions' multi-region and

@@ -8,14 +8,20 @@ use driftscan_core::snapshot::{ConfigFacts, ConfigRecorder, Service};
 
 const S: Service = Service::Config;
 
-pub async fn collect(ctx: &Ctx, regions: &[String]) -> ConfigFacts {
-    let mut facts = ConfigFacts::default();
-    for (region, recorder) in regions.iter().zip(join_all(regions.iter().map(|r| region(ctx, r))).await) {
-        if let Some(r) = recorder {
-            facts.recorders.insert(ctx.arn("config", region, "configuration-recorder"), r);
+pub(crate) struct Config;
+
+impl super::Collector for Config {
+    type Facts = ConfigFacts;
+
+    async fn collect(ctx: &Ctx, regions: &[String]) -> ConfigFacts {
+        let mut facts = ConfigFacts::default();
+        for (region, recorder) in regions.iter().zip(join_all(regions.iter().map(|r| region(ctx, r))).await) {
+            if let Some(r) = recorder {
+                facts.recorders.insert(ctx.arn("config", region, "configuration-recorder"), r);
+            }
         }
+        facts
     }
-    facts
 }
 
 async fn region(ctx: &Ctx, region: &str) -> Option<ConfigRecorder> {

@@ -10,12 +10,18 @@ use driftscan_core::snapshot::{DynamoDbFacts, DynamoDbTable, Service};
 
 const S: Service = Service::Dynamodb;
 
-pub async fn collect(ctx: &Ctx, regions: &[String]) -> DynamoDbFacts {
-    let mut facts = DynamoDbFacts::default();
-    for tables in join_all(regions.iter().map(|r| region(ctx, r))).await {
-        facts.tables.extend(tables);
+pub(crate) struct Dynamodb;
+
+impl super::Collector for Dynamodb {
+    type Facts = DynamoDbFacts;
+
+    async fn collect(ctx: &Ctx, regions: &[String]) -> DynamoDbFacts {
+        let mut facts = DynamoDbFacts::default();
+        for tables in join_all(regions.iter().map(|r| region(ctx, r))).await {
+            facts.tables.extend(tables);
+        }
+        facts
     }
-    facts
 }
 
 async fn region(ctx: &Ctx, region: &str) -> Vec<(String, DynamoDbTable)> {

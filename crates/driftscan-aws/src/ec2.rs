@@ -14,14 +14,20 @@ const S: Service = Service::Ec2;
 /// The largest page DescribeVolumes and DescribeSnapshots give.
 const PAGE: i32 = 1000;
 
-pub async fn collect(ctx: &Ctx, regions: &[String]) -> Ec2Facts {
-    let mut facts = Ec2Facts::default();
-    for part in join_all(regions.iter().map(|r| region(ctx, r))).await {
-        facts.ebs_defaults.extend(part.ebs_defaults);
-        facts.volumes.extend(part.volumes);
-        facts.snapshots.extend(part.snapshots);
+pub(crate) struct Ec2;
+
+impl super::Collector for Ec2 {
+    type Facts = Ec2Facts;
+
+    async fn collect(ctx: &Ctx, regions: &[String]) -> Ec2Facts {
+        let mut facts = Ec2Facts::default();
+        for part in join_all(regions.iter().map(|r| region(ctx, r))).await {
+            facts.ebs_defaults.extend(part.ebs_defaults);
+            facts.volumes.extend(part.volumes);
+            facts.snapshots.extend(part.snapshots);
+        }
+        facts
     }
-    facts
 }
 
 async fn region(ctx: &Ctx, region: &str) -> Ec2Facts {

@@ -13,12 +13,18 @@ const S: Service = Service::Efs;
 /// What EFS answers for a file system without a (file system or backup) policy.
 const NO_POLICY: &str = "PolicyNotFound";
 
-pub async fn collect(ctx: &Ctx, regions: &[String]) -> EfsFacts {
-    let mut facts = EfsFacts::default();
-    for file_systems in join_all(regions.iter().map(|r| region(ctx, r))).await {
-        facts.file_systems.extend(file_systems);
+pub(crate) struct Efs;
+
+impl super::Collector for Efs {
+    type Facts = EfsFacts;
+
+    async fn collect(ctx: &Ctx, regions: &[String]) -> EfsFacts {
+        let mut facts = EfsFacts::default();
+        for file_systems in join_all(regions.iter().map(|r| region(ctx, r))).await {
+            facts.file_systems.extend(file_systems);
+        }
+        facts
     }
-    facts
 }
 
 async fn region(ctx: &Ctx, region: &str) -> Vec<(String, EfsFileSystem)> {

@@ -24,100 +24,106 @@ use driftscan_core::snapshot::{
 
 const S: Service = Service::Iam;
 
-pub async fn collect(ctx: &Ctx) -> IamFacts {
-    let client = Client::new(&ctx.sdk(None));
-    let mut facts = IamFacts::default();
-    let (details, report, account, virtual_mfa) = tokio::join!(
-        authorization_details(ctx, &client),
-        credentials(ctx, &client),
-        account(ctx, &client),
-        virtual_mfa_users(ctx, &client),
-    );
-    let Some(details) = details else { return facts };
-    facts.groups = details.groups;
-    facts.roles = details.roles;
-    facts.policies = details.policies;
-    let attached: BTreeSet<String> = details
-        .users
-        .values()
-        .flat_map(|u| u.attached_policies.iter().chain(&u.permissions_boundary))
-        .chain(facts.groups.values().flat_map(|g| &g.attached_policies))
-        .chain(facts.roles.values().flat_map(|r| r.attached_policies.iter().chain(&r.permissions_boundary)))
-        .filter(|arn| !facts.policies.contains_key(*arn))
-        .cloned()
-        .collect();
-    facts.policies.extend(aws_managed(ctx, &client, attached).await);
+pub(crate) struct Iam;
 
-    if let (Some(report), Some(virtual_mfa)) = (report, virtual_mfa) {
-        let rows: HashMap<&str, &credential_report::Row> = report.iter().map(|r| (r.arn.as_str(), r)).collect();
-        let key_holders: Vec<&IamUser> = details
+impl super::Collector for Iam {
+    type Facts = IamFacts;
+
+    async fn collect(ctx: &Ctx, _regions: &[String]) -> IamFacts {
+        let client = Client::new(&ctx.sdk(None));
+        let mut facts = IamFacts::default();
+        let (details, report, account, virtual_mfa) = tokio::join!(
+            authorization_details(ctx, &client),
+            credentials(ctx, &client),
+            account(ctx, &client),
+            virtual_mfa_users(ctx, &client),
+        );
+        let Some(details) = details else { return facts };
+        facts.groups = details.groups;
+        facts.roles = details.roles;
+        facts.policies = details.policies;
+        let attached: BTreeSet<String> = details
             .users
             .values()
-            .filter(|u| {
-                rows.get(arn_of(ctx, u).as_str()).is_some_and(|r| r.keys.iter().any(|k| k.last_rotated.is_some()))
-            })
+            .flat_map(|u| u.attached_policies.iter().chain(&u.permissions_boundary))
+            .chain(facts.groups.values().flat_map(|g| &g.attached_policies))
+            .chain(facts.roles.values().flat_map(|r| r.attached_policies.iter().chain(&r.permissions_boundary)))
+            .filter(|arn| !facts.policies.contains_key(*arn))
+            .cloned()
             .collect();
-        let keys = access_keys(ctx, &client, &key_holders).await;
-        for (arn, mut user) in details.users {
-            // A user created after the report was generated is left out, not guessed.
-            let Some(row) = rows.get(arn.as_str()) else {
-                ctx.gap(
-                    S,
-                    None,
-                    "GetCredentialReport",
-                    format!("user {} is not in the credential report yet", user.name),
-                );
-                continue;
-            };
-            let holds_keys = row.keys.iter().any(|k| k.last_rotated.is_some());
-            let user_keys = match keys.get(&user.name) {
-                Some(k) => k.clone(),
-                None if !holds_keys => Vec::new(),
-                // ListAccessKeys failed for this user: a gap is recorded, the user left out.
-                None => continue,
-            };
-            user.console_password = row.password_enabled;
-            user.password_last_used = row.password_last_used;
-            user.password_last_changed = row.password_last_changed;
-            user.mfa = if !row.mfa_active {
-                MfaKind::None
-            } else if virtual_mfa.contains(&arn) {
-                MfaKind::Virtual
-            } else {
-                MfaKind::Hardware
-            };
-            user.access_keys = user_keys
-                .into_iter()
-                .map(|k| AccessKey {
-                    // The report knows keys by slot, not id: its rotation time is the key's creation.
-                    last_used: row
-                        .keys
-                        .iter()
-                        .find(|slot| {
-                            slot.last_rotated.is_some()
-                                && slot.last_rotated.map(|t| t.timestamp()) == k.created.map(|t| t.timestamp())
-                        })
-                        .and_then(|slot| slot.last_used),
-                    ..k
+        facts.policies.extend(aws_managed(ctx, &client, attached).await);
+
+        if let (Some(report), Some(virtual_mfa)) = (report, virtual_mfa) {
+            let rows: HashMap<&str, &credential_report::Row> = report.iter().map(|r| (r.arn.as_str(), r)).collect();
+            let key_holders: Vec<&IamUser> = details
+                .users
+                .values()
+                .filter(|u| {
+                    rows.get(arn_of(ctx, u).as_str()).is_some_and(|r| r.keys.iter().any(|k| k.last_rotated.is_some()))
                 })
                 .collect();
-            facts.users.insert(arn, user);
+            let keys = access_keys(ctx, &client, &key_holders).await;
+            for (arn, mut user) in details.users {
+                // A user created after the report was generated is left out, not guessed.
+                let Some(row) = rows.get(arn.as_str()) else {
+                    ctx.gap(
+                        S,
+                        None,
+                        "GetCredentialReport",
+                        format!("user {} is not in the credential report yet", user.name),
+                    );
+                    continue;
+                };
+                let holds_keys = row.keys.iter().any(|k| k.last_rotated.is_some());
+                let user_keys = match keys.get(&user.name) {
+                    Some(k) => k.clone(),
+                    None if !holds_keys => Vec::new(),
+                    // ListAccessKeys failed for this user: a gap is recorded, the user left out.
+                    None => continue,
+                };
+                user.console_password = row.password_enabled;
+                user.password_last_used = row.password_last_used;
+                user.password_last_changed = row.password_last_changed;
+                user.mfa = if !row.mfa_active {
+                    MfaKind::None
+                } else if virtual_mfa.contains(&arn) {
+                    MfaKind::Virtual
+                } else {
+                    MfaKind::Hardware
+                };
+                user.access_keys = user_keys
+                    .into_iter()
+                    .map(|k| AccessKey {
+                        // The report knows keys by slot, not id: its rotation time is the key's creation.
+                        last_used: row
+                            .keys
+                            .iter()
+                            .find(|slot| {
+                                slot.last_rotated.is_some()
+                                    && slot.last_rotated.map(|t| t.timestamp()) == k.created.map(|t| t.timestamp())
+                            })
+                            .and_then(|slot| slot.last_used),
+                        ..k
+                    })
+                    .collect();
+                facts.users.insert(arn, user);
+            }
+            if let Some(mut account) = account {
+                let root_arn = format!("arn:{}:iam::{}:root", ctx.partition, ctx.account_id);
+                // Some reports (emulators) have no root row: the summary alone then decides.
+                let root_row = report.iter().find(|r| r.user == ROOT_USER);
+                let has_mfa = account.root_mfa != MfaKind::None || root_row.is_some_and(|r| r.mfa_active);
+                account.root_mfa = match (has_mfa, virtual_mfa.contains(&root_arn)) {
+                    (false, _) => MfaKind::None,
+                    (true, true) => MfaKind::Virtual,
+                    (true, false) => MfaKind::Hardware,
+                };
+                account.root_access_keys_present |= root_row.is_some_and(|r| r.keys.iter().any(|k| k.active));
+                facts.account.insert(root_arn, account);
+            }
         }
-        if let Some(mut account) = account {
-            let root_arn = format!("arn:{}:iam::{}:root", ctx.partition, ctx.account_id);
-            // Some reports (emulators) have no root row: the summary alone then decides.
-            let root_row = report.iter().find(|r| r.user == ROOT_USER);
-            let has_mfa = account.root_mfa != MfaKind::None || root_row.is_some_and(|r| r.mfa_active);
-            account.root_mfa = match (has_mfa, virtual_mfa.contains(&root_arn)) {
-                (false, _) => MfaKind::None,
-                (true, true) => MfaKind::Virtual,
-                (true, false) => MfaKind::Hardware,
-            };
-            account.root_access_keys_present |= root_row.is_some_and(|r| r.keys.iter().any(|k| k.active));
-            facts.account.insert(root_arn, account);
-        }
+        facts
     }
-    facts
 }
 
 fn arn_of(ctx: &Ctx, user: &IamUser) -> String {

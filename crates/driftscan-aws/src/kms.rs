@@ -14,12 +14,18 @@ use driftscan_core::snapshot::{KmsFacts, KmsKey, Service};
 
 const S: Service = Service::Kms;
 
-pub async fn collect(ctx: &Ctx, regions: &[String]) -> KmsFacts {
-    let mut facts = KmsFacts::default();
-    for keys in join_all(regions.iter().map(|r| region(ctx, r))).await {
-        facts.keys.extend(keys);
+pub(crate) struct Kms;
+
+impl super::Collector for Kms {
+    type Facts = KmsFacts;
+
+    async fn collect(ctx: &Ctx, regions: &[String]) -> KmsFacts {
+        let mut facts = KmsFacts::default();
+        for keys in join_all(regions.iter().map(|r| region(ctx, r))).await {
+            facts.keys.extend(keys);
+        }
+        facts
     }
-    facts
 }
 
 async fn region(ctx: &Ctx, region: &str) -> Vec<(String, KmsKey)> {

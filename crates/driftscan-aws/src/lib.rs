@@ -6,18 +6,7 @@
 //! of the snapshot rather than recorded half-read: the diff then treats their baseline
 //! entries as "not collected", never as removed or clean.
 
-mod cloudtrail;
-mod config;
-mod dynamodb;
-mod ec2;
-mod efs;
-mod iam;
-mod kms;
 pub mod org;
-mod organizations;
-mod rds;
-mod redshift;
-mod s3;
 
 use driftscan_core::VariantArray;
 use std::fmt::Display;
@@ -33,7 +22,7 @@ use chrono::{DateTime, Timelike, Utc};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use driftscan_core::error::{Error, Result};
-use driftscan_core::snapshot::{CollectionGap, Meta, SNAPSHOT_SCHEMA_VERSION, Service, Snapshot};
+use driftscan_core::snapshot::{CollectionGap, Meta, Service, Snapshot};
 
 /// Where and how to collect.
 #[derive(Debug, Clone)]
@@ -233,57 +222,69 @@ pub(crate) async fn collect_account(
     });
     let regions = resolve_regions(&ctx, opts).await?;
 
-    let (iam, s3, rds, dynamodb, kms, config, ec2, efs, redshift, cloudtrail, organizations) = tokio::join!(
-        ctx.progress.track(Service::Iam, iam::collect(&ctx)),
-        ctx.progress.track(Service::S3, s3::collect(&ctx)),
-        ctx.progress.track(Service::Rds, rds::collect(&ctx, &regions)),
-        ctx.progress.track(Service::Dynamodb, dynamodb::collect(&ctx, &regions)),
-        ctx.progress.track(Service::Kms, kms::collect(&ctx, &regions)),
-        ctx.progress.track(Service::Config, config::collect(&ctx, &regions)),
-        ctx.progress.track(Service::Ec2, ec2::collect(&ctx, &regions)),
-        ctx.progress.track(Service::Efs, efs::collect(&ctx, &regions)),
-        ctx.progress.track(Service::Redshift, redshift::collect(&ctx, &regions)),
-        ctx.progress.track(Service::Cloudtrail, cloudtrail::collect(&ctx, &regions)),
-        async {
-            if organization {
-                ctx.progress.track(Service::Organizations, organizations::collect(&ctx)).await
-            } else {
-                Default::default()
-            }
-        },
-    );
-    ctx.progress.clear();
-    let calls: Vec<String> = ctx.calls.iter().map(|(s, n)| format!("{s}={}", n.load(Ordering::Relaxed))).collect();
-    tracing::info!(account = %account_id, calls = %calls.join(" "), "API calls per service (plus sts:GetCallerIdentity)");
-    let mut gaps = std::mem::take(&mut *ctx.gaps.lock().expect("gaps lock"));
-    gaps.sort();
-    gaps.dedup();
-    Ok(Snapshot {
-        schema_version: SNAPSHOT_SCHEMA_VERSION,
-        meta: Meta {
+    let snapshot = collect_services(&ctx, &regions, organization, |ctx, regions| {
+        ctx.progress.clear();
+        let calls: Vec<String> = ctx.calls.iter().map(|(s, n)| format!("{s}={}", n.load(Ordering::Relaxed))).collect();
+        tracing::info!(account = %account_id, calls = %calls.join(" "), "API calls per service (plus sts:GetCallerIdentity)");
+        let mut gaps = std::mem::take(&mut *ctx.gaps.lock().expect("gaps lock"));
+        gaps.sort();
+        gaps.dedup();
+        Meta {
             account_id,
             partition,
-            regions,
+            regions: regions.to_vec(),
             scanned_at: Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now),
             tool_version: driftscan_core::VERSION.to_string(),
             caller_arn,
             collection_gaps: gaps,
             account_name: None,
             organization_accounts: Vec::new(),
-        },
-        iam,
-        s3,
-        rds,
-        dynamodb,
-        kms,
-        config,
-        ec2,
-        efs,
-        redshift,
-        cloudtrail,
-        organizations,
+        }
     })
+    .await;
+    Ok(snapshot)
 }
+
+/// One service's reader. The services table (`driftscan_core::for_each_service!`) declares its
+/// module, runs it beside every other service's and puts its facts in its section.
+pub(crate) trait Collector {
+    type Facts;
+    /// Reads the service in `regions` (global services ignore them). What cannot be read is a
+    /// gap on the context, and the resources it concerns are left out.
+    fn collect(ctx: &Ctx, regions: &[String]) -> impl std::future::Future<Output = Self::Facts> + Send;
+}
+
+/// The collectors of the services table: each row's module (`iam.rs`, …) holds a [`Collector`]
+/// named like its `Service` variant.
+macro_rules! collectors {
+    ($( $service:ident $section:ident: $facts:ty, $presence:ident $kinds:tt )*) => {
+        $( mod $section; )*
+
+        /// Reads every service of this run side by side (the organization only in an `--org`
+        /// run's listing account) into a snapshot whose `meta` is made once they are done.
+        async fn collect_services(
+            ctx: &Ctx,
+            regions: &[String],
+            organization: bool,
+            meta: impl FnOnce(&Ctx, &[String]) -> Meta,
+        ) -> Snapshot {
+            let ($($section,)*) = tokio::join!($(
+                async {
+                    if organization || !Service::$service.organization_runs_only() {
+                        let read = <$section::$service as Collector>::collect(ctx, regions);
+                        Some(ctx.progress.track(Service::$service, read).await)
+                    } else {
+                        None
+                    }
+                },
+            )*);
+            let mut snapshot = Snapshot::empty(meta(ctx, regions));
+            $( if let Some(facts) = $section { snapshot.$section = facts; } )*
+            snapshot
+        }
+    };
+}
+driftscan_core::for_each_service!(collectors);
 
 /// Why the account could not be identified. Missing credentials get one short paragraph
 /// (the SDK's own error is a dump of its whole provider chain).

@@ -14,12 +14,18 @@ use driftscan_core::snapshot::{OrgAccount, OrgRoot, OrgUnit, OrganizationsFacts,
 
 const S: Service = Service::Organizations;
 
-pub async fn collect(ctx: &Ctx) -> OrganizationsFacts {
-    let client = Client::new(&ctx.sdk(None));
-    let mut facts = OrganizationsFacts::default();
-    let ((), policies) = tokio::join!(tree(ctx, &client, &mut facts), policies(ctx, &client));
-    facts.policies = policies.into_iter().collect();
-    facts
+pub(crate) struct Organizations;
+
+impl super::Collector for Organizations {
+    type Facts = OrganizationsFacts;
+
+    async fn collect(ctx: &Ctx, _regions: &[String]) -> OrganizationsFacts {
+        let client = Client::new(&ctx.sdk(None));
+        let mut facts = OrganizationsFacts::default();
+        let ((), policies) = tokio::join!(tree(ctx, &client, &mut facts), policies(ctx, &client));
+        facts.policies = policies.into_iter().collect();
+        facts
+    }
 }
 
 /// The root, then each level of OUs below it, with the accounts of every parent.

@@ -10,14 +10,20 @@ use driftscan_core::snapshot::{RdsCluster, RdsFacts, RdsInstance, RdsSnapshot, S
 
 const S: Service = Service::Rds;
 
-pub async fn collect(ctx: &Ctx, regions: &[String]) -> RdsFacts {
-    let mut facts = RdsFacts::default();
-    for part in join_all(regions.iter().map(|r| region(ctx, r))).await {
-        facts.instances.extend(part.instances);
-        facts.clusters.extend(part.clusters);
-        facts.snapshots.extend(part.snapshots);
+pub(crate) struct Rds;
+
+impl super::Collector for Rds {
+    type Facts = RdsFacts;
+
+    async fn collect(ctx: &Ctx, regions: &[String]) -> RdsFacts {
+        let mut facts = RdsFacts::default();
+        for part in join_all(regions.iter().map(|r| region(ctx, r))).await {
+            facts.instances.extend(part.instances);
+            facts.clusters.extend(part.clusters);
+            facts.snapshots.extend(part.snapshots);
+        }
+        facts
     }
-    facts
 }
 
 async fn region(ctx: &Ctx, region: &str) -> RdsFacts {

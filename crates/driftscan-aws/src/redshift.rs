@@ -15,12 +15,18 @@ const S: Service = Service::Redshift;
 /// The largest page DescribeClusters and DescribeClusterParameters give.
 const PAGE: i32 = 100;
 
-pub async fn collect(ctx: &Ctx, regions: &[String]) -> RedshiftFacts {
-    let mut facts = RedshiftFacts::default();
-    for clusters in join_all(regions.iter().map(|r| region(ctx, r))).await {
-        facts.clusters.extend(clusters);
+pub(crate) struct Redshift;
+
+impl super::Collector for Redshift {
+    type Facts = RedshiftFacts;
+
+    async fn collect(ctx: &Ctx, regions: &[String]) -> RedshiftFacts {
+        let mut facts = RedshiftFacts::default();
+        for clusters in join_all(regions.iter().map(|r| region(ctx, r))).await {
+            facts.clusters.extend(clusters);
+        }
+        facts
     }
-    facts
 }
 
 fn parameter_group(cluster: &Cluster) -> String {

@@ -69,23 +69,29 @@ impl aws_sdk_s3::config::Intercept for EmulatorVersioningRoot {
     }
 }
 
-pub async fn collect(ctx: &Ctx) -> S3Facts {
-    let mut facts = S3Facts::default();
-    let (names, account) = tokio::join!(list_buckets(ctx), account_block(ctx));
-    if let Some(block) = account {
-        facts.account.insert(
-            format!("arn:{}:s3::{}:account", ctx.partition, ctx.account_id),
-            S3Account { public_access_block: block },
-        );
-    }
-    let Some(names) = names else { return facts };
-    let buckets = join_all(names.iter().map(|name| bucket(ctx, name))).await;
-    for (name, bucket) in names.iter().zip(buckets) {
-        if let Some(b) = bucket {
-            facts.buckets.insert(format!("arn:{}:s3:::{name}", ctx.partition), b);
+pub(crate) struct S3;
+
+impl super::Collector for S3 {
+    type Facts = S3Facts;
+
+    async fn collect(ctx: &Ctx, _regions: &[String]) -> S3Facts {
+        let mut facts = S3Facts::default();
+        let (names, account) = tokio::join!(list_buckets(ctx), account_block(ctx));
+        if let Some(block) = account {
+            facts.account.insert(
+                format!("arn:{}:s3::{}:account", ctx.partition, ctx.account_id),
+                S3Account { public_access_block: block },
+            );
         }
+        let Some(names) = names else { return facts };
+        let buckets = join_all(names.iter().map(|name| bucket(ctx, name))).await;
+        for (name, bucket) in names.iter().zip(buckets) {
+            if let Some(b) = bucket {
+                facts.buckets.insert(format!("arn:{}:s3:::{name}", ctx.partition), b);
+            }
+        }
+        facts
     }
-    facts
 }
 
 async fn list_buckets(ctx: &Ctx) -> Option<Vec<String>> {

@@ -274,7 +274,7 @@ pub fn render<'a>(resources: impl IntoIterator<Item = (ResourceType, &'a str, Va
     }
     per_service
         .into_iter()
-        .filter(|(service, entries)| *service != Service::Organizations || !entries.is_empty())
+        .filter(|(service, entries)| !service.organization_runs_only() || !entries.is_empty())
         .map(|(service, entries)| {
             let mut text = serde_json::to_string_pretty(&entries).expect("values serialize");
             text.push('\n');

@@ -221,12 +221,19 @@ pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
         }
     }
     let mut resource_types = Vec::new();
-    for t in raw.resource_types.get_ref() {
+    let every_type = raw.resource_types.get_ref().iter().any(|t| t == "*");
+    if every_type && raw.resource_types.get_ref().len() > 1 {
+        return Err(at(raw.resource_types.span(), "`*` (every resource type) stands alone in resource_types".into()));
+    }
+    if every_type {
+        resource_types.extend_from_slice(ResourceType::ALL);
+    }
+    for t in raw.resource_types.get_ref().iter().filter(|t| *t != "*") {
         resource_types.push(ResourceType::parse(t).ok_or_else(|| {
             at(
                 raw.resource_types.span(),
                 format!(
-                    "unknown resource type `{t}` (expected one of: {})",
+                    "unknown resource type `{t}` (expected `*` for every type, or one of: {})",
                     ResourceType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             )

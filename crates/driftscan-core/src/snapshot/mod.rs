@@ -56,32 +56,6 @@ pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Snapshot {
-    pub schema_version: u32,
-    pub meta: Meta,
-    pub iam: IamFacts,
-    pub s3: S3Facts,
-    pub rds: RdsFacts,
-    pub dynamodb: DynamoDbFacts,
-    pub kms: KmsFacts,
-    pub config: ConfigFacts,
-    // Services added after the first snapshot format: a file without their section was
-    // written by a driftscan that did not read them, so they count as not collected.
-    #[serde(default = "absent")]
-    pub ec2: Ec2Facts,
-    #[serde(default = "absent")]
-    pub efs: EfsFacts,
-    #[serde(default = "absent")]
-    pub redshift: RedshiftFacts,
-    #[serde(default = "absent")]
-    pub cloudtrail: CloudTrailFacts,
-    /// The organization, in the snapshot of the account an `--org` run listed it with.
-    #[serde(default, skip_serializing_if = "OrganizationsFacts::is_empty")]
-    pub organizations: OrganizationsFacts,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Meta {
     pub account_id: String,
     pub partition: String,
@@ -117,69 +91,189 @@ impl std::fmt::Display for CollectionGap {
     }
 }
 
-/// A service, which is also the name of its baseline file (`<service>.json`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum Service {
-    Iam,
-    S3,
-    Rds,
-    Dynamodb,
-    Kms,
-    Config,
-    Organizations,
-    Ec2,
-    Efs,
-    Redshift,
-    Cloudtrail,
-}
-
 impl Service {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
 }
 
-/// One resource of any kind, as it appears in a baseline file: `{"<kind>": {fields}}`.
-/// Externally tagged so that serde reads it in one pass with exact error positions.
-macro_rules! resource_kinds {
-    ($( $variant:ident($ty:ty) = $name:literal, $service:ident, $section:ident . $field:ident; )*) => {
+/// `true` when a row's presence is `$want` (a table keyword, matched as written).
+macro_rules! presence_is {
+    (organization_runs, organization_runs) => {
+        true
+    };
+    (added, added) => {
+        true
+    };
+    ($want:ident, $presence:ident) => {
+        false
+    };
+}
+
+/// The `Snapshot` struct, its sections' serde attributes chosen by their presence:
+/// `since_v1` sections are required, an `added` section missing from a file is a gap of its
+/// service (the file was written by a driftscan that did not read it), an
+/// `organization_runs` section is written only when read.
+macro_rules! snapshot_struct {
+    (@fields [$($done:tt)*]) => {
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Snapshot {
+            pub schema_version: u32,
+            pub meta: Meta,
+            $($done)*
+        }
+    };
+    (@fields [$($done:tt)*] $section:ident: $facts:ty, since_v1; $($rest:tt)*) => {
+        snapshot_struct!(@fields [$($done)* pub $section: $facts,] $($rest)*);
+    };
+    (@fields [$($done:tt)*] $section:ident: $facts:ty, added; $($rest:tt)*) => {
+        snapshot_struct!(@fields [$($done)* #[serde(default = "absent")] pub $section: $facts,] $($rest)*);
+    };
+    (@fields [$($done:tt)*] $section:ident: $facts:ty, organization_runs; $($rest:tt)*) => {
+        snapshot_struct!(@fields [$($done)* #[serde(default, skip_serializing_if = "Section::is_unread")] pub $section: $facts,] $($rest)*);
+    };
+}
+
+/// How a section says it was missing from its file (`added` rows carry an `absent` flag) or
+/// not read in this run (`organization_runs` rows are empty).
+macro_rules! section_impl {
+    ($facts:ty, added) => {
+        impl Section for $facts {
+            fn is_absent(&self) -> bool {
+                self.absent
+            }
+        }
+        impl AddedSection for $facts {
+            fn mark_absent(&mut self) {
+                self.absent = true;
+            }
+        }
+    };
+    ($facts:ty, organization_runs) => {
+        impl Section for $facts {
+            fn is_unread(&self) -> bool {
+                self.is_empty()
+            }
+        }
+    };
+    ($facts:ty, since_v1) => {
+        impl Section for $facts {}
+    };
+}
+
+/// A snapshot's section of one service.
+pub trait Section: Default {
+    /// The file had no such section.
+    fn is_absent(&self) -> bool {
+        false
+    }
+    /// Not read in this run (only `organization_runs` sections can be).
+    fn is_unread(&self) -> bool {
+        false
+    }
+}
+
+/// A section added after the first snapshot format, which older files lack.
+pub trait AddedSection: Section {
+    fn mark_absent(&mut self);
+}
+
+fn absent<T: AddedSection>() -> T {
+    let mut section = T::default();
+    section.mark_absent();
+    section
+}
+
+/// What the services table generates in the core: the `Service` enum, the `Snapshot` with one
+/// section per service, the resource kinds of every section, and what a section missing from a
+/// file means.
+macro_rules! define_snapshot {
+    ($(
+        $service_variant:ident $service_section:ident: $facts:ty, $presence:ident {
+            $( $variant:ident($ty:ty) = $name:literal in $field:ident, )*
+        }
+    )*) => {
+        /// A service, which is also the name of its baseline file (`<service>.json`).
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            Serialize,
+            Deserialize,
+            strum::Display,
+            strum::EnumString,
+            strum::IntoStaticStr,
+            strum::VariantArray,
+        )]
+        #[serde(rename_all = "lowercase")]
+        #[strum(serialize_all = "lowercase")]
+        pub enum Service { $( $service_variant, )* }
+
+        impl Service {
+            /// Read only by `--org` runs, in the snapshot of the account that lists the
+            /// organization: an empty section is "not read in this run", and no baseline file
+            /// is written for it.
+            pub fn organization_runs_only(self) -> bool {
+                match self { $( Service::$service_variant => presence_is!(organization_runs, $presence), )* }
+            }
+        }
+
+        snapshot_struct!(@fields [] $( $service_section: $facts, $presence; )*);
+
+        $( section_impl!($facts, $presence); )*
+
+        impl Snapshot {
+            /// An empty snapshot carrying `meta`; baselines are rebuilt into one of these.
+            pub fn empty(meta: Meta) -> Snapshot {
+                Snapshot {
+                    schema_version: SNAPSHOT_SCHEMA_VERSION,
+                    meta,
+                    $( $service_section: Default::default(), )*
+                }
+            }
+
+            /// The services whose section the file did not have.
+            fn absent_sections(&self) -> Vec<Service> {
+                let mut out = Vec::new();
+                $( if Section::is_absent(&self.$service_section) { out.push(Service::$service_variant); } )*
+                out
+            }
+        }
+
+        /// One resource of any kind, as it appears in a baseline file: `{"<kind>": {fields}}`.
+        /// Externally tagged so that serde reads it in one pass with exact error positions.
         /// The kind of a resource, as named in findings (`resource_type`) and rule files.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum ResourceType { $( #[serde(rename = $name)] $variant, )* }
+        pub enum ResourceType { $( $( #[serde(rename = $name)] $variant, )* )* }
 
         impl ResourceType {
-            pub const ALL: &'static [ResourceType] = &[$(ResourceType::$variant),*];
+            pub const ALL: &'static [ResourceType] = &[$( $(ResourceType::$variant,)* )*];
 
             pub fn as_str(self) -> &'static str {
-                match self { $(ResourceType::$variant => $name,)* }
+                match self { $( $(ResourceType::$variant => $name,)* )* }
             }
 
             pub fn service(self) -> Service {
-                match self { $(ResourceType::$variant => Service::$service,)* }
+                match self { $( $(ResourceType::$variant => Service::$service_variant,)* )* }
+            }
+
+            /// Where resources of this kind are in a snapshot: `("iam", "users")` for
+            /// `snapshot.iam.users`.
+            pub fn location(self) -> (&'static str, &'static str) {
+                match self { $( $(ResourceType::$variant => (stringify!($service_section), stringify!($field)),)* )* }
             }
 
             /// Every field path of this kind (nested objects expanded; lists, maps and
             /// optional values are leaves), for validating rule files.
             pub fn field_paths(self) -> Vec<String> {
                 let value = match self {
-                    $(ResourceType::$variant => serde_json::to_value(<$ty>::default()),)*
+                    $( $(ResourceType::$variant => serde_json::to_value(<$ty>::default()),)* )*
                 }
                 .expect("facts structs serialize");
                 let mut out = Vec::new();
@@ -190,28 +284,28 @@ macro_rules! resource_kinds {
 
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
-        pub enum Resource { $( #[serde(rename = $name)] $variant($ty), )* }
+        pub enum Resource { $( $( #[serde(rename = $name)] $variant($ty), )* )* }
 
         impl Resource {
             pub fn resource_type(&self) -> ResourceType {
-                match self { $(Resource::$variant(_) => ResourceType::$variant,)* }
+                match self { $( $(Resource::$variant(_) => ResourceType::$variant,)* )* }
             }
         }
 
         /// One resource of a snapshot, typed, without copying it.
         #[derive(Debug, Clone, Copy)]
-        pub enum ResourceRef<'a> { $( $variant(&'a $ty), )* }
+        pub enum ResourceRef<'a> { $( $( $variant(&'a $ty), )* )* }
 
         impl ResourceRef<'_> {
             /// Its canonical JSON value (what baselines hold and rules read).
             pub fn to_value(self) -> Value {
-                match self { $(ResourceRef::$variant(r) => serde_json::to_value(r),)* }.expect("facts structs serialize")
+                match self { $( $(ResourceRef::$variant(r) => serde_json::to_value(r),)* )* }.expect("facts structs serialize")
             }
 
             /// The same facts: compared typed, without building either JSON value.
             pub fn same_as(self, other: ResourceRef<'_>) -> bool {
                 match (self, other) {
-                    $((ResourceRef::$variant(a), ResourceRef::$variant(b)) => a == b,)*
+                    $( $((ResourceRef::$variant(a), ResourceRef::$variant(b)) => a == b,)* )*
                     _ => false,
                 }
             }
@@ -221,11 +315,11 @@ macro_rules! resource_kinds {
             /// Every resource as `(kind, id, typed facts)`, in a stable order.
             pub fn resource_refs(&self) -> Vec<(ResourceType, &str, ResourceRef<'_>)> {
                 let mut out = Vec::new();
-                $(
-                    for (id, r) in &self.$section.$field {
+                $( $(
+                    for (id, r) in &self.$service_section.$field {
                         out.push((ResourceType::$variant, id.as_str(), ResourceRef::$variant(r)));
                     }
-                )*
+                )* )*
                 out
             }
 
@@ -236,76 +330,87 @@ macro_rules! resource_kinds {
 
             /// The resource `id` of kind `kind`, typed, if the snapshot has it.
             pub fn resource_ref(&self, kind: ResourceType, id: &str) -> Option<ResourceRef<'_>> {
-                match kind { $(ResourceType::$variant => self.$section.$field.get(id).map(ResourceRef::$variant),)* }
+                match kind { $( $(ResourceType::$variant => self.$service_section.$field.get(id).map(ResourceRef::$variant),)* )* }
             }
 
             /// Adds a resource (as read from a baseline) to its section.
             pub fn insert(&mut self, id: String, resource: Resource) {
-                match resource { $(Resource::$variant(r) => { self.$section.$field.insert(id, r); })* }
+                match resource { $( $(Resource::$variant(r) => { self.$service_section.$field.insert(id, r); })* )* }
             }
 
             /// Moves every resource of `other` into this snapshot (a resource of both keeps
             /// `other`'s): the baselines of each file are gathered apart, then joined.
             pub fn append(&mut self, other: &mut Snapshot) {
-                $( self.$section.$field.append(&mut other.$section.$field); )*
+                $( $( self.$service_section.$field.append(&mut other.$service_section.$field); )* )*
             }
         }
     };
 }
 
-resource_kinds! {
-    Account(IamAccount) = "account", Iam, iam.account;
-    IamUser(IamUser) = "iam_user", Iam, iam.users;
-    IamGroup(IamGroup) = "iam_group", Iam, iam.groups;
-    IamRole(IamRole) = "iam_role", Iam, iam.roles;
-    IamPolicy(ManagedPolicy) = "iam_policy", Iam, iam.policies;
-    S3Account(S3Account) = "s3_account", S3, s3.account;
-    S3Bucket(S3Bucket) = "s3_bucket", S3, s3.buckets;
-    RdsInstance(RdsInstance) = "rds_instance", Rds, rds.instances;
-    RdsCluster(RdsCluster) = "rds_cluster", Rds, rds.clusters;
-    RdsSnapshot(RdsSnapshot) = "rds_snapshot", Rds, rds.snapshots;
-    DynamodbTable(DynamoDbTable) = "dynamodb_table", Dynamodb, dynamodb.tables;
-    KmsKey(KmsKey) = "kms_key", Kms, kms.keys;
-    ConfigRecorder(ConfigRecorder) = "config_recorder", Config, config.recorders;
-    OrgRoot(OrgRoot) = "org_root", Organizations, organizations.roots;
-    OrgUnit(OrgUnit) = "org_unit", Organizations, organizations.units;
-    OrgAccount(OrgAccount) = "org_account", Organizations, organizations.accounts;
-    Scp(Scp) = "scp", Organizations, organizations.policies;
-    EbsDefaults(EbsDefaults) = "ebs_defaults", Ec2, ec2.ebs_defaults;
-    EbsVolume(EbsVolume) = "ebs_volume", Ec2, ec2.volumes;
-    EbsSnapshot(EbsSnapshot) = "ebs_snapshot", Ec2, ec2.snapshots;
-    EfsFileSystem(EfsFileSystem) = "efs_file_system", Efs, efs.file_systems;
-    RedshiftCluster(RedshiftCluster) = "redshift_cluster", Redshift, redshift.clusters;
-    CloudtrailAccount(CloudTrailAccount) = "cloudtrail_account", Cloudtrail, cloudtrail.account;
-    CloudtrailTrail(CloudTrailTrail) = "cloudtrail_trail", Cloudtrail, cloudtrail.trails;
-}
-
-/// A section that can be missing from older snapshot files.
-pub trait Section: Default {
-    fn mark_absent(&mut self);
-    fn is_absent(&self) -> bool;
-}
-
-macro_rules! sections {
-    ($($ty:ty),*) => {$(
-        impl Section for $ty {
-            fn mark_absent(&mut self) {
-                self.absent = true;
+/// The services table: one row per service, from which the core generates the `Service` enum,
+/// the snapshot's sections and resource kinds (`define_snapshot!`), and `driftscan-aws` its
+/// collectors (`for_each_service!(collectors)`). A new service is its facts module, its
+/// collector, one row here and its SDK crate.
+///
+/// A row: `Variant section: Facts, presence { Kind(Facts) = "resource_type" in field, … }`,
+/// where `presence` is `since_v1` (the section is required), `added` (a file without it is a
+/// gap of the service) or `organization_runs`. The order is the order of services and of
+/// resource kinds everywhere (gaps, reports, baseline files).
+#[macro_export]
+macro_rules! for_each_service {
+    ($callback:ident) => {
+        $callback! {
+            Iam iam: IamFacts, since_v1 {
+                Account(IamAccount) = "account" in account,
+                IamUser(IamUser) = "iam_user" in users,
+                IamGroup(IamGroup) = "iam_group" in groups,
+                IamRole(IamRole) = "iam_role" in roles,
+                IamPolicy(ManagedPolicy) = "iam_policy" in policies,
             }
-            fn is_absent(&self) -> bool {
-                self.absent
+            S3 s3: S3Facts, since_v1 {
+                S3Account(S3Account) = "s3_account" in account,
+                S3Bucket(S3Bucket) = "s3_bucket" in buckets,
+            }
+            Rds rds: RdsFacts, since_v1 {
+                RdsInstance(RdsInstance) = "rds_instance" in instances,
+                RdsCluster(RdsCluster) = "rds_cluster" in clusters,
+                RdsSnapshot(RdsSnapshot) = "rds_snapshot" in snapshots,
+            }
+            Dynamodb dynamodb: DynamoDbFacts, since_v1 {
+                DynamodbTable(DynamoDbTable) = "dynamodb_table" in tables,
+            }
+            Kms kms: KmsFacts, since_v1 {
+                KmsKey(KmsKey) = "kms_key" in keys,
+            }
+            Config config: ConfigFacts, since_v1 {
+                ConfigRecorder(ConfigRecorder) = "config_recorder" in recorders,
+            }
+            Organizations organizations: OrganizationsFacts, organization_runs {
+                OrgRoot(OrgRoot) = "org_root" in roots,
+                OrgUnit(OrgUnit) = "org_unit" in units,
+                OrgAccount(OrgAccount) = "org_account" in accounts,
+                Scp(Scp) = "scp" in policies,
+            }
+            Ec2 ec2: Ec2Facts, added {
+                EbsDefaults(EbsDefaults) = "ebs_defaults" in ebs_defaults,
+                EbsVolume(EbsVolume) = "ebs_volume" in volumes,
+                EbsSnapshot(EbsSnapshot) = "ebs_snapshot" in snapshots,
+            }
+            Efs efs: EfsFacts, added {
+                EfsFileSystem(EfsFileSystem) = "efs_file_system" in file_systems,
+            }
+            Redshift redshift: RedshiftFacts, added {
+                RedshiftCluster(RedshiftCluster) = "redshift_cluster" in clusters,
+            }
+            Cloudtrail cloudtrail: CloudTrailFacts, added {
+                CloudtrailAccount(CloudTrailAccount) = "cloudtrail_account" in account,
+                CloudtrailTrail(CloudTrailTrail) = "cloudtrail_trail" in trails,
             }
         }
-    )*};
-}
-sections!(Ec2Facts, EfsFacts, RedshiftFacts, CloudTrailFacts);
-
-fn absent<T: Section>() -> T {
-    let mut section = T::default();
-    section.mark_absent();
-    section
+    };
 }
 
+crate::for_each_service!(define_snapshot);
 impl ResourceType {
     pub fn parse(name: &str) -> Option<ResourceType> {
         ResourceType::ALL.iter().copied().find(|t| t.as_str() == name)
@@ -380,35 +485,10 @@ pub fn field<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
 }
 
 impl Snapshot {
-    /// An empty snapshot carrying `meta`; baselines are rebuilt into one of these.
-    pub fn empty(meta: Meta) -> Snapshot {
-        Snapshot {
-            schema_version: SNAPSHOT_SCHEMA_VERSION,
-            meta,
-            iam: Default::default(),
-            s3: Default::default(),
-            rds: Default::default(),
-            dynamodb: Default::default(),
-            kms: Default::default(),
-            config: Default::default(),
-            ec2: Default::default(),
-            efs: Default::default(),
-            redshift: Default::default(),
-            cloudtrail: Default::default(),
-            organizations: Default::default(),
-        }
-    }
-
     /// A section missing from the file is a gap of its service: its baseline entries are
     /// "not collected", never "removed", and the scan is incomplete (exit 3).
     fn note_absent_sections(&mut self) {
-        let absent = [
-            (Service::Ec2, self.ec2.is_absent()),
-            (Service::Efs, self.efs.is_absent()),
-            (Service::Redshift, self.redshift.is_absent()),
-            (Service::Cloudtrail, self.cloudtrail.is_absent()),
-        ];
-        for (service, _) in absent.into_iter().filter(|(_, absent)| *absent) {
+        for service in self.absent_sections() {
             self.meta.collection_gaps.push(CollectionGap {
                 service,
                 region: None,
