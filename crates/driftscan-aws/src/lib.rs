@@ -222,7 +222,7 @@ pub(crate) async fn collect_account(
     });
     let regions = resolve_regions(&ctx, opts).await?;
 
-    let snapshot = collect_services(&ctx, &regions, organization, |ctx, regions| {
+    let snapshot = collect_services(&ctx, &regions, organization, || {
         ctx.progress.clear();
         let calls: Vec<String> = ctx.calls.iter().map(|(s, n)| format!("{s}={}", n.load(Ordering::Relaxed))).collect();
         tracing::info!(account = %account_id, calls = %calls.join(" "), "API calls per service (plus sts:GetCallerIdentity)");
@@ -266,7 +266,7 @@ macro_rules! collectors {
             ctx: &Ctx,
             regions: &[String],
             organization: bool,
-            meta: impl FnOnce(&Ctx, &[String]) -> Meta,
+            meta: impl FnOnce() -> Meta,
         ) -> Snapshot {
             let ($($section,)*) = tokio::join!($(
                 async {
@@ -278,7 +278,7 @@ macro_rules! collectors {
                     }
                 },
             )*);
-            let mut snapshot = Snapshot::empty(meta(ctx, regions));
+            let mut snapshot = Snapshot::empty(meta());
             $( if let Some(facts) = $section { snapshot.$section = facts; } )*
             snapshot
         }

@@ -102,9 +102,6 @@ macro_rules! presence_is {
     (organization_runs, organization_runs) => {
         true
     };
-    (added, added) => {
-        true
-    };
     ($want:ident, $presence:ident) => {
         false
     };
@@ -246,8 +243,6 @@ macro_rules! define_snapshot {
             }
         }
 
-        /// One resource of any kind, as it appears in a baseline file: `{"<kind>": {fields}}`.
-        /// Externally tagged so that serde reads it in one pass with exact error positions.
         /// The kind of a resource, as named in findings (`resource_type`) and rule files.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum ResourceType { $( $( #[serde(rename = $name)] $variant, )* )* }
@@ -282,6 +277,8 @@ macro_rules! define_snapshot {
             }
         }
 
+        /// One resource of any kind, as it appears in a baseline file: `{"<kind>": {fields}}`.
+        /// Externally tagged so that serde reads it in one pass with exact error positions.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
         pub enum Resource { $( $( #[serde(rename = $name)] $variant($ty), )* )* }
