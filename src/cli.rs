@@ -242,7 +242,7 @@ pub struct BaselineDirArgs {
 
 /// A 12-digit AWS account id.
 fn account_id(s: &str) -> Result<String, String> {
-    if driftscan_core::snapshot::is_account_id(s) {
+    if driftscan_core::arn::is_account_id(s) {
         Ok(s.to_string())
     } else {
         Err(format!("`{s}` is not an AWS account id (12 digits)"))

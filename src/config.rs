@@ -112,7 +112,7 @@ fn load(explicit: Option<&Path>) -> Result<Option<Checked>> {
             return Err(Error::invalid(&path, key_line(key), format!("`{key}` must be between 1 and {max}, not {v}")));
         }
     }
-    if let Some(bad) = config.trusted_accounts.iter().find(|a| !driftscan_core::snapshot::is_account_id(a)) {
+    if let Some(bad) = config.trusted_accounts.iter().find(|a| !driftscan_core::arn::is_account_id(a)) {
         return Err(Error::invalid(
             &path,
             key_line("trusted_accounts"),

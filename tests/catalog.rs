@@ -85,7 +85,7 @@ fn render_docs(rules: &[Rule]) -> String {
          *on* says where an action must be allowed when it is not just anywhere.\n\n\
          | Method | Actions | Passes a role to | What it gives | References |\n|---|---|---|---|---|\n",
     );
-    for m in driftscan_core::rules::analyzers::escalation::methods() {
+    for m in driftscan_core::iam::escalation::methods() {
         let actions: Vec<String> = m
             .actions
             .iter()

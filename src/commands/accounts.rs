@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use driftscan_core::arn::is_account_id;
 use driftscan_core::error::{Error, Result};
-use driftscan_core::snapshot::{Snapshot, is_account_id};
+use driftscan_core::snapshot::Snapshot;
 
 use super::Ui;
 use crate::cli::{OrgArgs, SourceArgs};

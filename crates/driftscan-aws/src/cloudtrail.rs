@@ -11,6 +11,7 @@ use aws_sdk_cloudtrail::types::Trail;
 use futures::future::join_all;
 
 use super::{Ctx, describe};
+use driftscan_core::arn::Arn;
 use driftscan_core::snapshot::{CloudTrailAccount, CloudTrailFacts, CloudTrailTrail, Service};
 
 const S: Service = Service::Cloudtrail;
@@ -30,7 +31,7 @@ impl super::Collector for Cloudtrail {
         for (region, trails) in regions.iter().zip(listed) {
             for trail in trails.into_iter().flatten() {
                 let Some(arn) = trail.trail_arn().map(str::to_string) else { continue };
-                if arn.split(':').nth(4) == Some(ctx.account_id.as_str()) {
+                if Arn::parse(&arn).is_some_and(|a| a.account == ctx.account_id) {
                     let home = trail.home_region() == Some(region.as_str());
                     match own.get_mut(&arn) {
                         Some(seen) if home => *seen = (trail, region),
@@ -66,7 +67,7 @@ impl super::Collector for Cloudtrail {
         }
         if complete {
             facts.account.insert(
-                format!("arn:{}:cloudtrail::{}:account", ctx.partition, ctx.account_id),
+                ctx.arn("cloudtrail", "", "account"),
                 CloudTrailAccount { organization_trails: organization_trails.into_iter().collect() },
             );
         }

@@ -135,6 +135,6 @@ async fn sharing(ctx: &Ctx, client: &Client, region: &str, mut snap: EbsSnapshot
     snap.shared_with = permissions.iter().filter_map(|p| p.user_id().map(str::to_string)).collect();
     snap.shared_with.sort();
     snap.shared_with.dedup();
-    let arn = format!("arn:{}:ec2:{region}::snapshot/{}", ctx.partition, snap.snapshot_id);
+    let arn = ctx.unowned_arn("ec2", region, &format!("snapshot/{}", snap.snapshot_id));
     Some((arn, snap))
 }

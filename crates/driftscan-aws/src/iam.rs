@@ -109,7 +109,7 @@ impl super::Collector for Iam {
                 facts.users.insert(arn, user);
             }
             if let Some(mut account) = account {
-                let root_arn = format!("arn:{}:iam::{}:root", ctx.partition, ctx.account_id);
+                let root_arn = ctx.root_arn();
                 // Some reports (emulators) have no root row: the summary alone then decides.
                 let root_row = report.iter().find(|r| r.user == ROOT_USER);
                 let has_mfa = account.root_mfa != MfaKind::None || root_row.is_some_and(|r| r.mfa_active);
@@ -127,7 +127,7 @@ impl super::Collector for Iam {
 }
 
 fn arn_of(ctx: &Ctx, user: &IamUser) -> String {
-    format!("arn:{}:iam::{}:user{}{}", ctx.partition, ctx.account_id, user.path, user.name)
+    ctx.arn("iam", "", &format!("user{}{}", user.path, user.name))
 }
 
 struct Details {
@@ -367,7 +367,7 @@ async fn virtual_mfa_users(ctx: &Ctx, client: &Client) -> Option<HashSet<String>
         if let Some(user) = d.user() {
             out.insert(user.arn().to_string());
         } else if d.serial_number().ends_with(":mfa/root-account-mfa-device") {
-            out.insert(format!("arn:{}:iam::{}:root", ctx.partition, ctx.account_id));
+            out.insert(ctx.root_arn());
         }
     }
     Some(out)

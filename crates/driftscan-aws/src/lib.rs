@@ -21,6 +21,7 @@ use aws_smithy_async::future::pagination_stream::PaginationStream;
 use chrono::{DateTime, Timelike, Utc};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use driftscan_core::arn::Arn;
 use driftscan_core::error::{Error, Result};
 use driftscan_core::snapshot::{CollectionGap, Meta, Service, Snapshot};
 
@@ -125,8 +126,19 @@ impl Ctx {
         }
     }
 
+    /// A resource of the account in `region` (`""` for one in every region).
     pub fn arn(&self, service: &str, region: &str, resource: &str) -> String {
-        format!("arn:{}:{service}:{region}:{}:{resource}", self.partition, self.account_id)
+        Arn::regional(&self.partition, service, region, &self.account_id, resource).to_string()
+    }
+
+    /// A resource of no account (an S3 bucket, an EBS snapshot).
+    pub fn unowned_arn(&self, service: &str, region: &str, resource: &str) -> String {
+        Arn::regional(&self.partition, service, region, "", resource).to_string()
+    }
+
+    /// The account's root principal.
+    pub fn root_arn(&self) -> String {
+        Arn::account_root(&self.partition, &self.account_id).to_string()
     }
 }
 
@@ -188,7 +200,8 @@ pub(crate) async fn identify(sdk: &SdkConfig) -> std::result::Result<Identity, I
         aws_sdk_sts::Client::new(sdk).get_caller_identity().send().await.map_err(|e| Identify::Failed(Box::new(e)))?;
     let account_id = identity.account().filter(|a| !a.is_empty()).map(str::to_string).ok_or(Identify::NoAccount)?;
     let caller_arn = identity.arn().unwrap_or_default().to_string();
-    let partition = caller_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
+    let partition =
+        Arn::parse(&caller_arn).map(|arn| arn.partition).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
     Ok(Identity { account_id, caller_arn, partition })
 }
 

@@ -13,6 +13,7 @@ use futures::stream::{self, StreamExt};
 use tokio::sync::Semaphore;
 
 use super::{Identify, Options, Progress, collect_account, describe, identify, load_sdk};
+use driftscan_core::arn::Arn;
 use driftscan_core::error::{Error, Result};
 use driftscan_core::snapshot::Snapshot;
 
@@ -200,7 +201,8 @@ async fn read_member(
     let (sdk, via) = if member.id == own_account {
         (base.clone(), "the run's own credentials".to_string())
     } else {
-        let role = format!("arn:{partition}:iam::{}:role/{}", member.id, selection.role_name);
+        let role =
+            Arn::account_wide(partition, "iam", &member.id, &format!("role/{}", selection.role_name)).to_string();
         // A provider of its own per account: it re-assumes the role when the session ends
         // (role chaining caps sessions at one hour).
         let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role).session_name("driftscan").configure(base);

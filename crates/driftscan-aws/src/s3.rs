@@ -78,16 +78,13 @@ impl super::Collector for S3 {
         let mut facts = S3Facts::default();
         let (names, account) = tokio::join!(list_buckets(ctx), account_block(ctx));
         if let Some(block) = account {
-            facts.account.insert(
-                format!("arn:{}:s3::{}:account", ctx.partition, ctx.account_id),
-                S3Account { public_access_block: block },
-            );
+            facts.account.insert(ctx.arn("s3", "", "account"), S3Account { public_access_block: block });
         }
         let Some(names) = names else { return facts };
         let buckets = join_all(names.iter().map(|name| bucket(ctx, name))).await;
         for (name, bucket) in names.iter().zip(buckets) {
             if let Some(b) = bucket {
-                facts.buckets.insert(format!("arn:{}:s3:::{name}", ctx.partition), b);
+                facts.buckets.insert(ctx.unowned_arn("s3", "", name), b);
             }
         }
         facts

@@ -8,20 +8,14 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use chrono::{DateTime, Utc};
-use serde_json::Value;
-
 use crate::error::{Error, Result};
+use crate::iam::{AdminGrant, Decision, Policies, PolicyIndex, RoleGraph, paths, trust};
 use crate::redact::mask_key_id;
 use crate::report::html::esc;
-use crate::rules::analyzers::admin::AdminAccess;
-use crate::rules::analyzers::policy_eval::{Decision, Policies, PolicyIndex};
-use crate::rules::analyzers::privilege::PrivilegeEscalation;
-use crate::rules::analyzers::trust::{RiskyTrust, trusted};
-use crate::rules::analyzers::{Analyzer, View};
 use crate::snapshot::iam::MfaKind;
 use crate::snapshot::policy::Effect;
 use crate::snapshot::{ResourceType, Snapshot};
+use chrono::{DateTime, Utc};
 
 /// How much attention a principal needs, worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -117,9 +111,7 @@ fn write_services(policies: &Policies) -> Vec<String> {
 /// Every user, role and group of the snapshot, riskiest first, then by kind and name.
 pub fn review(facts: &Snapshot) -> Vec<Row> {
     let iam = &facts.iam;
-    let escalation = PrivilegeEscalation;
-    let prepared = escalation.prepare(facts);
-    let trusted_accounts = BTreeSet::new();
+    let graph = RoleGraph::new(facts);
     let now = facts.meta.scanned_at;
     let mut rows = Vec::new();
     let principals = iam
@@ -130,20 +122,21 @@ pub fn review(facts: &Snapshot) -> Vec<Row> {
         .chain(iam.groups.iter().map(|(arn, g)| (ResourceType::IamGroup, "group", arn, &g.name)));
     let index = PolicyIndex::build(facts);
     for (kind, kind_name, arn, name) in principals {
-        let view = View {
-            facts,
-            kind,
-            id: arn,
-            value: &Value::Null,
-            prepared: prepared.as_deref(),
-            trusted_accounts: &trusted_accounts,
-            policy_index: Some(&index),
+        let owned;
+        let policies = match index.get(arn) {
+            Some(p) => p,
+            None => {
+                owned = Policies::of(facts, kind, arn);
+                &owned
+            }
         };
-        let admin = AdminAccess.check(&view).into_iter().next().map(|h| h.detail);
-        let escalation: Vec<String> =
-            if admin.is_some() { Vec::new() } else { escalation.check(&view).into_iter().map(|h| h.detail).collect() };
-        let policies = view.policies();
-        let writes = write_services(&policies);
+        let admin = AdminGrant::of(policies);
+        let escalation: Vec<String> = match admin {
+            Some(_) => Vec::new(),
+            None => paths::of(facts, kind, arn, policies, &graph).into_iter().map(|p| p.detail).collect(),
+        };
+        let admin = admin.map(|grant| grant.to_string());
+        let writes = write_services(policies);
         let mut row = Row {
             account_id: facts.meta.account_id.clone(),
             kind: kind_name,
@@ -191,8 +184,9 @@ pub fn review(facts: &Snapshot) -> Vec<Row> {
                 weak_credentials |= u.console_password && u.mfa == MfaKind::None;
             }
             ResourceType::IamRole => {
-                row.trusted_by = trusted(&view).into_iter().collect();
-                row.trust_risks = RiskyTrust.check(&view).into_iter().map(|h| h.detail).collect();
+                let role = &iam.roles[arn];
+                row.trusted_by = trust::trusted_principals(role).into_iter().collect();
+                row.trust_risks = trust::risks(role, &facts.meta.account_id).into_iter().map(|r| r.reason).collect();
             }
             _ => {
                 row.groups = iam.users.values().filter(|u| u.groups.contains(name)).map(|u| u.name.clone()).collect();

@@ -255,7 +255,7 @@ pub fn accounts(dir: &Path) -> Vec<String> {
         .flatten()
         .filter(|e| e.path().is_dir())
         .filter_map(|e| e.file_name().to_str().map(str::to_string))
-        .filter(|n| snapshot::is_account_id(n))
+        .filter(|n| crate::arn::is_account_id(n))
         .collect();
     out.sort();
     out

@@ -22,7 +22,7 @@ use toml::Spanned;
 use crate::baseline::display_path;
 use crate::error::{Error, Result};
 use crate::findings::{BaselineState, Finding, Location, StaleException, Suppression};
-use crate::rules::analyzers::policy_eval::wildcard_match;
+use crate::glob::wildcard_match;
 use crate::rules::{Rule, engine};
 use crate::snapshot::{Meta, ResourceType};
 use crate::source_root::SourceRoot;

@@ -6,12 +6,15 @@
 //! [`findings::Finding`]s, and one emitter per format in [`report`] writes them.
 
 pub mod access_review;
+pub mod arn;
 pub mod baseline;
 pub mod diff;
 pub mod error;
 pub mod evidence;
 pub mod exceptions;
 pub mod findings;
+pub mod glob;
+pub mod iam;
 pub mod json_lines;
 pub mod org;
 pub mod output;

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use strum::VariantArray;
 
+use crate::arn::short_name;
 use crate::diff::{Change, ResourceDiff};
 use crate::findings::{BaselineState, Category, Finding, ScanResult, Severity};
 use crate::rules::Rule;
-use crate::rules::engine::short_name;
 
 pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -4,9 +4,9 @@
 use std::fmt::Write;
 use strum::VariantArray;
 
+use crate::arn::short_name;
 use crate::diff::{Change, ResourceDiff};
 use crate::findings::{BaselineState, Category, Finding, ScanResult, Severity};
-use crate::rules::engine::short_name;
 
 /// GitHub shows at most 1 MiB of step summary; the diff gets what the rest leaves.
 const MAX_DIFF_BYTES: usize = 256 * 1024;

@@ -5,8 +5,8 @@ use strum::VariantArray;
 
 use anstyle::{AnsiColor, Style};
 
+use crate::arn::short_name;
 use crate::findings::{BaselineState, Finding, ScanResult, Severity};
-use crate::rules::engine::short_name;
 
 fn style(severity: Severity) -> Style {
     let color = match severity {

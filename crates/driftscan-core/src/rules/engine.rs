@@ -8,12 +8,13 @@ use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::analyzers::policy_eval::PolicyIndex;
 use super::analyzers::{Hit, Prepared, View, show};
 use super::{Check, Rule, render_message};
+use crate::arn::short_name;
 use crate::baseline::Baselines;
 use crate::diff::{Change, ResourceDiff};
 use crate::findings::{BaselineState, Finding, RelatedChange};
+use crate::iam::PolicyIndex;
 use crate::snapshot::{self, ResourceType, Snapshot};
 
 /// Runs every rule that applies to each resource of `diffs`.
@@ -27,12 +28,7 @@ pub fn evaluate(
     // Four large pieces of work that need nothing of each other (~0.6 s of one core at 100k
     // resources): each side's policy index and the analyzers' preparations (role graphs).
     let ((base_policies, mut cur_policies), prepared) = rayon::join(
-        || {
-            rayon::join(
-                || super::analyzers::policy_eval::PolicyIndex::build(&baselines.snapshot),
-                || super::analyzers::policy_eval::PolicyIndex::build(current),
-            )
-        },
+        || rayon::join(|| PolicyIndex::build(&baselines.snapshot), || PolicyIndex::build(current)),
         || {
             rules
                 .par_iter()
@@ -183,11 +179,6 @@ fn condition_hit(rule: &Rule, first_path: &str, baseline: Option<&Value>, curren
     let field = rule.field.clone().unwrap_or_else(|| first_path.to_string());
     let at = |v: Option<&Value>| v.and_then(|v| snapshot::field(v, &field)).cloned();
     Hit { key: String::new(), detail: String::new(), baseline: at(baseline), current: at(current), field: Some(field) }
-}
-
-/// The short name of a resource: the last part of its ARN.
-pub fn short_name(id: &str) -> &str {
-    id.rsplit(['/', ':']).find(|s| !s.is_empty()).unwrap_or(id)
 }
 
 /// Stable identity: rule + resource + field (+ key), never the line it is shown at.

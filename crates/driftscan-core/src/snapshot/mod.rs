@@ -37,6 +37,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::arn::Arn;
 use crate::error::{Error, Result};
 
 pub use cloudtrail::*;
@@ -587,7 +588,7 @@ impl Snapshot {
                 ),
             ));
         }
-        if !is_account_id(&self.meta.account_id) {
+        if !crate::arn::is_account_id(&self.meta.account_id) {
             return Err(Error::invalid(
                 path,
                 line_of("account_id"),
@@ -603,22 +604,17 @@ impl Snapshot {
     }
 }
 
-pub fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// Checks that a resource key is an ARN of the right account; ARNs with an account
 /// field of another account mean facts of two accounts were mixed up.
 pub fn check_resource_id(kind: ResourceType, id: &str, account_id: &str) -> Option<String> {
-    let parts: Vec<&str> = id.splitn(6, ':').collect();
-    if parts.len() < 6 || parts[0] != "arn" {
+    let Some(arn) = Arn::parse(id) else {
         return Some(format!("{kind} key `{id}` is not an ARN"));
-    }
-    let account = parts[4];
+    };
+    let account = arn.account;
     // Organization resources are named by the management account, which need not be the
     // account that read them (a delegated administrator).
     if kind.service() == Service::Organizations {
-        return (parts[2] != "organizations").then(|| format!("{kind} key `{id}` is not an AWS Organizations ARN"));
+        return (arn.service != "organizations").then(|| format!("{kind} key `{id}` is not an AWS Organizations ARN"));
     }
     if !account.is_empty() && account != "aws" && account != account_id {
         return Some(format!("{kind} `{id}` belongs to account {account}, not to account {account_id}"));

@@ -105,7 +105,7 @@ fn key_users(facts: &Snapshot) -> Vec<(String, &str)> {
     }
     let mut out = Vec::new();
     for (arn, b) in &facts.s3.buckets {
-        add(&mut out, &b.encryption.kms_key_id, || format!("bucket {}", arn.rsplit(':').next().unwrap_or(arn)));
+        add(&mut out, &b.encryption.kms_key_id, || format!("bucket {}", crate::arn::short_name(arn)));
     }
     for i in facts.rds.instances.values() {
         add(&mut out, &i.kms_key_id, || format!("DB instance {}", i.identifier));

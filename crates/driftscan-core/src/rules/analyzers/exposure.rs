@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{Analyzer, Hit, ResourcePolicy, View};
+use crate::arn::Arn;
 use crate::diff::ResourceDiff;
 use crate::snapshot::policy::{Effect, PolicyDocument, Statement};
 use crate::snapshot::{ResourceType, S3Bucket, S3Facts};
@@ -94,9 +95,9 @@ impl Analyzer for TrailBucketPublic {
 
     fn check(&self, view: &View) -> Vec<Hit> {
         let Some(trail) = view.facts.cloudtrail.trails.get(view.id) else { return Vec::new() };
-        let partition = view.id.split(':').nth(1).unwrap_or("aws");
+        let partition = Arn::parse(view.id).map_or("aws", |arn| arn.partition);
         let s3 = &view.facts.s3;
-        let Some(bucket) = s3.buckets.get(&format!("arn:{partition}:s3:::{}", trail.s3_bucket)) else {
+        let Some(bucket) = s3.buckets.get(&Arn::global(partition, "s3", &trail.s3_bucket).to_string()) else {
             return Vec::new();
         };
         let reasons: Vec<String> = bucket_exposure(s3, bucket).into_iter().map(|h| h.detail).collect();

@@ -10,19 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{Analyzer, Hit, View};
+use crate::arn::AccountId;
 use crate::diff::ResourceDiff;
 use crate::snapshot::ResourceType;
 use crate::snapshot::policy::{Effect, PolicyDocument};
-
-/// The account id in a principal (`123456789012`, or an ARN in that account).
-pub fn principal_account(principal: &str) -> Option<&str> {
-    if crate::snapshot::is_account_id(principal) {
-        return Some(principal);
-    }
-    // arn:partition:service:region:account:resource
-    let account = principal.strip_prefix("arn:")?.split(':').nth(3)?;
-    crate::snapshot::is_account_id(account).then_some(account)
-}
 
 /// What one other account may do with a resource.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -66,7 +57,7 @@ fn from_policy(
         let actions: Vec<String> =
             if s.is_not_action() { vec![format!("all but {}", s.not_action.join(", "))] } else { s.action.clone() };
         for p in s.principal.iter().flat_map(|p| p.get("AWS")).flatten() {
-            if let Some(account) = principal_account(p).filter(|a| *a != own) {
+            if let Some(account) = AccountId::of_principal(p).map(AccountId::as_str).filter(|a| *a != own) {
                 let grant =
                     out.entry(account.to_string()).or_insert_with(|| ForeignGrant { field, ..Default::default() });
                 grant.add(actions.clone(), !s.condition.is_empty(), via);
@@ -100,7 +91,9 @@ pub fn foreign_grants(view: &View) -> BTreeMap<String, ForeignGrant> {
                 from_policy(policy, own, "key policy", "policy", &mut out);
             }
             for grant in &key.grants {
-                if let Some(account) = principal_account(&grant.grantee_principal).filter(|a| *a != own) {
+                if let Some(account) =
+                    AccountId::of_principal(&grant.grantee_principal).map(AccountId::as_str).filter(|a| *a != own)
+                {
                     let operations = grant.operations.iter().map(|o| format!("kms:{o}"));
                     out.entry(account.to_string())
                         .or_insert_with(|| ForeignGrant { field: "grants", ..Default::default() })
@@ -119,7 +112,7 @@ pub fn foreign_grants(view: &View) -> BTreeMap<String, ForeignGrant> {
 
 /// The account id a grant key names, if it is one (not a canonical user).
 fn account_of(who: &str) -> Option<&str> {
-    crate::snapshot::is_account_id(who).then_some(who)
+    AccountId::parse(who).map(AccountId::as_str)
 }
 
 fn shown(who: &str) -> String {
@@ -183,15 +176,6 @@ impl Analyzer for UntrustedAccess {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn principals_name_their_account() {
-        assert_eq!(principal_account("999988887777"), Some("999988887777"));
-        assert_eq!(principal_account("arn:aws:iam::999988887777:root"), Some("999988887777"));
-        assert_eq!(principal_account("arn:aws-us-gov:iam::999988887777:role/x"), Some("999988887777"));
-        assert_eq!(principal_account("arn:aws:iam::aws:policy/x"), None);
-        assert_eq!(principal_account("*"), None);
-    }
 
     #[test]
     fn a_grant_is_conditional_only_while_every_way_in_is() {

@@ -3,27 +3,26 @@
 //! Analyzers read facts only; they never call AWS and never change facts.
 
 mod access_keys;
-pub mod admin;
-mod chains;
+mod admin;
 mod changes;
 mod cloudtrail;
 mod console_login;
 mod encryption;
-pub mod escalation;
 mod exposure;
 mod foreign;
 mod organization;
 mod password;
-pub mod policy_eval;
-pub mod privilege;
+mod privilege;
 mod ranked;
-pub mod trust;
+mod trust;
 mod wildcard;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::diff::ResourceDiff;
+use crate::iam::{Policies, PolicyIndex};
+use crate::snapshot::iam::IamRole;
 use crate::snapshot::{ResourceType, Snapshot};
 
 /// One resource on one side, with the facts it can be cross-referenced against.
@@ -37,16 +36,30 @@ pub struct View<'a> {
     /// Accounts the user trusts with access (beside the account itself).
     pub trusted_accounts: &'a std::collections::BTreeSet<String>,
     /// The principals' effective policies on this side, when the engine gathered them.
-    pub policy_index: Option<&'a policy_eval::PolicyIndex<'a>>,
+    pub policy_index: Option<&'a PolicyIndex<'a>>,
 }
 
 impl<'a> View<'a> {
     /// The effective policies of this principal, from the side's index when it has them.
-    pub fn policies(&self) -> std::borrow::Cow<'a, policy_eval::Policies<'a>> {
+    pub fn policies(&self) -> std::borrow::Cow<'a, Policies<'a>> {
         match self.policy_index.and_then(|index| index.get(self.id)) {
             Some(p) => std::borrow::Cow::Borrowed(p),
-            None => std::borrow::Cow::Owned(policy_eval::Policies::of(self.facts, self.kind, self.id)),
+            None => std::borrow::Cow::Owned(Policies::of(self.facts, self.kind, self.id)),
         }
+    }
+
+    /// Whether this principal's effective policies are those it has in `baseline`: from
+    /// the index's comparison when the engine made one, else by comparing them.
+    pub fn same_policies_as(&self, baseline: &View) -> bool {
+        match self.policy_index.and_then(|index| index.unchanged(self.id)) {
+            Some(unchanged) => unchanged,
+            None => baseline.policies().same_as(&self.policies()),
+        }
+    }
+
+    /// The role this view is of (`None` for any other resource, or one these facts lack).
+    pub fn role(&self) -> Option<&'a IamRole> {
+        (self.kind == ResourceType::IamRole).then(|| self.facts.iam.roles.get(self.id)).flatten()
     }
 }
 
@@ -219,6 +232,17 @@ pub fn build(name: &str, params: &toml::Table, kinds: &[ResourceType]) -> Result
             Ok(Box::new(changes::ChangedFields))
         }
         other => Err(format!("unknown analyzer `{other}` (expected one of: {})", ANALYZERS.join(", "))),
+    }
+}
+
+/// The field of a principal that best explains where a permission comes from.
+fn source_field(sources: &[String]) -> &'static str {
+    if sources.iter().any(|s| s.starts_with("group ")) {
+        "groups"
+    } else if sources.iter().any(|s| s.starts_with("inline policy")) {
+        "inline_policies"
+    } else {
+        "attached_policies"
     }
 }
 

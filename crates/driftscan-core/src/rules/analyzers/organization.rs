@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use super::policy_eval::wildcard_match;
 use super::{Analyzer, Hit, View};
 use crate::diff::{Change, ResourceDiff};
+use crate::glob::wildcard_match;
 use crate::snapshot::policy::{Effect, PolicyDocument, Statement};
 use crate::snapshot::{OrganizationsFacts, Snapshot};
 

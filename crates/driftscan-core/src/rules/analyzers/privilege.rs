@@ -3,25 +3,13 @@
 
 use serde_json::Value;
 
-use super::admin::is_admin;
-use super::chains::RoleGraph;
-use super::escalation;
-use super::policy_eval::{AllowedServices, Decision, EVERY_RESOURCE, Policies, wildcard_match};
-use super::{Analyzer, Hit, Prepared, View};
+use super::{Analyzer, Hit, Prepared, View, source_field};
 use crate::diff::{Change, ResourceDiff};
+use crate::glob::wildcard_match;
+use crate::iam::paths::{self, EscalationPath};
+use crate::iam::{Decision, EVERY_RESOURCE, Policies, RoleGraph, is_admin};
 use crate::snapshot::Snapshot;
 use crate::snapshot::policy::Effect;
-
-/// The field of a principal that best explains where a permission comes from.
-fn source_field(sources: &[String]) -> &'static str {
-    if sources.iter().any(|s| s.starts_with("group ")) {
-        "groups"
-    } else if sources.iter().any(|s| s.starts_with("inline policy")) {
-        "inline_policies"
-    } else {
-        "attached_policies"
-    }
-}
 
 /// One thing an identity policy allows: an action pattern on a resource pattern.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -103,7 +91,7 @@ impl Analyzer for PermissionsGrew {
 
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let (Some(b), Some(c)) = (baseline, current) else { return Vec::new() };
-        if super::policy_eval::same_policies(b, c) {
+        if c.same_policies_as(b) {
             return Vec::new();
         }
         let before = b.policies();
@@ -163,7 +151,7 @@ impl Analyzer for PrivilegeEscalation {
     /// methods' paths stay and only the chains are looked for again: one changed role in
     /// the account otherwise made every principal's baseline side checked in full.
     fn baseline_hits(&self, baseline: &View, current: &View, _diff: &ResourceDiff, now: &[Hit]) -> Option<Vec<Hit>> {
-        if !super::policy_eval::same_policies(baseline, current) {
+        if !current.same_policies_as(baseline) {
             return None;
         }
         let (Some(b), Some(c)) = (graph(baseline), graph(current)) else { return None };
@@ -178,83 +166,36 @@ impl Analyzer for PrivilegeEscalation {
             return Some(Vec::new());
         }
         let mut hits: Vec<Hit> = now.iter().filter(|h| !is_chain(h)).cloned().collect();
-        hits.extend(chain_hits(baseline, &policies));
+        hits.extend(paths::chains(baseline.facts, baseline.kind, baseline.id, &policies, b).into_iter().map(path_hit));
         Some(hits)
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {
         let policies = view.policies();
-        // An administrator has every path; the admin rule already says so, once.
-        if is_admin(&policies) {
-            return Vec::new();
-        }
-        let mut hits = method_hits(view, &policies);
-        hits.extend(chain_hits(view, &policies));
-        hits
+        // The engine prepares the graph once per side; a caller without the engine gets one here.
+        let built;
+        let graph = match graph(view) {
+            Some(g) => g,
+            None => {
+                built = RoleGraph::new(view.facts);
+                &built
+            }
+        };
+        paths::of(view.facts, view.kind, view.id, &policies, graph).into_iter().map(path_hit).collect()
     }
 }
-
-/// A chain hit's key (a method's hit is keyed by the method's id).
-const CHAIN_KEY: &str = "RoleChain:";
 
 fn is_chain(hit: &Hit) -> bool {
-    hit.key.starts_with(CHAIN_KEY)
+    paths::is_chain_key(&hit.key)
 }
 
-/// The escalation methods the principal's policies allow.
-fn method_hits(view: &View, policies: &Policies) -> Vec<Hit> {
-    let mut hits = Vec::new();
-    let subject = escalation::Subject::new(view.facts, view.kind, view.id);
-    // Without identity policies only role chains remain (a trust policy naming it).
-    let catalog = escalation::catalog();
-    let methods = if policies.identity.is_empty() { &[][..] } else { &catalog.methods[..] };
-    let allowed = AllowedServices::of(policies).bits_of(&catalog.services);
-    for method in methods.iter().filter(|m| m.services & !allowed == 0) {
-        let Some(found) = method.found(&subject, policies) else { continue };
-        let condition =
-            if found.decision == Decision::AllowedUnderCondition { ", allowed under a condition" } else { "" };
-        let reaching =
-            if found.reached.is_empty() { String::new() } else { format!(" reaching {}", found.reached.join(", ")) };
-        let detail = format!(
-            "{} ({}{condition}) through {}{reaching}",
-            method.id,
-            method.actions.join(" + "),
-            found.sources.join(", ")
-        );
-        let field = source_field(&found.sources);
-        let mut current = found.sources;
-        current.extend(found.reached.iter().map(|r| format!("reaching {r}")));
-        hits.push(Hit::new(&method.id, field, detail).values(None, Some(Value::from(current))));
-    }
-    hits
-}
-
-/// The chains of roles from the principal to a powerful one.
-fn chain_hits(view: &View, policies: &Policies) -> Vec<Hit> {
-    let mut hits = Vec::new();
-    // The engine prepares the graph once per side; a caller without the engine gets one here.
-    let built;
-    let graph = match graph(view) {
-        Some(g) => g,
-        None => {
-            built = RoleGraph::new(view.facts);
-            &built
-        }
-    };
-    for chain in graph.chains(view.facts, view.kind, view.id, policies) {
-        let condition = if chain.conditional { ", allowed under a condition" } else { "" };
-        let path = chain.hops.join(" → ");
-        let detail = format!(
-            "RoleChain {} → {path} ({}{condition}) through {}",
-            crate::rules::engine::short_name(view.id),
-            chain.power,
-            chain.sources.join(", ")
-        );
-        let field = source_field(&chain.sources);
-        let key = format!("{CHAIN_KEY}{}", chain.hops.join(">"));
-        hits.push(Hit::new(key, field, detail).values(None, Some(Value::from(chain.sources))));
-    }
-    hits
+/// A path as the rule reports it: anchored at the field its policies come from, with
+/// those policies and what it reaches as the current value.
+fn path_hit(path: EscalationPath) -> Hit {
+    let field = source_field(&path.sources);
+    let mut current = path.sources;
+    current.extend(path.reached.iter().map(|r| format!("reaching {r}")));
+    Hit::new(path.key, field, path.detail).values(None, Some(Value::from(current)))
 }
 
 #[derive(Debug)]
@@ -276,7 +217,7 @@ impl Analyzer for NewPrincipal {
         }
         let policies = c.policies();
         let mut sources: Vec<String> = policies.identity.iter().map(|(s, _)| s.to_string()).collect();
-        sources.extend(policies.missing.iter().map(|arn| format!("policy {}", arn.rsplit('/').next().unwrap_or(arn))));
+        sources.extend(policies.missing.iter().map(|arn| format!("policy {}", crate::arn::short_name(arn))));
         if sources.is_empty() {
             return Vec::new();
         }
@@ -303,7 +244,7 @@ mod tests {
     /// User `dev` may pass any role to Lambda and assume role `ops`, which trusts it and
     /// holds `ops`; `others` more users of the account.
     fn account(ops: serde_json::Value, others: &[&str]) -> Snapshot {
-        let mut facts = super::escalation::tests::account();
+        let mut facts = crate::iam::escalation::tests::account();
         let dev = inline(serde_json::json!([
             {"Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"], "Resource": "*"},
             {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111122223333:role/ops"}

@@ -4,36 +4,15 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::foreign::{foreign_grants, principal_account};
+use super::foreign::foreign_grants;
 use super::{Analyzer, Hit, View};
+use crate::arn::AccountId;
 use crate::diff::ResourceDiff;
-use crate::snapshot::ResourceType;
-use crate::snapshot::policy::{Conditions, Effect, Statement};
+use crate::iam::trust;
 
-fn assumes_role(s: &Statement) -> bool {
-    s.effect == Effect::Allow
-        && (s.is_not_action()
-            || s.action
-                .iter()
-                .any(|a| a == "*" || a.to_ascii_lowercase().starts_with("sts:assumerole") || a == "sts:*"))
-}
-
-fn has_condition_key(conditions: &Conditions, key: &str) -> bool {
-    conditions.values().any(|keys| keys.keys().any(|k| k.eq_ignore_ascii_case(key)))
-}
-
-/// Trusted principals of a role as `kind:principal` strings, sorted.
-pub fn trusted(view: &View) -> BTreeSet<String> {
-    let Some(role) = (view.kind == ResourceType::IamRole).then(|| view.facts.iam.roles.get(view.id)).flatten() else {
-        return BTreeSet::new();
-    };
-    role.trust_policy
-        .statements
-        .iter()
-        .filter(|s| assumes_role(s))
-        .flat_map(|s| s.principal.iter().flatten())
-        .flat_map(|(kind, list)| list.iter().map(move |p| format!("{kind}:{p}")))
-        .collect()
+/// The trusted principals of the view's role (none for any other resource).
+fn trusted(view: &View) -> BTreeSet<String> {
+    view.role().map(trust::trusted_principals).unwrap_or_default()
 }
 
 #[derive(Debug)]
@@ -49,47 +28,17 @@ impl Analyzer for RiskyTrust {
     }
 
     fn check(&self, view: &View) -> Vec<Hit> {
-        let Some(role) = view.facts.iam.roles.get(view.id) else { return Vec::new() };
-        let own_account = &view.facts.meta.account_id;
-        let mut hits = Vec::new();
-        for s in role.trust_policy.statements.iter().filter(|s| assumes_role(s)) {
-            if s.not_principal.is_some() {
-                hits.push(Hit::new(
-                    "NotPrincipal",
-                    "trust_policy",
-                    "trusts everyone except the listed principals (NotPrincipal with Allow)",
-                ));
-            }
-            let guarded = has_condition_key(&s.condition, "sts:ExternalId")
-                || has_condition_key(&s.condition, "aws:MultiFactorAuthPresent");
-            let scoped = guarded
-                || has_condition_key(&s.condition, "aws:PrincipalOrgID")
-                || has_condition_key(&s.condition, "aws:PrincipalArn")
-                || has_condition_key(&s.condition, "aws:SourceAccount")
-                || has_condition_key(&s.condition, "aws:SourceArn");
-            for (kind, list) in s.principal.iter().flatten() {
-                for p in list {
-                    let reason = match kind.as_str() {
-                        "AWS" if p == "*" && !scoped => Some("trusts any AWS principal (`*`) without a condition".to_string()),
-                        "AWS" if p == "*" => None,
-                        "AWS" => principal_account(p)
-                            .filter(|a| a != own_account && !guarded)
-                            .map(|a| format!("trusts {p} in account {a} without an sts:ExternalId or MFA condition")),
-                        "Federated" if p.contains("token.actions.githubusercontent.com") && !has_condition_key(&s.condition, "token.actions.githubusercontent.com:sub") => {
-                            Some("trusts GitHub Actions OIDC without a `sub` condition: any repository on GitHub can assume it".to_string())
-                        }
-                        _ => None,
-                    };
-                    if let Some(reason) = reason {
-                        hits.push(
-                            Hit::new(format!("{kind}:{p}"), "trust_policy", reason)
-                                .values(None, Some(Value::from(p.as_str()))),
-                        );
-                    }
+        let Some(role) = view.role() else { return Vec::new() };
+        trust::risks(role, &view.facts.meta.account_id)
+            .into_iter()
+            .map(|risk| {
+                let hit = Hit::new(risk.key, "trust_policy", risk.reason);
+                match risk.principal {
+                    Some(p) => hit.values(None, Some(Value::from(p))),
+                    None => hit,
                 }
-            }
-        }
-        hits
+            })
+            .collect()
     }
 }
 
@@ -118,10 +67,10 @@ impl Analyzer for TrustNewPrincipal {
                 let shown = p.split_once(':').map_or(p.as_str(), |(_, v)| v);
                 let grant = p
                     .strip_prefix("AWS:")
-                    .and_then(principal_account)
-                    .and_then(|a| Some((a, accounts.get(a)?)))
+                    .and_then(AccountId::of_principal)
+                    .and_then(|a| Some((a, accounts.get(a.as_str())?)))
                     .map(|(a, g)| {
-                        let described = g.describe(&format!("account {a}"), c.trusted_accounts.contains(a));
+                        let described = g.describe(&format!("account {a}"), c.trusted_accounts.contains(a.as_str()));
                         format!(" {}", described.trim_start_matches(&format!("account {a} ")))
                     })
                     .unwrap_or_default();

@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use super::policy_eval::{Decision, EVERY_RESOURCE, Policies, Source};
 use super::{Analyzer, Hit, View};
+use crate::iam::{Decision, EVERY_RESOURCE, Policies, Source};
 use crate::snapshot::policy::{Effect, PolicyDocument};
 use crate::snapshot::{InlinePolicies, ResourceType};
 
@@ -48,7 +48,7 @@ impl Analyzer for WildcardPolicy {
             ResourceType::IamRole => iam.roles.get(view.id).map(|r| inline(&r.inline_policies)).unwrap_or_default(),
             // Keyed by the policy's ARN (its name there), which no change of a field moves.
             ResourceType::IamPolicy => match iam.policies.get(view.id) {
-                Some(p) if !p.aws_managed => vec![(crate::rules::engine::short_name(view.id), &p.document)],
+                Some(p) if !p.aws_managed => vec![(crate::arn::short_name(view.id), &p.document)],
                 _ => vec![],
             },
             _ => vec![],

@@ -8,6 +8,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::glob::wildcard_match;
+
 use crate::snapshot::iam::{IamGroup, IamRole, IamUser};
 use crate::snapshot::policy::{Conditions, Effect, PolicyDocument, Statement};
 use crate::snapshot::{ResourceType, Snapshot};
@@ -173,6 +175,12 @@ impl<'a> PolicyIndex<'a> {
         PolicyIndex { policies, unchanged: None }
     }
 
+    /// Whether the principal `id`'s effective policies are the same as in the baseline,
+    /// once [`PolicyIndex::compare_with`] has compared the two; `None` before.
+    pub fn unchanged(&self, id: &str) -> Option<bool> {
+        self.unchanged.as_ref().map(|same| same.contains(id))
+    }
+
     /// The policies of the principal `id` (an ARN, unique across kinds).
     pub fn get(&self, id: &str) -> Option<&Policies<'a>> {
         self.policies.get(id)
@@ -229,14 +237,6 @@ impl SharedDocuments {
 
     fn address(document: &PolicyDocument) -> usize {
         std::ptr::from_ref(document) as usize
-    }
-}
-
-/// Whether a principal's effective policies are the same in both snapshots.
-pub fn same_policies(baseline: &super::View, current: &super::View) -> bool {
-    match current.policy_index.and_then(|index| index.unchanged.as_ref()) {
-        Some(unchanged) => unchanged.contains(current.id),
-        None => baseline.policies().same_as(&current.policies()),
     }
 }
 
@@ -364,37 +364,6 @@ impl<'a> Policies<'a> {
         }
         out
     }
-}
-
-/// `*` matches any run of characters, `?` any one character. Allocation-free: it runs
-/// for every statement of every policy of every principal (the scan's hot spot).
-pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let (p, t) = (pattern.as_bytes(), text.as_bytes());
-    let same = |a: u8, b: u8| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
-    if p == b"*" {
-        return true;
-    }
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || same(p[pi], t[ti])) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == b'*' {
-        pi += 1;
-    }
-    pi == p.len()
 }
 
 /// The request resource `*` stands for "every resource": only a `Resource: "*"`
@@ -730,11 +699,11 @@ mod tests {
             r#"{"Statement":{"Effect":"Allow","Action":"iam:*","Resource":"*"}}"#,
         );
         let arn =
-            |kind: &str, name: &str| format!("arn:aws:iam::{}:{kind}/{name}", super::super::escalation::tests::ACCOUNT);
+            |kind: &str, name: &str| format!("arn:aws:iam::{}:{kind}/{name}", crate::iam::escalation::tests::ACCOUNT);
         // One managed policy, one group's inline policy and one user's own, each held by a
         // user; `changed` names the one the current side changes.
         let facts = |changed: &str| {
-            let mut facts = super::super::escalation::tests::account();
+            let mut facts = crate::iam::escalation::tests::account();
             let text = |which: &str| if which == changed { iam } else { s3 };
             let document = doc(text("managed"));
             facts

@@ -12,7 +12,9 @@ use std::sync::OnceLock;
 
 use super::admin::is_admin;
 use super::escalation;
-use super::policy_eval::{Context, Decision, Policies, Target, wildcard_match};
+use super::eval::{Context, Decision, Policies, Target};
+use crate::arn::Arn;
+use crate::glob::wildcard_match;
 use crate::snapshot::policy::{Effect, PolicyDocument};
 use crate::snapshot::{ResourceType, Snapshot};
 
@@ -20,7 +22,7 @@ use crate::snapshot::{ResourceType, Snapshot};
 pub const MAX_HOPS: usize = 3;
 
 /// The account's roles, indexed by whom their trust policies admit. Built once per side of
-/// a scan ([`super::Analyzer::prepare`]).
+/// a scan.
 pub struct RoleGraph {
     roles: Vec<Role>,
     by_arn: HashMap<String, usize>,
@@ -71,7 +73,7 @@ impl RoleGraph {
                 admitted.entry(principal).or_default().push((index, conditional));
             }
         }
-        let root = format!("arn:{}:iam::{}:root", facts.meta.partition, facts.meta.account_id);
+        let root = Arn::account_root(&facts.meta.partition, &facts.meta.account_id).to_string();
         let account_wide = [root.as_str(), facts.meta.account_id.as_str(), "*"]
             .into_iter()
             .flat_map(|k| admitted.get(k).into_iter().flatten().copied())

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::policy_eval::{Context, Decision, Policies, Source, Target, source_names};
+use super::eval::{Context, Decision, Policies, Source, Target, source_names};
+use crate::arn::Arn;
 use crate::snapshot::policy::{Effect, PolicyDocument};
 use crate::snapshot::{ResourceType, Snapshot};
 
@@ -177,12 +178,15 @@ impl<'f> Subject<'f> {
 
     fn customer_policy(&self) -> &str {
         let meta = &self.facts.meta;
-        self.customer_policy.get_or_init(|| format!("arn:{}:iam::{}:policy/*", meta.partition, meta.account_id))
+        self.customer_policy
+            .get_or_init(|| Arn::account_wide(&meta.partition, "iam", &meta.account_id, "policy/*").to_string())
     }
 
     fn shell_documents(&self) -> &[String; 2] {
         let partition = &self.facts.meta.partition;
-        self.shell_documents.get_or_init(|| SHELL_DOCUMENTS.map(|d| format!("arn:{partition}:ssm:*::document/{d}")))
+        self.shell_documents.get_or_init(|| {
+            SHELL_DOCUMENTS.map(|d| Arn::regional(partition, "ssm", "*", "", &format!("document/{d}")).to_string())
+        })
     }
 }
 
@@ -277,7 +281,7 @@ fn reach<'a>(
         if decision != Decision::NotAllowed {
             best = best.max(decision);
             sources.extend(via);
-            names.push(format!("{word} {}", crate::rules::engine::short_name(arn)));
+            names.push(format!("{word} {}", crate::arn::short_name(arn)));
         }
     }
     (best, sources, names)
