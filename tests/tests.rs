@@ -15,6 +15,7 @@ mod faults;
 mod golden;
 mod html_report;
 mod moto_e2e;
+mod module_graph;
 mod org;
 mod partitions;
 mod read_only;

@@ -351,8 +351,9 @@ fn trusts_service(trust: &PolicyDocument, service: &str) -> bool {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use crate::iam::testing::{ACCOUNT, account};
 
     #[test]
     fn the_built_in_catalog_is_valid_and_complete() {
@@ -382,23 +383,6 @@ pub(crate) mod tests {
         ] {
             assert!(methods.iter().any(|m| m.actions == needed), "no method {needed:?}");
         }
-    }
-
-    pub(crate) const ACCOUNT: &str = "111122223333";
-
-    /// An empty account's facts (the escalation and privilege tests build on it).
-    pub(crate) fn account() -> Snapshot {
-        Snapshot::empty(crate::snapshot::Meta {
-            account_id: ACCOUNT.into(),
-            partition: "aws".into(),
-            regions: vec!["us-east-1".into()],
-            scanned_at: chrono::DateTime::UNIX_EPOCH,
-            tool_version: "test".into(),
-            caller_arn: String::new(),
-            collection_gaps: Vec::new(),
-            account_name: None,
-            organization_accounts: Vec::new(),
-        })
     }
 
     /// The methods a principal of `kind` whose one inline policy is `statements` can use.

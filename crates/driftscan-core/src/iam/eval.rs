@@ -698,12 +698,11 @@ mod tests {
             r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
             r#"{"Statement":{"Effect":"Allow","Action":"iam:*","Resource":"*"}}"#,
         );
-        let arn =
-            |kind: &str, name: &str| format!("arn:aws:iam::{}:{kind}/{name}", crate::iam::escalation::tests::ACCOUNT);
+        let arn = |kind: &str, name: &str| format!("arn:aws:iam::{}:{kind}/{name}", crate::iam::testing::ACCOUNT);
         // One managed policy, one group's inline policy and one user's own, each held by a
         // user; `changed` names the one the current side changes.
         let facts = |changed: &str| {
-            let mut facts = crate::iam::escalation::tests::account();
+            let mut facts = crate::iam::testing::account();
             let text = |which: &str| if which == changed { iam } else { s3 };
             let document = doc(text("managed"));
             facts

@@ -18,3 +18,26 @@ pub use eval::{
 };
 pub use paths::EscalationPath;
 pub use role_graph::RoleGraph;
+
+/// The account the IAM tests build on.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::snapshot::Snapshot;
+
+    pub(crate) const ACCOUNT: &str = "111122223333";
+
+    /// An empty account's facts (the escalation and privilege tests build on it).
+    pub(crate) fn account() -> Snapshot {
+        Snapshot::empty(crate::snapshot::Meta {
+            account_id: ACCOUNT.into(),
+            partition: "aws".into(),
+            regions: vec!["us-east-1".into()],
+            scanned_at: chrono::DateTime::UNIX_EPOCH,
+            tool_version: "test".into(),
+            caller_arn: String::new(),
+            collection_gaps: Vec::new(),
+            account_name: None,
+            organization_accounts: Vec::new(),
+        })
+    }
+}

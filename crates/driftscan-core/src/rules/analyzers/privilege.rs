@@ -244,7 +244,7 @@ mod tests {
     /// User `dev` may pass any role to Lambda and assume role `ops`, which trusts it and
     /// holds `ops`; `others` more users of the account.
     fn account(ops: serde_json::Value, others: &[&str]) -> Snapshot {
-        let mut facts = crate::iam::escalation::tests::account();
+        let mut facts = crate::iam::testing::account();
         let dev = inline(serde_json::json!([
             {"Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"], "Resource": "*"},
             {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111122223333:role/ops"}
