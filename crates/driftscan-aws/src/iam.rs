@@ -15,6 +15,7 @@ use aws_sdk_iam::types::{
 use futures::future::join_all;
 
 use super::{Ctx, code, describe, to_chrono};
+use driftscan_core::arn::short_name;
 use driftscan_core::snapshot::credential_report::{self, ROOT_USER};
 use driftscan_core::snapshot::policy::PolicyDocument;
 use driftscan_core::snapshot::{
@@ -238,7 +239,7 @@ async fn authorization_details(ctx: &Ctx, client: &Client) -> Option<Details> {
         }
         for p in page.policies() {
             let Some(arn) = p.arn() else { continue };
-            let name = p.policy_name().unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn)).to_string();
+            let name = p.policy_name().unwrap_or_else(|| short_name(arn)).to_string();
             let default = p.policy_version_list().iter().find(|v| v.is_default_version);
             let Some(doc) = document(ctx, &format!("policy {name}"), default.and_then(|v| v.document())) else {
                 continue;
@@ -430,10 +431,7 @@ async fn aws_managed(ctx: &Ctx, client: &Client, arns: BTreeSet<String>) -> BTre
             }
         };
         let doc = document(ctx, &format!("policy {arn}"), text.as_deref())?;
-        let name = policy
-            .policy_name()
-            .map(str::to_string)
-            .unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(&arn).to_string());
+        let name = policy.policy_name().map(str::to_string).unwrap_or_else(|| short_name(&arn).to_string());
         Some((
             arn.clone(),
             ManagedPolicy {

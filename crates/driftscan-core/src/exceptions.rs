@@ -207,7 +207,7 @@ fn expired_finding(ex: &Exception, date: NaiveDate, rule: &Rule, account: &Meta)
         ex.reason
     );
     let key = format!("{}|{}", ex.rule.shown(), ex.resource.shown());
-    let id = format!("arn:{}:iam::{}:root", account.partition, account.account_id);
+    let id = crate::arn::Arn::account_root(&account.partition, &account.account_id).to_string();
     Finding {
         fingerprint: engine::fingerprint(&rule.id, &ex.location.path, None, &key),
         rule_id: rule.id.clone(),

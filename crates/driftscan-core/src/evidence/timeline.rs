@@ -179,9 +179,7 @@ fn short(id: &str) -> &str {
 /// Whether a collection gap of the scan concerns `resource` (an ARN): same service, and
 /// the same region or a global gap.
 pub fn gaps_cover(gaps: &[CollectionGap], resource: &str) -> bool {
-    let mut parts = resource.split(':');
-    let service = parts.nth(2).unwrap_or_default();
-    let region = parts.next().unwrap_or_default();
+    let (service, region) = crate::arn::Arn::parse(resource).map_or(("", ""), |arn| (arn.service, arn.region));
     gaps.iter().any(|g| {
         g.service.as_str() == service_of_arn(service)
             && (g.region.is_none() || region.is_empty() || g.region.as_deref() == Some(region))

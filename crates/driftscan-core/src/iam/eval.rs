@@ -349,7 +349,7 @@ impl<'a> Policies<'a> {
         let resolve =
             |arn: &str| -> Option<&'a PolicyDocument> { (lookups.document)(arn).or_else(|| known_managed(arn)) };
         for (group, arn) in attached {
-            let name = arn.rsplit('/').next().unwrap_or(arn);
+            let name = crate::arn::short_name(arn);
             match resolve(arn) {
                 Some(doc) => out.identity.push((Source::Attached { group, name }, doc)),
                 None => out.missing.push(arn),

@@ -53,7 +53,7 @@ impl KmsFacts {
         if let Some(found) = self.keys.get_key_value(reference) {
             return Some(found);
         }
-        let alias = reference.rsplit_once(':').map_or(reference, |(_, tail)| tail);
+        let alias = crate::arn::Arn::parse(reference).map_or(reference, |arn| arn.resource);
         self.keys.iter().find(|(_, k)| k.key_id == reference || k.aliases.iter().any(|a| a == reference || a == alias))
     }
 }
