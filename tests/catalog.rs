@@ -80,8 +80,32 @@ fn render_docs(rules: &[Rule]) -> String {
         }
     }
     out.push_str(
+        "\n## Analyzers\n\nWhat a rule's `analyzer = \"…\"` may name (`crates/driftscan-core/src/rules/analyzers/registry.rs`). \
+         A *state* analyzer reports what is wrong now, and a finding says whether it was already so at the baseline; \
+         a *drift* analyzer reports what changed for the worse since the baseline.\n\n\
+         | Analyzer | Kind | Resource types | Parameters | Finds |\n|---|---|---|---|---|\n",
+    );
+    for spec in driftscan_core::rules::analyzers::ANALYZERS {
+        let types = match spec.applies_to {
+            Some(types) => types.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
+            None => "any".to_string(),
+        };
+        let params: Vec<String> = spec.params.iter().map(|p| format!("`{p}`")).collect();
+        let formerly = match spec.aliases {
+            [] => String::new(),
+            names => format!(" (formerly {})", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+        };
+        out.push_str(&format!(
+            "| `{}`{formerly} | {} | {types} | {} | {} |\n",
+            spec.name,
+            spec.kind.as_str(),
+            params.join(", "),
+            spec.summary
+        ));
+    }
+    out.push_str(
         "\n## Privilege-escalation methods (DS-IAM-004)\n\nThe catalog DS-IAM-004 evaluates \
-         (`crates/driftscan-core/src/rules/analyzers/escalation.toml`). All actions of a method are needed; \
+         (`crates/driftscan-core/src/iam/escalation.toml`). All actions of a method are needed; \
          *on* says where an action must be allowed when it is not just anywhere.\n\n\
          | Method | Actions | Passes a role to | What it gives | References |\n|---|---|---|---|---|\n",
     );

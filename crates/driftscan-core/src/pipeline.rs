@@ -92,7 +92,7 @@ impl AccountScan {
         if settings.use_baseline {
             let exceptions = exceptions::load(self.baselines.account_dir(), rules, &settings.source_root)?;
             let builtin;
-            let expired_rule = match rules.iter().find(|r| r.id == exceptions::EXPIRED_RULE) {
+            let expired_rule = match rules.iter().find(|r| matches!(r.check, rules::Check::ExpiredExceptions)) {
                 Some(rule) => rule,
                 None => {
                     builtin = rules::builtin(exceptions::EXPIRED_RULE).ok_or_else(|| {

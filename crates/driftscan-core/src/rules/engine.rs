@@ -8,13 +8,14 @@ use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::analyzers::{Hit, Prepared, View, show};
+use super::analyzers::{Analyzer, Hit, StateAnalyzer, View, show};
+use super::condition::Condition;
 use super::{Check, Rule, render_message};
 use crate::arn::short_name;
 use crate::baseline::Baselines;
 use crate::diff::{Change, ResourceDiff};
 use crate::findings::{BaselineState, Finding, RelatedChange};
-use crate::iam::PolicyIndex;
+use crate::iam::{PolicyIndex, RoleGraph};
 use crate::snapshot::{self, ResourceType, Snapshot};
 
 /// Runs every rule that applies to each resource of `diffs`.
@@ -26,19 +27,14 @@ pub fn evaluate(
     trusted_accounts: &BTreeSet<String>,
 ) -> Vec<Finding> {
     // Four large pieces of work that need nothing of each other (~0.6 s of one core at 100k
-    // resources): each side's policy index and the analyzers' preparations (role graphs).
-    let ((base_policies, mut cur_policies), prepared) = rayon::join(
+    // resources): each side's policy index and, when a rule asks, its role graph.
+    let graphs_needed =
+        rules.iter().any(|r| matches!(&r.check, Check::Analyzer(Analyzer::State(a)) if a.uses_role_graph()));
+    let ((base_policies, mut cur_policies), graphs) = rayon::join(
         || rayon::join(|| PolicyIndex::build(&baselines.snapshot), || PolicyIndex::build(current)),
-        || {
-            rules
-                .par_iter()
-                .map(|r| match &r.check {
-                    Check::Analyzer(a) => rayon::join(|| a.prepare(&baselines.snapshot), || a.prepare(current)),
-                    Check::Condition(_) => (None, None),
-                })
-                .collect::<Vec<PreparedSides>>()
-        },
+        || graphs_needed.then(|| rayon::join(|| RoleGraph::new(&baselines.snapshot), || RoleGraph::new(current))),
     );
+    let side_graphs = graphs.as_ref().map_or((None, None), |(b, c)| (Some(b), Some(c)));
     cur_policies.compare_with(&base_policies, (&baselines.snapshot, current));
     let indexes = (&base_policies, &cur_policies);
     let reads_values: HashSet<ResourceType> = rules
@@ -46,6 +42,7 @@ pub fn evaluate(
         .filter(|r| match &r.check {
             Check::Condition(_) => true,
             Check::Analyzer(a) => a.reads_value(),
+            Check::ExpiredExceptions => false,
         })
         .flat_map(|r| r.resource_types.iter().copied())
         .collect();
@@ -63,15 +60,14 @@ pub fn evaluate(
             };
             rules
                 .iter()
-                .zip(&prepared)
-                .filter(|(r, _)| r.resource_types.contains(&d.resource_type))
-                .flat_map(|(r, p)| evaluate_rule(r, p, (baselines, current, trusted_accounts), indexes, d, values))
+                .filter(|r| r.resource_types.contains(&d.resource_type))
+                .flat_map(|r| evaluate_rule(r, side_graphs, (baselines, current, trusted_accounts), indexes, d, values))
                 .collect::<Vec<_>>()
         })
         .collect();
     // What the rules worked from (a policy index and a role graph per side, ~10 ms to free
     // at 100k resources) is freed beside the findings' sort rather than before it.
-    let worked_from = (base_policies, cur_policies, prepared);
+    let worked_from = (base_policies, cur_policies, graphs);
     rayon::join(
         move || drop(worked_from),
         || {
@@ -82,15 +78,15 @@ pub fn evaluate(
     findings
 }
 
-/// What a rule's analyzer prepared from the baseline and the current facts.
-type PreparedSides = (Option<Box<Prepared>>, Option<Box<Prepared>>);
+/// The baseline's and the current side's role graphs, when a rule uses them.
+type Graphs<'g> = (Option<&'g RoleGraph>, Option<&'g RoleGraph>);
 
 /// A resource's `(baseline, current)` values.
 type Sides<'v> = (Option<&'v Value>, Option<&'v Value>);
 
 fn evaluate_rule(
     rule: &Rule,
-    (base_prepared, cur_prepared): &PreparedSides,
+    (base_graph, cur_graph): Graphs<'_>,
     (baselines, current, trusted_accounts): (&Baselines, &Snapshot, &BTreeSet<String>),
     (base_policies, cur_policies): (&PolicyIndex, &PolicyIndex),
     d: &ResourceDiff,
@@ -102,7 +98,7 @@ fn evaluate_rule(
         kind,
         id,
         value,
-        prepared: base_prepared.as_deref(),
+        role_graph: base_graph,
         trusted_accounts,
         policy_index: Some(base_policies),
     });
@@ -111,36 +107,36 @@ fn evaluate_rule(
         kind,
         id,
         value,
-        prepared: cur_prepared.as_deref(),
+        role_graph: cur_graph,
         trusted_accounts,
         policy_index: Some(cur_policies),
     });
-    if rule.is_drift() {
-        let hits = match &rule.check {
-            Check::Condition(c) if c.holds(base_value, cur_value) => {
+    let state = match &rule.check {
+        Check::ExpiredExceptions => return Vec::new(),
+        Check::Condition(c) if c.is_drift() => {
+            let hits = if c.holds(base_value, cur_value) {
                 vec![condition_hit(rule, c.first_path(), base_value, cur_value)]
-            }
-            Check::Condition(_) => vec![],
-            Check::Analyzer(a) => a.compare(base_view.as_ref(), cur_view.as_ref(), d),
-        };
-        return hits
-            .into_iter()
-            .map(|h| {
-                let mut f = finding(rule, baselines, d, values, h, BaselineState::New);
-                add_related(rule, d, &mut f);
-                f
-            })
-            .collect();
-    }
-    let now = cur_view.as_ref().map(|v| state_hits(rule, v)).unwrap_or_default();
+            } else {
+                vec![]
+            };
+            return drift_findings(rule, baselines, d, values, hits);
+        }
+        Check::Analyzer(Analyzer::Drift(a)) => {
+            let hits = a.compare(base_view.as_ref(), cur_view.as_ref(), d);
+            return drift_findings(rule, baselines, d, values, hits);
+        }
+        Check::Condition(c) => StateCheck::Condition(c),
+        Check::Analyzer(Analyzer::State(a)) => StateCheck::Analyzer(a.as_ref()),
+    };
+    let now = cur_view.as_ref().map(|v| state.hits(rule, v)).unwrap_or_default();
     // Most resources did not change: then the baseline side finds exactly what the current
     // side found, and evaluating it again would double the cost of every scan.
-    let derived = match (&base_view, &cur_view, &rule.check) {
-        (Some(_), Some(_), Check::Condition(_)) => (d.change == Change::Unchanged).then(|| now.clone()),
-        (Some(b), Some(c), Check::Analyzer(a)) => a.baseline_hits(b, c, d, &now),
+    let derived = match (&base_view, &cur_view, &state) {
+        (Some(_), Some(_), StateCheck::Condition(_)) => (d.change == Change::Unchanged).then(|| now.clone()),
+        (Some(b), Some(c), StateCheck::Analyzer(a)) => a.baseline_hits(b, c, d, &now),
         _ => None,
     };
-    let then = derived.unwrap_or_else(|| base_view.as_ref().map(|v| state_hits(rule, v)).unwrap_or_default());
+    let then = derived.unwrap_or_else(|| base_view.as_ref().map(|v| state.hits(rule, v)).unwrap_or_default());
     let mut out = Vec::new();
     for mut hit in now {
         let state = match then.iter().find(|t| t.key == hit.key) {
@@ -164,14 +160,39 @@ fn evaluate_rule(
     out
 }
 
-/// What a state rule finds on one side.
-fn state_hits(rule: &Rule, view: &View) -> Vec<Hit> {
-    match &rule.check {
-        Check::Condition(c) if c.holds(None, Some(view.value)) => {
-            vec![condition_hit(rule, c.first_path(), None, Some(view.value))]
+/// Every finding of a drift rule is new.
+fn drift_findings(
+    rule: &Rule,
+    baselines: &Baselines,
+    d: &ResourceDiff,
+    values: Sides<'_>,
+    hits: Vec<Hit>,
+) -> Vec<Finding> {
+    hits.into_iter()
+        .map(|h| {
+            let mut f = finding(rule, baselines, d, values, h, BaselineState::New);
+            add_related(rule, d, &mut f);
+            f
+        })
+        .collect()
+}
+
+/// A rule that looks at one side at a time.
+enum StateCheck<'r> {
+    Condition(&'r Condition),
+    Analyzer(&'r dyn StateAnalyzer),
+}
+
+impl StateCheck<'_> {
+    /// What the rule finds on one side.
+    fn hits(&self, rule: &Rule, view: &View) -> Vec<Hit> {
+        match self {
+            StateCheck::Condition(c) if c.holds(None, Some(view.value)) => {
+                vec![condition_hit(rule, c.first_path(), None, Some(view.value))]
+            }
+            StateCheck::Condition(_) => vec![],
+            StateCheck::Analyzer(a) => a.check(view),
         }
-        Check::Condition(_) => vec![],
-        Check::Analyzer(a) => a.check(view),
     }
 }
 
@@ -267,7 +288,7 @@ fn overlaps(a: &str, b: &str) -> bool {
 fn drop_covered(rules: &[Rule], findings: &mut Vec<Finding>) {
     let yields: HashSet<&str> = rules
         .iter()
-        .filter(|r| matches!(&r.check, Check::Analyzer(a) if a.yields_to_other_rules()))
+        .filter(|r| matches!(&r.check, Check::Analyzer(Analyzer::Drift(a)) if a.yields_to_other_rules()))
         .map(|r| r.id.as_str())
         .collect();
     if yields.is_empty() {

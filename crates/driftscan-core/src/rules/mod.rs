@@ -54,18 +54,15 @@ pub struct Rule {
 #[derive(Debug)]
 pub enum Check {
     Condition(Condition),
-    Analyzer(Box<dyn Analyzer>),
+    Analyzer(Analyzer),
+    /// The rule's findings are the account's expired exceptions (`source = "exceptions"`),
+    /// made where the exceptions file is read ([`crate::exceptions::apply`]), not from
+    /// resources.
+    ExpiredExceptions,
 }
 
-impl Rule {
-    /// Drift rules compare with the baseline, so every finding they make is new.
-    pub fn is_drift(&self) -> bool {
-        match &self.check {
-            Check::Condition(c) => c.is_drift(),
-            Check::Analyzer(a) => a.is_drift(),
-        }
-    }
-}
+/// What a rule file's `source` may name besides resources.
+const SOURCES: [&str; 1] = ["exceptions"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,6 +84,8 @@ struct RawRule {
     condition: Option<Spanned<condition::RawCondition>>,
     analyzer: Option<Spanned<String>>,
     params: Option<Spanned<toml::Table>>,
+    /// Where the findings come from when not from resources: `exceptions`.
+    source: Option<Spanned<String>>,
 }
 
 const PLACEHOLDERS: [&str; 7] = ["name", "id", "field", "baseline", "current", "detail", "region"];
@@ -280,8 +279,22 @@ pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
         None => Vec::new(),
     };
 
-    let check = match (raw.condition, raw.analyzer) {
-        (Some(c), None) => {
+    let check = match (raw.condition, raw.analyzer, raw.source) {
+        (None, None, Some(source)) => {
+            if let Some(p) = &raw.params {
+                return Err(at(p.span(), "`params` only applies to rules with an `analyzer`".into()));
+            }
+            match source.get_ref().as_str() {
+                "exceptions" => Check::ExpiredExceptions,
+                other => {
+                    return Err(at(
+                        source.span(),
+                        format!("unknown source `{other}` (expected one of: {})", SOURCES.join(", ")),
+                    ));
+                }
+            }
+        }
+        (Some(c), None, None) => {
             if let Some(p) = &raw.params {
                 return Err(at(p.span(), "`params` only applies to rules with an `analyzer`".into()));
             }
@@ -290,16 +303,23 @@ pub fn parse_rule(path: &Path, text: &str) -> Result<Rule> {
                 .map_err(|(s, m)| at(s.unwrap_or(span.clone()), m))?;
             Check::Condition(cond)
         }
-        (None, Some(name)) => {
+        (None, Some(name), None) => {
             let params = raw.params.map(|p| p.into_inner()).unwrap_or_default();
             let analyzer =
                 analyzers::build(name.get_ref(), &params, &resource_types).map_err(|m| at(name.span(), m))?;
             Check::Analyzer(analyzer)
         }
-        (Some(c), Some(_)) => {
-            return Err(at(c.span(), "a rule has either a `condition` or an `analyzer`, not both".into()));
+        (None, None, None) => {
+            return Err(Error::invalid(&shown, 1, "a rule needs a `condition`, an `analyzer` or a `source`"));
         }
-        (None, None) => return Err(Error::invalid(&shown, 1, "a rule needs a `condition` or an `analyzer`")),
+        (condition, analyzer, source) => {
+            let second = [condition.map(|c| c.span()), analyzer.map(|a| a.span()), source.map(|s| s.span())]
+                .into_iter()
+                .flatten()
+                .max_by_key(|span| span.start)
+                .expect("two of the three are set");
+            return Err(at(second, "a rule has one of `condition`, `analyzer` or `source`, not two".into()));
+        }
     };
 
     Ok(Rule {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View, days_between, days_param, only_params};
+use super::{Hit, StateAnalyzer, View, days_between, days_param};
 use crate::redact::mask_key_id;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,6 @@ pub struct AccessKeys {
 
 impl AccessKeys {
     pub fn from_params(params: &toml::Table) -> Result<Self, String> {
-        only_params("access_keys", params, &["check", "days"])?;
         let days = || days_param("access_keys", params);
         let check = match params.get("check").and_then(toml::Value::as_str) {
             Some("multiple_active") => {
@@ -42,11 +41,7 @@ impl AccessKeys {
     }
 }
 
-impl Analyzer for AccessKeys {
-    fn is_drift(&self) -> bool {
-        false
-    }
-
+impl StateAnalyzer for AccessKeys {
     fn check(&self, view: &View) -> Vec<Hit> {
         let Some(user) = view.facts.iam.users.get(view.id) else { return Vec::new() };
         let now = view.facts.meta.scanned_at;

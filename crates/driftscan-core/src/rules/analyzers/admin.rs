@@ -2,19 +2,15 @@
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View, source_field};
+use super::{Hit, StateAnalyzer, View, source_field};
 use crate::diff::ResourceDiff;
 use crate::iam::AdminGrant;
 
 #[derive(Debug)]
 pub struct AdminAccess;
 
-impl Analyzer for AdminAccess {
+impl StateAnalyzer for AdminAccess {
     fn reads_value(&self) -> bool {
-        false
-    }
-
-    fn is_drift(&self) -> bool {
         false
     }
 

@@ -1,20 +1,16 @@
 //! Any tracked change since the baseline (change management evidence): a resource added
 //! or removed, or a field changed, where no more specific rule already says so.
 
-use super::{Analyzer, Hit, View, show};
+use super::{DriftAnalyzer, Hit, View, show};
 use crate::diff::{Change, ResourceDiff};
 use crate::snapshot;
 
 #[derive(Debug)]
 pub struct ChangedFields;
 
-impl Analyzer for ChangedFields {
+impl DriftAnalyzer for ChangedFields {
     fn reads_value(&self) -> bool {
         false
-    }
-
-    fn is_drift(&self) -> bool {
-        true
     }
 
     fn yields_to_other_rules(&self) -> bool {

@@ -3,18 +3,14 @@
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View};
+use super::{DriftAnalyzer, Hit, StateAnalyzer, View};
 use crate::diff::ResourceDiff;
 
 /// No multi-region trail of the account is logging, and no organization trail covers it.
 #[derive(Debug)]
 pub struct NoMultiRegionTrail;
 
-impl Analyzer for NoMultiRegionTrail {
-    fn is_drift(&self) -> bool {
-        false
-    }
-
+impl StateAnalyzer for NoMultiRegionTrail {
     /// The verdict is about every trail of the account, not the account entry alone.
     fn same_on_both_sides(&self, baseline: &View, current: &View, diff: &ResourceDiff) -> bool {
         diff.change == crate::diff::Change::Unchanged
@@ -42,11 +38,7 @@ impl Analyzer for NoMultiRegionTrail {
 #[derive(Debug)]
 pub struct TrailStopped;
 
-impl Analyzer for TrailStopped {
-    fn is_drift(&self) -> bool {
-        true
-    }
-
+impl DriftAnalyzer for TrailStopped {
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let logging = |v: &View| v.value.get("logging").and_then(Value::as_bool) == Some(true);
         if !baseline.is_some_and(logging) {

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View, days_between, days_param, only_params};
+use super::{Hit, StateAnalyzer, View, days_between, days_param};
 
 #[derive(Debug)]
 pub struct ConsoleUnused {
@@ -14,16 +14,11 @@ pub struct ConsoleUnused {
 
 impl ConsoleUnused {
     pub fn from_params(params: &toml::Table) -> Result<Self, String> {
-        only_params("console_unused", params, &["days"])?;
         Ok(ConsoleUnused { days: days_param("console_unused", params)? })
     }
 }
 
-impl Analyzer for ConsoleUnused {
-    fn is_drift(&self) -> bool {
-        false
-    }
-
+impl StateAnalyzer for ConsoleUnused {
     fn check(&self, view: &View) -> Vec<Hit> {
         let Some(user) = view.facts.iam.users.get(view.id) else { return Vec::new() };
         if !user.console_password {

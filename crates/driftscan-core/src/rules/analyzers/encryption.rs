@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View};
+use super::{DriftAnalyzer, Hit, StateAnalyzer, View};
 use crate::diff::ResourceDiff;
 use crate::snapshot::policy::{Effect, PolicyDocument};
 use crate::snapshot::{ResourceType, Snapshot};
@@ -31,11 +31,7 @@ pub fn denies_insecure_transport(policy: &PolicyDocument, service: &str) -> bool
 #[derive(Debug)]
 pub struct InsecureTransportAllowed;
 
-impl Analyzer for InsecureTransportAllowed {
-    fn is_drift(&self) -> bool {
-        false
-    }
-
+impl StateAnalyzer for InsecureTransportAllowed {
     fn check(&self, view: &View) -> Vec<Hit> {
         let Some(policy) = view.resource_policy() else { return Vec::new() };
         let what = policy.name;
@@ -73,11 +69,7 @@ fn customer_key(facts: &Snapshot, kind: ResourceType, value: &Value) -> Option<S
 #[derive(Debug)]
 pub struct CustomerKeyDowngrade;
 
-impl Analyzer for CustomerKeyDowngrade {
-    fn is_drift(&self) -> bool {
-        true
-    }
-
+impl DriftAnalyzer for CustomerKeyDowngrade {
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let (Some(b), Some(c)) = (baseline, current) else { return Vec::new() };
         let Some(was) = customer_key(b.facts, b.kind, b.value) else { return Vec::new() };
@@ -143,11 +135,7 @@ fn key_users(facts: &Snapshot) -> Vec<(String, &str)> {
 #[derive(Debug)]
 pub struct KeyInUseUnusable;
 
-impl Analyzer for KeyInUseUnusable {
-    fn is_drift(&self) -> bool {
-        false
-    }
-
+impl StateAnalyzer for KeyInUseUnusable {
     /// Whether the key is in use depends on buckets, databases and tables.
     fn same_on_both_sides(&self, _baseline: &View, _current: &View, _diff: &ResourceDiff) -> bool {
         false

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, ResourcePolicy, View};
+use super::{DriftAnalyzer, Hit, ResourcePolicy, StateAnalyzer, View};
 use crate::arn::Arn;
 use crate::diff::ResourceDiff;
 use crate::snapshot::policy::{Effect, PolicyDocument, Statement};
@@ -33,11 +33,7 @@ fn open_actions(policy: &PolicyDocument) -> Vec<String> {
 #[derive(Debug)]
 pub struct PublicBucket;
 
-impl Analyzer for PublicBucket {
-    fn is_drift(&self) -> bool {
-        false
-    }
-
+impl StateAnalyzer for PublicBucket {
     /// The account-level block takes part: an unchanged bucket can change verdict.
     fn same_on_both_sides(&self, baseline: &View, current: &View, diff: &ResourceDiff) -> bool {
         diff.change == crate::diff::Change::Unchanged && baseline.facts.s3.account == current.facts.s3.account
@@ -83,11 +79,7 @@ fn bucket_exposure(s3: &S3Facts, bucket: &S3Bucket) -> Vec<Hit> {
 #[derive(Debug)]
 pub struct TrailBucketPublic;
 
-impl Analyzer for TrailBucketPublic {
-    fn is_drift(&self) -> bool {
-        false
-    }
-
+impl StateAnalyzer for TrailBucketPublic {
     /// The verdict depends on the bucket and the account's public access block.
     fn same_on_both_sides(&self, _baseline: &View, _current: &View, _diff: &ResourceDiff) -> bool {
         false
@@ -125,11 +117,7 @@ fn shared_accounts(value: &Value) -> BTreeSet<String> {
 #[derive(Debug)]
 pub struct SnapshotSharedNewAccount;
 
-impl Analyzer for SnapshotSharedNewAccount {
-    fn is_drift(&self) -> bool {
-        true
-    }
-
+impl DriftAnalyzer for SnapshotSharedNewAccount {
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let Some(c) = current else { return Vec::new() };
         // A snapshot that is new as a whole has no approved sharing: every account is new.
@@ -153,11 +141,7 @@ impl Analyzer for SnapshotSharedNewAccount {
 #[derive(Debug)]
 pub struct OpenResourcePolicy;
 
-impl Analyzer for OpenResourcePolicy {
-    fn is_drift(&self) -> bool {
-        false
-    }
-
+impl StateAnalyzer for OpenResourcePolicy {
     fn check(&self, view: &View) -> Vec<Hit> {
         // AWS writes the policies of its managed keys: nothing for the account to change.
         if view.kind == ResourceType::KmsKey && view.facts.kms.keys.get(view.id).is_some_and(|k| k.manager == "AWS") {

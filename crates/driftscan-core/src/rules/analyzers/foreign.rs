@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View};
+use super::{DriftAnalyzer, Hit, StateAnalyzer, View};
 use crate::arn::AccountId;
 use crate::diff::ResourceDiff;
 use crate::snapshot::ResourceType;
@@ -125,11 +125,7 @@ fn shown(who: &str) -> String {
 #[derive(Debug)]
 pub struct NewForeignAccess;
 
-impl Analyzer for NewForeignAccess {
-    fn is_drift(&self) -> bool {
-        true
-    }
-
+impl DriftAnalyzer for NewForeignAccess {
     /// One finding per resource and event: every account granted since the baseline.
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let Some(c) = current else { return Vec::new() };
@@ -153,11 +149,7 @@ impl Analyzer for NewForeignAccess {
 #[derive(Debug)]
 pub struct UntrustedAccess;
 
-impl Analyzer for UntrustedAccess {
-    fn is_drift(&self) -> bool {
-        false
-    }
-
+impl StateAnalyzer for UntrustedAccess {
     fn check(&self, view: &View) -> Vec<Hit> {
         let untrusted: Vec<(String, ForeignGrant)> = foreign_grants(view)
             .into_iter()

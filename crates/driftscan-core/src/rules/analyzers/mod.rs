@@ -14,14 +14,17 @@ mod organization;
 mod password;
 mod privilege;
 mod ranked;
+pub mod registry;
 mod trust;
 mod wildcard;
+
+pub use registry::{ANALYZERS, AnalyzerSpec, build};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::diff::ResourceDiff;
-use crate::iam::{Policies, PolicyIndex};
+use crate::iam::{Policies, PolicyIndex, RoleGraph};
 use crate::snapshot::iam::IamRole;
 use crate::snapshot::{ResourceType, Snapshot};
 
@@ -31,8 +34,9 @@ pub struct View<'a> {
     pub kind: ResourceType,
     pub id: &'a str,
     pub value: &'a Value,
-    /// What the rule's analyzer prepared from these facts ([`Analyzer::prepare`]).
-    pub prepared: Option<&'a Prepared>,
+    /// The account's role graph on this side, when a rule of the run asked for one
+    /// ([`StateAnalyzer::uses_role_graph`]).
+    pub role_graph: Option<&'a RoleGraph>,
     /// Accounts the user trusts with access (beside the account itself).
     pub trusted_accounts: &'a std::collections::BTreeSet<String>,
     /// The principals' effective policies on this side, when the engine gathered them.
@@ -90,10 +94,6 @@ impl<'a> View<'a> {
     }
 }
 
-/// Work an analyzer does once per snapshot instead of once per resource (an index of
-/// the account's roles, say); the engine hands it back in every [`View`] of that side.
-pub type Prepared = dyn std::any::Any + Send + Sync;
-
 /// What an analyzer found on one resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
@@ -118,120 +118,72 @@ impl Hit {
     }
 }
 
-pub trait Analyzer: Send + Sync + std::fmt::Debug {
-    /// Drift analyzers compare with the baseline (`compare`); state analyzers look at one
-    /// side at a time (`check`), and the engine compares their results.
-    fn is_drift(&self) -> bool;
+/// A rule's analyzer: which of the two kinds it is decides how the engine runs it, so
+/// one wired as the other does not compile.
+#[derive(Debug)]
+pub enum Analyzer {
+    State(Box<dyn StateAnalyzer>),
+    Drift(Box<dyn DriftAnalyzer>),
+}
 
-    /// Called once per side of a scan before any resource is looked at.
-    fn prepare(&self, _facts: &Snapshot) -> Option<Box<Prepared>> {
-        None
+impl Analyzer {
+    /// Whether it reads [`View::value`] (the resource as JSON) rather than the typed facts
+    /// only: an unchanged resource whose rules all read facts is then not turned into JSON
+    /// (roles, groups and policies; 4.6 % of a scan built values nobody read).
+    pub fn reads_value(&self) -> bool {
+        match self {
+            Analyzer::State(a) => a.reads_value(),
+            Analyzer::Drift(a) => a.reads_value(),
+        }
     }
+}
 
-    fn check(&self, _view: &View) -> Vec<Hit> {
-        Vec::new()
-    }
+/// Looks at one side at a time: what is wrong in these facts. The engine compares what it
+/// finds on the two sides (new, unchanged, updated or gone since the baseline).
+pub trait StateAnalyzer: Send + Sync + std::fmt::Debug {
+    fn check(&self, view: &View) -> Vec<Hit>;
 
-    fn compare(&self, _baseline: Option<&View>, _current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
-        Vec::new()
-    }
-
-    /// For a state analyzer: whether it must find the same on both sides, so the engine
-    /// can skip the baseline side. By default, when the resource did not change; analyzers
-    /// that read other resources decide for themselves.
+    /// Whether it must find the same on both sides, so the engine can skip the baseline
+    /// side. By default, when the resource did not change; analyzers that read other
+    /// resources decide for themselves.
     fn same_on_both_sides(&self, _baseline: &View, _current: &View, diff: &ResourceDiff) -> bool {
         diff.change == crate::diff::Change::Unchanged
     }
 
-    /// For a state analyzer: what it finds on the baseline side, worked out from what it
-    /// found on the current side (`now`) where that is cheaper than a second `check`;
-    /// `None` to check the baseline side. By default the same hits where
-    /// [`Analyzer::same_on_both_sides`] says so.
+    /// What it finds on the baseline side, worked out from what it found on the current
+    /// side (`now`) where that is cheaper than a second `check`; `None` to check the
+    /// baseline side. By default the same hits where [`StateAnalyzer::same_on_both_sides`]
+    /// says so.
     fn baseline_hits(&self, baseline: &View, current: &View, diff: &ResourceDiff, now: &[Hit]) -> Option<Vec<Hit>> {
         self.same_on_both_sides(baseline, current, diff).then(|| now.to_vec())
     }
 
-    /// Whether it reads [`View::value`] (the resource as JSON) rather than the typed facts
-    /// only: an unchanged resource whose rules all read facts is then not turned into JSON
-    /// (roles, groups and policies; 4.6 % of a scan built values nobody read).
+    /// Whether its views need the account's role graph ([`View::role_graph`]), built
+    /// once per side of a scan when some rule asks.
+    fn uses_role_graph(&self) -> bool {
+        false
+    }
+
+    /// See [`Analyzer::reads_value`].
+    fn reads_value(&self) -> bool {
+        true
+    }
+}
+
+/// Compares a resource's baseline with its current side: what changed for the worse.
+/// Everything it finds is new.
+pub trait DriftAnalyzer: Send + Sync + std::fmt::Debug {
+    fn compare(&self, baseline: Option<&View>, current: Option<&View>, diff: &ResourceDiff) -> Vec<Hit>;
+
+    /// See [`Analyzer::reads_value`].
     fn reads_value(&self) -> bool {
         true
     }
 
-    /// Findings of this analyzer are dropped where another rule already reports the
-    /// same resource and field (the catch-all "other change" rule).
+    /// Its findings are dropped where another rule already reports the same resource and
+    /// field (the catch-all "other change" rule).
     fn yields_to_other_rules(&self) -> bool {
         false
-    }
-}
-
-/// Builds the analyzer `name` with the rule's `[params]`, for the rule's resource types.
-pub fn build(name: &str, params: &toml::Table, kinds: &[ResourceType]) -> Result<Box<dyn Analyzer>, String> {
-    let allow = |allowed: &[ResourceType]| -> Result<(), String> {
-        match kinds.iter().find(|k| !allowed.contains(k)) {
-            Some(k) => Err(format!("analyzer `{name}` does not apply to resource type {k}")),
-            None => Ok(()),
-        }
-    };
-    let no_params = || only_params(name, params, &[]);
-    use ResourceType::*;
-    const PRINCIPALS: &[ResourceType] = &[IamUser, IamGroup, IamRole];
-    let simple = |allowed: &[ResourceType], analyzer: Box<dyn Analyzer>| -> Result<Box<dyn Analyzer>, String> {
-        allow(allowed)?;
-        no_params()?;
-        Ok(analyzer)
-    };
-    match name {
-        "admin_access" => simple(PRINCIPALS, Box::new(admin::AdminAccess)),
-        "wildcard_policy" => simple(&[IamUser, IamGroup, IamRole, IamPolicy], Box::new(wildcard::WildcardPolicy)),
-        "permissions_grew" => simple(PRINCIPALS, Box::new(privilege::PermissionsGrew)),
-        "privilege_escalation" => simple(PRINCIPALS, Box::new(privilege::PrivilegeEscalation)),
-        "new_principal" => simple(PRINCIPALS, Box::new(privilege::NewPrincipal)),
-        "risky_trust" => simple(&[IamRole], Box::new(trust::RiskyTrust)),
-        "trust_new_principal" => simple(&[IamRole], Box::new(trust::TrustNewPrincipal)),
-        "access_keys" => {
-            allow(&[IamUser])?;
-            Ok(Box::new(access_keys::AccessKeys::from_params(params)?))
-        }
-        "console_unused" => {
-            allow(&[IamUser])?;
-            Ok(Box::new(console_login::ConsoleUnused::from_params(params)?))
-        }
-        "password_policy_weakened" => simple(&[Account], Box::new(password::PasswordPolicyWeakened)),
-        "insecure_transport_allowed" => {
-            simple(&[S3Bucket, EfsFileSystem], Box::new(encryption::InsecureTransportAllowed))
-        }
-        // `dynamodb_key_downgrade`: its name before Redshift clusters were covered.
-        "customer_key_downgrade" | "dynamodb_key_downgrade" => {
-            simple(&[DynamodbTable, RedshiftCluster], Box::new(encryption::CustomerKeyDowngrade))
-        }
-        "key_in_use_unusable" => simple(&[KmsKey], Box::new(encryption::KeyInUseUnusable)),
-        "public_bucket" => simple(&[S3Bucket], Box::new(exposure::PublicBucket)),
-        "snapshot_shared_new_account" => {
-            simple(&[RdsSnapshot, EbsSnapshot], Box::new(exposure::SnapshotSharedNewAccount))
-        }
-        // `kms_open_key_policy`: its name before file system policies were covered.
-        "open_resource_policy" | "kms_open_key_policy" => {
-            simple(&[KmsKey, EfsFileSystem], Box::new(exposure::OpenResourcePolicy))
-        }
-        "trail_bucket_public" => simple(&[CloudtrailTrail], Box::new(exposure::TrailBucketPublic)),
-        "no_multi_region_trail" => simple(&[CloudtrailAccount], Box::new(cloudtrail::NoMultiRegionTrail)),
-        "trail_stopped" => simple(&[CloudtrailTrail], Box::new(cloudtrail::TrailStopped)),
-        "new_foreign_access" => simple(&[S3Bucket, KmsKey], Box::new(foreign::NewForeignAccess)),
-        "untrusted_access" => simple(&[S3Bucket, KmsKey], Box::new(foreign::UntrustedAccess)),
-        "account_joined" => simple(&[OrgAccount], Box::new(organization::AccountJoined)),
-        "account_left" => simple(&[OrgAccount], Box::new(organization::AccountLeft)),
-        "scp_detached" => simple(&[Scp], Box::new(organization::ScpDetached)),
-        "scp_weakened" => simple(&[Scp], Box::new(organization::ScpWeakened)),
-        "guardrails_lost_by_move" => simple(&[OrgAccount, OrgUnit], Box::new(organization::GuardrailsLostByMove)),
-        // Its findings come from the exceptions file (crate::exceptions), not from resources.
-        "exception_expired" => simple(&[Account], Box::new(ExceptionExpired)),
-        "ranked_downgrade" => Ok(Box::new(ranked::RankedDowngrade::from_params(params, kinds)?)),
-        "changed_fields" => {
-            no_params()?;
-            Ok(Box::new(changes::ChangedFields))
-        }
-        other => Err(format!("unknown analyzer `{other}` (expected one of: {})", ANALYZERS.join(", "))),
     }
 }
 
@@ -269,47 +221,6 @@ fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
     (to - from).num_days()
 }
 
-/// Every analyzer a rule file can name.
-pub const ANALYZERS: &[&str] = &[
-    "access_keys",
-    "account_joined",
-    "account_left",
-    "admin_access",
-    "changed_fields",
-    "console_unused",
-    "dynamodb_key_downgrade",
-    "exception_expired",
-    "guardrails_lost_by_move",
-    "insecure_transport_allowed",
-    "key_in_use_unusable",
-    "kms_open_key_policy",
-    "new_foreign_access",
-    "new_principal",
-    "password_policy_weakened",
-    "permissions_grew",
-    "privilege_escalation",
-    "public_bucket",
-    "ranked_downgrade",
-    "risky_trust",
-    "scp_detached",
-    "scp_weakened",
-    "snapshot_shared_new_account",
-    "trust_new_principal",
-    "untrusted_access",
-    "wildcard_policy",
-];
-
-/// Expired exceptions are found by [`crate::exceptions::apply`]; the rule file carries
-/// their metadata, and nothing is found on resources.
-#[derive(Debug)]
-pub struct ExceptionExpired;
-
-impl Analyzer for ExceptionExpired {
-    fn is_drift(&self) -> bool {
-        false
-    }
-}
-
 /// A JSON value shown in a message: strings bare, anything else as compact JSON, cut
 /// short so that a whole policy document does not become a message.
 pub fn show(v: Option<&Value>) -> String {
@@ -322,47 +233,5 @@ pub fn show(v: Option<&Value>) -> String {
     match text.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn params(text: &str) -> toml::Table {
-        text.parse().unwrap()
-    }
-
-    fn error(name: &str, text: &str, kind: ResourceType) -> String {
-        build(name, &params(text), &[kind]).unwrap_err()
-    }
-
-    #[test]
-    fn parameters_are_checked_by_name_and_value() {
-        use ResourceType::*;
-        assert_eq!(
-            error("console_unused", "days = 90\nmonths = 3", IamUser),
-            "analyzer `console_unused` takes no parameter `months` (only `days`)"
-        );
-        assert_eq!(
-            error("access_keys", "check = \"unused\"\nage = 1", IamUser),
-            "analyzer `access_keys` takes no parameter `age` (only `check` and `days`)"
-        );
-        assert_eq!(error("admin_access", "days = 1", IamUser), "analyzer `admin_access` takes no parameter `days`");
-        for days in ["days = 0", "days = \"90\"", ""] {
-            assert_eq!(
-                error("console_unused", days, IamUser),
-                "analyzer `console_unused` needs `params.days`, a positive number of days"
-            );
-        }
-        assert_eq!(
-            error("access_keys", "check = \"max_age\"\ndays = -1", IamUser),
-            "analyzer `access_keys` needs `params.days`, a positive number of days"
-        );
-        assert_eq!(
-            error("console_unused", "days = 90", S3Bucket),
-            "analyzer `console_unused` does not apply to resource type s3_bucket"
-        );
-        assert!(build("console_unused", &params("days = 90"), &[IamUser]).is_ok());
     }
 }

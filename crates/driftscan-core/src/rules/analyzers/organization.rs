@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Analyzer, Hit, View};
+use super::{DriftAnalyzer, Hit, View};
 use crate::diff::{Change, ResourceDiff};
 use crate::glob::wildcard_match;
 use crate::snapshot::policy::{Effect, PolicyDocument, Statement};
@@ -23,11 +23,7 @@ fn is_guardrail(document: &PolicyDocument) -> bool {
 #[derive(Debug)]
 pub struct AccountJoined;
 
-impl Analyzer for AccountJoined {
-    fn is_drift(&self) -> bool {
-        true
-    }
-
+impl DriftAnalyzer for AccountJoined {
     fn compare(&self, _baseline: Option<&View>, current: Option<&View>, diff: &ResourceDiff) -> Vec<Hit> {
         let (Change::Added, Some(c)) = (&diff.change, current) else { return Vec::new() };
         let Some(account) = org(c).accounts.get(c.id) else { return Vec::new() };
@@ -50,11 +46,7 @@ impl Analyzer for AccountJoined {
 #[derive(Debug)]
 pub struct AccountLeft;
 
-impl Analyzer for AccountLeft {
-    fn is_drift(&self) -> bool {
-        true
-    }
-
+impl DriftAnalyzer for AccountLeft {
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, diff: &ResourceDiff) -> Vec<Hit> {
         let Some(b) = baseline else { return Vec::new() };
         let Some(before) = org(b).accounts.get(b.id) else { return Vec::new() };
@@ -84,11 +76,7 @@ impl Analyzer for AccountLeft {
 #[derive(Debug)]
 pub struct ScpDetached;
 
-impl Analyzer for ScpDetached {
-    fn is_drift(&self) -> bool {
-        true
-    }
-
+impl DriftAnalyzer for ScpDetached {
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let Some(b) = baseline else { return Vec::new() };
         let Some(before) = org(b).policies.get(b.id) else { return Vec::new() };
@@ -116,11 +104,7 @@ impl Analyzer for ScpDetached {
 #[derive(Debug)]
 pub struct ScpWeakened;
 
-impl Analyzer for ScpWeakened {
-    fn is_drift(&self) -> bool {
-        true
-    }
-
+impl DriftAnalyzer for ScpWeakened {
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let (Some(b), Some(c)) = (baseline, current) else { return Vec::new() };
         let (Some(before), Some(after)) = (org(b).policies.get(b.id), org(c).policies.get(c.id)) else {
@@ -243,11 +227,7 @@ fn condition_covers(wide: &Statement, narrow: &Statement) -> bool {
 #[derive(Debug)]
 pub struct GuardrailsLostByMove;
 
-impl Analyzer for GuardrailsLostByMove {
-    fn is_drift(&self) -> bool {
-        true
-    }
-
+impl DriftAnalyzer for GuardrailsLostByMove {
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let (Some(b), Some(c)) = (baseline, current) else { return Vec::new() };
         let (Some(target), Some(was), Some(is)) = (target_id(b), parent(b), parent(c)) else { return Vec::new() };

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View, show};
+use super::{DriftAnalyzer, Hit, View, show};
 use crate::diff::ResourceDiff;
 use crate::snapshot;
 
@@ -48,11 +48,7 @@ fn weaker(how: Weaker, was: Option<&Value>, now: Option<&Value>) -> bool {
 #[derive(Debug)]
 pub struct PasswordPolicyWeakened;
 
-impl Analyzer for PasswordPolicyWeakened {
-    fn is_drift(&self) -> bool {
-        true
-    }
-
+impl DriftAnalyzer for PasswordPolicyWeakened {
     /// One finding per event: a deleted policy, or the settings weakened together, named
     /// in one detail (a reviewer sees one change, not one per setting).
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {

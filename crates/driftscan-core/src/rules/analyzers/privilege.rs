@@ -3,12 +3,11 @@
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, Prepared, View, source_field};
+use super::{DriftAnalyzer, Hit, StateAnalyzer, View, source_field};
 use crate::diff::{Change, ResourceDiff};
 use crate::glob::wildcard_match;
 use crate::iam::paths::{self, EscalationPath};
 use crate::iam::{Decision, EVERY_RESOURCE, Policies, RoleGraph, is_admin};
-use crate::snapshot::Snapshot;
 use crate::snapshot::policy::Effect;
 
 /// One thing an identity policy allows: an action pattern on a resource pattern.
@@ -80,13 +79,9 @@ fn decision(policies: &Policies, grant: &Grant) -> Decision {
 #[derive(Debug)]
 pub struct PermissionsGrew;
 
-impl Analyzer for PermissionsGrew {
+impl DriftAnalyzer for PermissionsGrew {
     fn reads_value(&self) -> bool {
         false
-    }
-
-    fn is_drift(&self) -> bool {
-        true
     }
 
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
@@ -128,21 +123,13 @@ impl Analyzer for PermissionsGrew {
 #[derive(Debug)]
 pub struct PrivilegeEscalation;
 
-fn graph<'v>(view: &View<'v>) -> Option<&'v RoleGraph> {
-    view.prepared.and_then(|p| p.downcast_ref::<RoleGraph>())
-}
-
-impl Analyzer for PrivilegeEscalation {
+impl StateAnalyzer for PrivilegeEscalation {
     fn reads_value(&self) -> bool {
         false
     }
 
-    fn is_drift(&self) -> bool {
-        false
-    }
-
-    fn prepare(&self, facts: &Snapshot) -> Option<Box<Prepared>> {
-        Some(Box::new(RoleGraph::new(facts)))
+    fn uses_role_graph(&self) -> bool {
+        true
     }
 
     /// The same policies and the same roles (trust and power) give the same paths; a role
@@ -154,7 +141,7 @@ impl Analyzer for PrivilegeEscalation {
         if !current.same_policies_as(baseline) {
             return None;
         }
-        let (Some(b), Some(c)) = (graph(baseline), graph(current)) else { return None };
+        let (Some(b), Some(c)) = (baseline.role_graph, current.role_graph) else { return None };
         if b.methods_digest != c.methods_digest {
             return None;
         }
@@ -174,7 +161,7 @@ impl Analyzer for PrivilegeEscalation {
         let policies = view.policies();
         // The engine prepares the graph once per side; a caller without the engine gets one here.
         let built;
-        let graph = match graph(view) {
+        let graph = match view.role_graph {
             Some(g) => g,
             None => {
                 built = RoleGraph::new(view.facts);
@@ -201,13 +188,9 @@ fn path_hit(path: EscalationPath) -> Hit {
 #[derive(Debug)]
 pub struct NewPrincipal;
 
-impl Analyzer for NewPrincipal {
+impl DriftAnalyzer for NewPrincipal {
     fn reads_value(&self) -> bool {
         false
-    }
-
-    fn is_drift(&self) -> bool {
-        true
     }
 
     fn compare(&self, _baseline: Option<&View>, current: Option<&View>, diff: &ResourceDiff) -> Vec<Hit> {
@@ -231,7 +214,7 @@ impl Analyzer for NewPrincipal {
 mod tests {
     use super::*;
     use crate::snapshot::policy::PolicyDocument;
-    use crate::snapshot::{IamRole, IamUser, InlinePolicies, ResourceType};
+    use crate::snapshot::{IamRole, IamUser, InlinePolicies, ResourceType, Snapshot};
     use std::collections::BTreeSet;
 
     const DEV: &str = "arn:aws:iam::111122223333:user/dev";
@@ -270,18 +253,14 @@ mod tests {
     /// (`None`: it checks the baseline side), next to a full check of the baseline side.
     fn baseline_side(baseline: &Snapshot, current: &Snapshot) -> (Option<Vec<Hit>>, Vec<Hit>) {
         let trusted = BTreeSet::new();
-        let (b_graph, c_graph) = (PrivilegeEscalation.prepare(baseline), PrivilegeEscalation.prepare(current));
-        fn view<'a>(
-            facts: &'a Snapshot,
-            prepared: &'a Option<Box<Prepared>>,
-            trusted: &'a BTreeSet<String>,
-        ) -> View<'a> {
+        let (b_graph, c_graph) = (RoleGraph::new(baseline), RoleGraph::new(current));
+        fn view<'a>(facts: &'a Snapshot, graph: &'a RoleGraph, trusted: &'a BTreeSet<String>) -> View<'a> {
             View {
                 facts,
                 kind: ResourceType::IamUser,
                 id: DEV,
                 value: &Value::Null,
-                prepared: prepared.as_deref(),
+                role_graph: Some(graph),
                 trusted_accounts: trusted,
                 policy_index: None,
             }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View, only_params, show};
+use super::{DriftAnalyzer, Hit, View, show};
 use crate::diff::ResourceDiff;
 use crate::snapshot::{self, ResourceType};
 
@@ -17,7 +17,6 @@ pub struct RankedDowngrade {
 
 impl RankedDowngrade {
     pub fn from_params(params: &toml::Table, kinds: &[ResourceType]) -> Result<Self, String> {
-        only_params("ranked_downgrade", params, &["path", "order"])?;
         let path = params
             .get("path")
             .and_then(toml::Value::as_str)
@@ -45,11 +44,7 @@ impl RankedDowngrade {
     }
 }
 
-impl Analyzer for RankedDowngrade {
-    fn is_drift(&self) -> bool {
-        true
-    }
-
+impl DriftAnalyzer for RankedDowngrade {
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {
         let (Some(b), Some(c)) = (baseline, current) else { return Vec::new() };
         let (bv, cv) = (snapshot::field(b.value, &self.path), snapshot::field(c.value, &self.path));

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::foreign::foreign_grants;
-use super::{Analyzer, Hit, View};
+use super::{DriftAnalyzer, Hit, StateAnalyzer, View};
 use crate::arn::AccountId;
 use crate::diff::ResourceDiff;
 use crate::iam::trust;
@@ -18,12 +18,8 @@ fn trusted(view: &View) -> BTreeSet<String> {
 #[derive(Debug)]
 pub struct RiskyTrust;
 
-impl Analyzer for RiskyTrust {
+impl StateAnalyzer for RiskyTrust {
     fn reads_value(&self) -> bool {
-        false
-    }
-
-    fn is_drift(&self) -> bool {
         false
     }
 
@@ -45,13 +41,9 @@ impl Analyzer for RiskyTrust {
 #[derive(Debug)]
 pub struct TrustNewPrincipal;
 
-impl Analyzer for TrustNewPrincipal {
+impl DriftAnalyzer for TrustNewPrincipal {
     fn reads_value(&self) -> bool {
         false
-    }
-
-    fn is_drift(&self) -> bool {
-        true
     }
 
     fn compare(&self, baseline: Option<&View>, current: Option<&View>, _diff: &ResourceDiff) -> Vec<Hit> {

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{Analyzer, Hit, View};
+use super::{Hit, StateAnalyzer, View};
 use crate::iam::{Decision, EVERY_RESOURCE, Policies, Source};
 use crate::snapshot::policy::{Effect, PolicyDocument};
 use crate::snapshot::{InlinePolicies, ResourceType};
@@ -31,12 +31,8 @@ fn wildcard_actions(doc: &PolicyDocument) -> Vec<String> {
     out
 }
 
-impl Analyzer for WildcardPolicy {
+impl StateAnalyzer for WildcardPolicy {
     fn reads_value(&self) -> bool {
-        false
-    }
-
-    fn is_drift(&self) -> bool {
         false
     }
 
