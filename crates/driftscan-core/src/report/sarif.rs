@@ -496,12 +496,12 @@ fn log_text(runs: Vec<Run>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::findings::{Category, Location};
     use crate::snapshot::ResourceType;
 
-    fn finding(rule_id: &str, i: usize, severity: Severity, state: BaselineState) -> Finding {
+    pub(in crate::report) fn finding(rule_id: &str, i: usize, severity: Severity, state: BaselineState) -> Finding {
         Finding {
             rule_id: rule_id.to_string(),
             category: Category::ConfigDrift,
@@ -520,7 +520,7 @@ mod tests {
         }
     }
 
-    fn scan(findings: Vec<Finding>) -> ScanResult {
+    pub(in crate::report) fn scan(findings: Vec<Finding>) -> ScanResult {
         ScanResult {
             account_id: "111122223333".into(),
             scanned_at: chrono::DateTime::UNIX_EPOCH,
