@@ -35,7 +35,7 @@ pub fn render(format: Format, result: &ScanResult, rules: &[Rule], diffs: &[Reso
 }
 
 /// Where a report of many accounts goes, one piece at a time (the summary, then each
-/// account's part; JSON in pieces of [`PIECE`] bytes), so that no more than one
+/// account's part; JSON and SARIF in pieces of [`PIECE`] bytes), so that no more than one
 /// account's report is ever held in memory.
 pub type Sink<'a> = dyn FnMut(&str) -> crate::error::Result<()> + 'a;
 
