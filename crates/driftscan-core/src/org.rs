@@ -179,14 +179,21 @@ impl OrgResult {
     /// Each scanned account in account order, its findings and drift read back from disk
     /// and released after `each` returns.
     pub fn each_scanned(&self, each: &mut EachScanned) -> Result<()> {
-        for a in self.accounts.iter().filter(|a| a.status != AccountStatus::Failed) {
-            let path = self.spooled_path(&a.account_id);
-            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-            let spooled: Spooled = serde_json::from_slice(&bytes).map_err(|e| Error::io(&path, e.into()))?;
-            drop(bytes);
-            each(a, &spooled.result, &spooled.drift)?;
+        for a in self.scanned() {
+            let (result, drift) = self.read(a)?;
+            each(a, &result, &drift)?;
         }
         Ok(())
+    }
+
+    /// A scanned account's findings and drift, read back from disk: for a report that
+    /// asks for accounts one by one (a serializer, which cannot be handed them) or for
+    /// some of them only (one SARIF file's).
+    pub fn read(&self, account: &AccountSummary) -> Result<(ScanResult, Vec<ResourceDiff>)> {
+        let path = self.spooled_path(&account.account_id);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let spooled: Spooled = serde_json::from_slice(&bytes).map_err(|e| Error::io(&path, e.into()))?;
+        Ok((spooled.result, spooled.drift))
     }
 
     /// Open findings per severity over every account.

@@ -67,51 +67,59 @@ pub fn write_scan(result: &ScanResult, scan: Option<&ScanInfo>, out: &mut dyn st
 
 /// The JSON report of several accounts (an organization): `schema_version: 2`, the per-account
 /// table first, then every finding, gap and stale exception with its `account_id`, and
-/// with `scan` the run's identification. The findings are handed to the sink one account
-/// at a time; the text is the same as that of the whole document pretty-printed at once.
+/// with `scan` the run's identification. The findings are read back one account at a time
+/// as they are written; the text is the same as that of the whole document pretty-printed at once.
 pub fn render_org(
     org: &crate::org::OrgResult,
     scan: Option<&ScanInfo>,
     sink: &mut super::Sink,
 ) -> crate::error::Result<()> {
-    #[derive(Serialize)]
-    struct Document<'a> {
-        schema_version: u32,
-        tool: Tool,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        scan: Option<&'a ScanInfo>,
-        accounts: Vec<Account<'a>>,
-        summary: serde_json::Map<String, serde_json::Value>,
-        collection_gaps: Vec<InAccount<'a, CollectionGap>>,
-        findings: [(); 0],
-        stale_exceptions: Vec<InAccount<'a, StaleException>>,
-    }
-    #[derive(Serialize)]
-    struct Account<'a> {
-        account_id: &'a str,
-        name: Option<&'a str>,
-        status: &'static str,
-        error: Option<&'a str>,
-        scanned_at: Option<String>,
-        regions: &'a [String],
-        summary: serde_json::Map<String, serde_json::Value>,
-        collection_gaps: usize,
-    }
+    let failure = super::Failure::default();
+    super::write_pretty(&org_document(org, scan, OrgFindings { org, failure: &failure }), &failure, sink)
+}
+
+#[derive(Serialize)]
+struct OrgDocument<'a, F> {
+    schema_version: u32,
+    tool: Tool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scan: Option<&'a ScanInfo>,
+    accounts: Vec<OrgAccount<'a>>,
+    summary: serde_json::Map<String, serde_json::Value>,
+    collection_gaps: Vec<InAccount<'a, CollectionGap>>,
+    findings: F,
+    stale_exceptions: Vec<InAccount<'a, StaleException>>,
+}
+
+#[derive(Serialize)]
+struct OrgAccount<'a> {
+    account_id: &'a str,
+    name: Option<&'a str>,
+    status: &'static str,
+    error: Option<&'a str>,
+    scanned_at: Option<String>,
+    regions: &'a [String],
+    summary: serde_json::Map<String, serde_json::Value>,
+    collection_gaps: usize,
+}
+
+/// The organization's report with `findings` in it; all else is in the accounts' summaries.
+fn org_document<'a, F>(org: &'a crate::org::OrgResult, scan: Option<&'a ScanInfo>, findings: F) -> OrgDocument<'a, F> {
     let summary = |s: &[(crate::findings::Severity, usize)]| {
         s.iter().map(|(s, n)| (s.as_str().to_string(), serde_json::Value::from(*n))).collect()
     };
-    let mut doc = Document {
+    let mut doc = OrgDocument {
         schema_version: 2,
         tool: Tool { name: "driftscan", version: crate::VERSION },
         scan,
         accounts: Vec::new(),
         summary: summary(&org.summary()),
         collection_gaps: Vec::new(),
-        findings: [],
+        findings,
         stale_exceptions: Vec::new(),
     };
     for a in &org.accounts {
-        doc.accounts.push(Account {
+        doc.accounts.push(OrgAccount {
             account_id: &a.account_id,
             name: a.name.as_deref(),
             status: a.status.as_str(),
@@ -125,32 +133,28 @@ pub fn render_org(
         doc.collection_gaps.extend(a.collection_gaps.iter().map(|item| InAccount { account_id: id, item }));
         doc.stale_exceptions.extend(a.stale_exceptions.iter().map(|item| InAccount { account_id: id, item }));
     }
-    let mut frame = serde_json::to_string_pretty(&doc).expect("findings serialize");
-    frame.push('\n');
-    const EMPTY: &str = "\n  \"findings\": [],";
-    let at = frame.find(EMPTY).expect("the findings key is in the frame");
-    sink(&frame[..at])?;
-    sink("\n  \"findings\": [")?;
-    let mut first = true;
-    org.each_scanned(&mut |a, r, _| {
-        let mut piece = String::new();
-        for item in &r.findings {
-            piece.push_str(if first { "\n" } else { ",\n" });
-            first = false;
-            let element = serde_json::to_string_pretty(&InAccount { account_id: &a.account_id, item })
-                .expect("findings serialize");
-            for (i, line) in element.lines().enumerate() {
-                if i > 0 {
-                    piece.push('\n');
-                }
-                piece.push_str("    ");
-                piece.push_str(line);
+    doc
+}
+
+/// Every finding of an organization, each account's read back from disk as serde_json
+/// reaches it: one account's findings in memory at a time.
+struct OrgFindings<'a> {
+    org: &'a crate::org::OrgResult,
+    failure: &'a super::Failure,
+}
+
+impl Serialize for OrgFindings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(None)?;
+        for a in self.org.scanned() {
+            let (result, _) = self.org.read(a).map_err(|e| S::Error::custom(self.failure.keep(e)))?;
+            for item in &result.findings {
+                seq.serialize_element(&InAccount { account_id: &a.account_id, item })?;
             }
         }
-        sink(&piece)
-    })?;
-    sink(if first { "]," } else { "\n  ]," })?;
-    sink(&frame[at + EMPTY.len()..])
+        seq.end()
+    }
 }
 
 /// An item of one account, with the account's id first.
@@ -277,4 +281,52 @@ pub fn parse_report(path: &std::path::Path, text: &str) -> crate::error::Result<
         out.push(report);
     }
     Ok(ParsedReport { tool_version: doc.tool.version, scan: doc.scan, accounts: out })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{BaselineState, Severity};
+    use crate::org::{AccountReport, OrgResult};
+    use crate::report::sarif::tests::{finding, scan};
+
+    #[test]
+    fn an_organization_streamed_reads_as_the_whole_document_pretty_printed() {
+        let mut accounts: Vec<AccountReport> = (0..3)
+            .map(|i| {
+                // Enough text for many pieces, and characters of several bytes for pieces to cut.
+                let findings = (0..400)
+                    .map(|j| {
+                        let mut f = finding("DS-IAM-001", i * 1000 + j, Severity::High, BaselineState::New);
+                        f.message = format!("{} · drift de sécurité 🔓", f.message);
+                        f
+                    })
+                    .collect();
+                let mut result = scan(findings);
+                result.account_id = format!("{:012}", 100000000000u64 + i as u64);
+                AccountReport::scanned(None, result, Vec::new())
+            })
+            .collect();
+        accounts.push(AccountReport::scanned(None, scan(Vec::new()), Vec::new()));
+        accounts.push(AccountReport::failed("999999999999".into(), None, "AccessDenied".into()));
+        let org = OrgResult::new(accounts).unwrap();
+
+        let results: Vec<(&str, ScanResult)> =
+            org.scanned().map(|a| (a.account_id.as_str(), org.read(a).unwrap().0)).collect();
+        let findings: Vec<InAccount<Finding>> = results
+            .iter()
+            .flat_map(|(account_id, r)| r.findings.iter().map(move |item| InAccount { account_id, item }))
+            .collect();
+        let mut whole = serde_json::to_string_pretty(&org_document(&org, None, findings)).unwrap();
+        whole.push('\n');
+
+        let mut pieces = Vec::new();
+        render_org(&org, None, &mut |piece| {
+            pieces.push(piece.to_string());
+            Ok(())
+        })
+        .unwrap();
+        assert!(pieces.len() > 3, "{} pieces", pieces.len());
+        assert_eq!(pieces.concat(), whole);
+    }
 }

@@ -3,11 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
-    ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
+    ResultLevel, RunAutomationDetails, Suppression, Tool, ToolComponent,
 };
 
 use crate::findings::{BaselineState, Finding, ScanResult, Severity};
@@ -145,47 +146,98 @@ pub fn render(scan: &ScanResult, rules: &[Rule]) -> String {
 }
 
 fn render_within(scan: &ScanResult, rules: &[Rule], max_results: usize, max_gzip_bytes: usize) -> String {
-    fitted_run(scan, rules, (max_results, max_gzip_bytes, 0), |run| log_text(vec![run])).0
+    let (_, text, _) = fit(scan, rules, (max_results, max_gzip_bytes), |log| {
+        // Room for the whole text at once (a result is 1–2 KB): grown from nothing, a large
+        // account's text left the copies it outgrew in the heap, 12 MB more at the peak.
+        let mut text = Vec::with_capacity(log.runs[0].results.findings.len() * 2048);
+        serde_json::to_writer_pretty(&mut text, log).expect("sarif serializes");
+        text.push(b'\n');
+        let text = String::from_utf8(text).expect("serde_json writes UTF-8");
+        let gzipped = gzipped_len(&text);
+        (text, gzipped)
+    });
+    text
+}
+
+/// A SARIF log: serde_sarif's `Sarif` with the fields driftscan writes, in its order, and
+/// any sequence of runs (one account's, or a file's read back account by account).
+#[derive(Serialize)]
+struct Log<R> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: R,
+    version: &'static str,
+}
+
+fn log<R: Serialize>(runs: R) -> Log<R> {
+    Log { schema: SCHEMA, runs, version: "2.1.0" }
+}
+
+/// One account's run: serde_sarif's `Run` with the fields driftscan writes, in its order,
+/// and results that are built from their findings one at a time as they are written (a
+/// large account's 48,000 results as SARIF structs were ~200 MB).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountRun<'a> {
+    automation_details: RunAutomationDetails,
+    column_kind: &'static str,
+    invocations: [Invocation; 1],
+    original_uri_base_ids: BTreeMap<String, ArtifactLocation>,
+    results: Results<'a>,
+    tool: Tool,
+}
+
+/// A run's results, as the findings they are built from and their rules' indexes.
+struct Results<'a> {
+    findings: Vec<&'a Finding>,
+    rule_index: BTreeMap<String, usize>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.findings.iter().map(|f| result(f, self.rule_index[f.rule_id.as_str()])))
+    }
 }
 
 /// The SARIF files of several accounts (an organization): one run per scanned account (a
 /// failed account has none, so that its open alerts are not closed by an empty upload),
 /// packed into as few files as GitHub's limits allow (20 runs and 10 MB gzipped per file).
-/// Each run is rendered once, as its account is read back, and waits on disk with its
-/// gzipped size until the files are written.
-pub struct OrgFiles {
-    spool: tempfile::TempDir,
-    /// The runs (numbered in account order) of each file.
-    files: Vec<Vec<usize>>,
+/// Each run is measured as its account is read back, and written when its file is, the
+/// account read back again.
+pub struct OrgFiles<'a> {
+    org: &'a crate::org::OrgResult,
+    rules: &'a [Rule],
+    /// The runs of each file: the account, and how many of its findings the run keeps.
+    files: Vec<Vec<(&'a crate::org::AccountSummary, usize)>>,
 }
 
-impl OrgFiles {
-    pub fn plan(org: &crate::org::OrgResult, rules: &[Rule]) -> crate::error::Result<OrgFiles> {
+impl<'a> OrgFiles<'a> {
+    pub fn plan(org: &'a crate::org::OrgResult, rules: &'a [Rule]) -> crate::error::Result<OrgFiles<'a>> {
         OrgFiles::plan_within(org, rules, limits::GZIP_BYTES)
     }
 
     fn plan_within(
-        org: &crate::org::OrgResult,
-        rules: &[Rule],
+        org: &'a crate::org::OrgResult,
+        rules: &'a [Rule],
         max_gzip_bytes: usize,
-    ) -> crate::error::Result<OrgFiles> {
-        use crate::error::Error;
-        let spool = tempfile::Builder::new()
-            .prefix("driftscan-sarif-")
-            .tempdir()
-            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    ) -> crate::error::Result<OrgFiles<'a>> {
+        let mut runs = Vec::new();
         let mut sizes = Vec::new();
-        let (head, _) = frame();
-        let head_bytes = gzipped_len(&head);
-        org.each_scanned(&mut |_, result, _| {
-            let limits = (limits::RESULTS_PER_RUN, max_gzip_bytes, head_bytes);
-            let (text, gzipped) = fitted_run(result, rules, limits, |run| run_text(&run));
-            let path = spool.path().join(sizes.len().to_string());
-            std::fs::write(&path, &text).map_err(|e| Error::io(&path, e))?;
+        for account in org.scanned() {
+            let (result, _) = org.read(account)?;
+            let (keep, (), gzipped) = fit(&result, rules, (limits::RESULTS_PER_RUN, max_gzip_bytes), |log| {
+                let gzipped = gzipped_size(|out| {
+                    serde_json::to_writer_pretty(&mut *out, log)?;
+                    std::io::Write::write_all(out, b"\n")
+                });
+                ((), gzipped)
+            });
+            runs.push((account, keep));
             sizes.push(gzipped);
-            Ok(())
-        })?;
-        Ok(OrgFiles { spool, files: pack(&sizes, head_bytes, max_gzip_bytes) })
+        }
+        let files =
+            pack(&sizes, max_gzip_bytes).into_iter().map(|file| file.into_iter().map(|run| runs[run]).collect());
+        Ok(OrgFiles { org, rules, files: files.collect() })
     }
 
     pub fn len(&self) -> usize {
@@ -198,121 +250,43 @@ impl OrgFiles {
 
     /// Writes file `index` (0-based) into `sink`, run by run.
     pub fn write(&self, index: usize, sink: &mut super::Sink) -> crate::error::Result<()> {
-        let (head, tail) = frame();
-        let runs = &self.files[index];
-        sink(&head)?;
-        for (i, run) in runs.iter().enumerate() {
-            let path = self.spool.path().join(run.to_string());
-            let text = std::fs::read_to_string(&path).map_err(|e| crate::error::Error::io(&path, e))?;
-            sink(if i == 0 { "\n" } else { ",\n" })?;
-            sink(&text)?;
+        let failure = super::Failure::default();
+        let runs = FileRuns { files: self, runs: &self.files[index], failure: &failure };
+        super::write_pretty(&log(runs), &failure, sink)
+    }
+}
+
+/// The runs of one file, each made from its account as serde_json reaches it.
+struct FileRuns<'f, 'a> {
+    files: &'f OrgFiles<'a>,
+    runs: &'f [(&'a crate::org::AccountSummary, usize)],
+    failure: &'f super::Failure,
+}
+
+impl Serialize for FileRuns<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = serializer.serialize_seq(Some(self.runs.len()))?;
+        for &(account, keep) in self.runs {
+            let (result, _) = self.files.org.read(account).map_err(|e| S::Error::custom(self.failure.keep(e)))?;
+            seq.serialize_element(&Uploads::of(&result).run(&result, self.files.rules, keep))?;
         }
-        sink(if runs.is_empty() { "" } else { "\n  " })?;
-        sink(&tail)
+        seq.end()
     }
 }
 
-/// A SARIF log without runs, cut where the runs go: `(…"runs": [`, `]…)`.
-fn frame() -> (String, String) {
-    let empty = log_text(Vec::new());
-    const RUNS: &str = "\"runs\": []";
-    let at = empty.find(RUNS).expect("a log has runs");
-    (empty[..at + RUNS.len() - 1].to_string(), empty[at + RUNS.len() - 1..].to_string())
-}
-
-/// A run as it reads inside a log's `runs` list.
-fn run_text(run: &Run) -> String {
-    let mut out = Vec::new();
-    write_indented(&mut out, run, "    ");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
-}
-
-/// `value` pretty-printed as serde_json does, every line indented by `base` further: as
-/// it would appear nested that deep in a pretty-printed document.
-fn write_indented(out: &mut Vec<u8>, value: &impl serde::Serialize, base: &str) {
-    out.extend_from_slice(base.as_bytes());
-    let formatter = Indented { base: base.as_bytes(), level: 0, has_value: false };
-    value.serialize(&mut serde_json::Serializer::with_formatter(out, formatter)).expect("sarif serializes");
-}
-
-/// serde_json's `PrettyFormatter` (two spaces a level) starting `base` to the right: a
-/// result is written in place instead of pretty-printed and then indented line by line.
-struct Indented<'b> {
-    base: &'b [u8],
-    level: usize,
-    has_value: bool,
-}
-
-impl Indented<'_> {
-    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(bracket)
-    }
-    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.newline(w)?;
-        }
-        w.write_all(bracket)
-    }
-    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
-        self.indent(w)
-    }
-    fn newline<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b"\n")?;
-        self.indent(w)
-    }
-    fn indent<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(self.base)?;
-        (0..self.level).try_for_each(|_| w.write_all(b"  "))
-    }
-}
-
-impl serde_json::ser::Formatter for Indented<'_> {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"[")
-    }
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"]")
-    }
-    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"{")
-    }
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"}")
-    }
-    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-}
-
-/// Runs (by their gzipped sizes) into files of at most [`limits::RUNS_PER_FILE`] runs and
-/// `max_gzip_bytes` each. Runs gzipped apart are never smaller than gzipped together, so
-/// a file within the sum of its parts' sizes is within the limit.
-fn pack(sizes: &[usize], frame_bytes: usize, max_gzip_bytes: usize) -> Vec<Vec<usize>> {
+/// Runs (by the gzipped sizes of their logs alone) into files of at most
+/// [`limits::RUNS_PER_FILE`] runs and `max_gzip_bytes` each. Runs gzipped apart are never
+/// smaller than gzipped together, so a file within the sum of its parts' sizes is within
+/// the limit.
+fn pack(sizes: &[usize], max_gzip_bytes: usize) -> Vec<Vec<usize>> {
     let mut files = Vec::new();
     let mut current: Vec<usize> = Vec::new();
-    let mut bytes = frame_bytes;
+    let mut bytes = 0;
     for (run, &size) in sizes.iter().enumerate() {
         if !current.is_empty() && (current.len() == limits::RUNS_PER_FILE || bytes + size > max_gzip_bytes) {
             files.push(std::mem::take(&mut current));
-            bytes = frame_bytes;
+            bytes = 0;
         }
         current.push(run);
         bytes += size;
@@ -323,56 +297,82 @@ fn pack(sizes: &[usize], frame_bytes: usize, max_gzip_bytes: usize) -> Vec<Vec<u
     files
 }
 
-/// One account's run with as many results as GitHub's limits allow (at most `max_results`,
-/// and `render`'s text gzipped plus `overhead` gzipped bytes at most `max_gzip_bytes`),
-/// as `render` writes it, with its gzipped size. The text that is measured is the text
-/// returned: a run is serialized and compressed once when it fits, as nearly every run does.
-fn fitted_run(
+/// The findings of one account that its run may upload, and their order of importance.
+struct Uploads<'a> {
+    findings: Vec<&'a Finding>,
+    /// Indexes into `findings`, the most severe first, new before already known.
+    by_priority: Vec<usize>,
+}
+
+impl<'a> Uploads<'a> {
+    fn of(scan: &'a ScanResult) -> Uploads<'a> {
+        // Resolved findings are reported in JSON and text; uploading them would open alerts.
+        let findings: Vec<&Finding> =
+            scan.findings.iter().filter(|f| f.baseline_state != BaselineState::Absent).collect();
+        let mut by_priority: Vec<usize> = (0..findings.len()).collect();
+        by_priority.sort_by_key(|&i| (findings[i].severity, findings[i].baseline_state != BaselineState::New));
+        Uploads { findings, by_priority }
+    }
+
+    /// `scan`'s run with the `keep` most important findings, in the report's order.
+    fn run(&self, scan: &ScanResult, rules: &[Rule], keep: usize) -> AccountRun<'a> {
+        let mut kept: Vec<usize> = self.by_priority[..keep].to_vec();
+        kept.sort_unstable();
+        render_run(scan, rules, kept.into_iter().map(|i| self.findings[i]).collect(), self.findings.len() - keep)
+    }
+}
+
+/// How many findings one account's run keeps within GitHub's limits: at most `max_results`,
+/// and the log of that run alone gzipped at most `max_gzip_bytes`, as `write` writes it and
+/// gives its gzipped size; with what `write` made of that log, and the size. A run is
+/// serialized and compressed once when it fits, as nearly every run does.
+fn fit<T>(
     scan: &ScanResult,
     rules: &[Rule],
-    (max_results, max_gzip_bytes, overhead): (usize, usize, usize),
-    render: impl Fn(Run) -> String,
-) -> (String, usize) {
-    // Resolved findings are reported in JSON and text; uploading them would open alerts.
-    let uploaded: Vec<&Finding> = scan.findings.iter().filter(|f| f.baseline_state != BaselineState::Absent).collect();
-    let mut by_priority: Vec<usize> = (0..uploaded.len()).collect();
-    by_priority.sort_by_key(|&i| (uploaded[i].severity, uploaded[i].baseline_state != BaselineState::New));
-    let mut keep = max_results.min(uploaded.len());
+    (max_results, max_gzip_bytes): (usize, usize),
+    write: impl Fn(&Log<[AccountRun; 1]>) -> (T, usize),
+) -> (usize, T, usize) {
+    let uploads = Uploads::of(scan);
+    let mut keep = max_results.min(uploads.findings.len());
     loop {
-        let mut kept: Vec<usize> = by_priority[..keep].to_vec();
-        kept.sort_unstable();
-        let results: Vec<&Finding> = kept.into_iter().map(|i| uploaded[i]).collect();
-        let run = render_run(scan, rules, &results, uploaded.len() - keep);
-        let rule_index: BTreeMap<String, usize> =
-            run.tool.driver.rules.iter().flatten().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
-        let text = with_results(render(run), &results, &rule_index);
-        let gzipped = gzipped_len(&text);
-        if keep == 0 || gzipped + overhead <= max_gzip_bytes {
-            return (text, gzipped);
+        let (written, gzipped) = write(&log([uploads.run(scan, rules, keep)]));
+        if keep == 0 || gzipped <= max_gzip_bytes {
+            return (keep, written, gzipped);
         }
         // Results are of similar size: shrink in proportion, with a margin.
         keep = keep * 9 / 10;
     }
 }
 
-/// The size of `text` gzipped at the fastest level: never smaller than what upload tools
-/// produce at their default level, so a file that fits here fits there.
+/// The size of what `write` writes, gzipped at the fastest level: never smaller than what
+/// upload tools produce at their default level, so a file that fits here fits there.
+fn gzipped_size(write: impl FnOnce(&mut Gzipping) -> std::io::Result<()>) -> usize {
+    let encoder = flate2::write::GzEncoder::new(Counted(0), flate2::Compression::fast());
+    // serde_json writes a token at a time, and the compressor's every call has a cost of
+    // its own: straight into it, an organization's SARIF took 3.5 times as long.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, encoder);
+    write(&mut out).expect("counting never fails");
+    out.into_inner().map_err(|e| e.into_error()).and_then(|gz| gz.finish()).expect("counting never fails").0
+}
+
+type Gzipping = std::io::BufWriter<flate2::write::GzEncoder<Counted>>;
+
 fn gzipped_len(text: &str) -> usize {
     use std::io::Write;
-    /// Counts what is written and keeps none of it: only the size is wanted.
-    struct Counted(usize);
-    impl Write for Counted {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+    gzipped_size(|out| out.write_all(text.as_bytes()))
+}
+
+/// Counts what is written and keeps none of it: only the size is wanted.
+struct Counted(usize);
+
+impl std::io::Write for Counted {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
     }
-    let mut encoder = flate2::write::GzEncoder::new(Counted(0), flate2::Compression::fast());
-    encoder.write_all(text.as_bytes()).expect("counting never fails");
-    encoder.finish().expect("counting never fails").0
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The rules to describe: the run's, plus any rule a finding names that the run did not
@@ -395,37 +395,10 @@ fn descriptors(rules: &[Rule], findings: &[&Finding]) -> Vec<ReportingDescriptor
     out
 }
 
-/// Where a run's text has its (empty) results list: the only `results` key of a run, and
-/// a key, so never inside a string (whose quotes are escaped).
-const NO_RESULTS: &str = "\"results\": []";
-
-/// `text` (a pretty-printed run whose results list is empty) with `findings` as its
-/// results, laid out as serde_json pretty-prints them in place. A result is built and
-/// written one at a time: a large account's 48,000 results as SARIF structs were ~200 MB.
-fn with_results(text: String, findings: &[&Finding], rule_index: &BTreeMap<String, usize>) -> String {
-    let at = text.find(NO_RESULTS).expect("a run's text has a results list");
-    if findings.is_empty() {
-        return text;
-    }
-    let indent = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at];
-    let item_indent = format!("{indent}  ");
-    let mut out = Vec::with_capacity(text.len() + findings.len() * 1024);
-    out.extend_from_slice(&text.as_bytes()[..at]);
-    out.extend_from_slice(b"\"results\": [");
-    for (i, f) in findings.iter().enumerate() {
-        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-        write_indented(&mut out, &result(f, rule_index[f.rule_id.as_str()]), &item_indent);
-    }
-    out.push(b'\n');
-    out.extend_from_slice(indent.as_bytes());
-    out.push(b']');
-    out.extend_from_slice(&text.as_bytes()[at + NO_RESULTS.len()..]);
-    String::from_utf8(out).expect("serde_json writes UTF-8")
-}
-
-/// A run without its results (see [`with_results`]), described and with its notifications.
-fn render_run(scan: &ScanResult, rules: &[Rule], findings: &[&Finding], left_out: usize) -> Run {
-    let descriptors = descriptors(rules, findings);
+/// `scan`'s run with `findings` as its results, described and with its notifications.
+fn render_run<'a>(scan: &ScanResult, rules: &[Rule], findings: Vec<&'a Finding>, left_out: usize) -> AccountRun<'a> {
+    let descriptors = descriptors(rules, &findings);
+    let rule_index = descriptors.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
     let mut notifications: Vec<Notification> = scan
         .collection_gaps
         .iter()
@@ -478,30 +451,24 @@ fn render_run(scan: &ScanResult, rules: &[Rule], findings: &[&Finding], left_out
                 .build(),
         )
         .build();
-    Run::builder()
-        .tool(Tool::builder().driver(driver).build())
-        .automation_details(RunAutomationDetails::builder().id(format!("driftscan/{}/", scan.account_id)).build())
-        .original_uri_base_ids(BTreeMap::from([(URI_BASE_ID.to_string(), root)]))
-        .invocations(vec![invocation])
-        .results(Vec::new())
-        .column_kind(json!("utf16CodeUnits"))
-        .build()
-}
-
-fn log_text(runs: Vec<Run>) -> String {
-    let log = Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(runs).build();
-    let mut out = serde_json::to_string_pretty(&log).expect("sarif serializes");
-    out.push('\n');
-    out
+    AccountRun {
+        automation_details: RunAutomationDetails::builder().id(format!("driftscan/{}/", scan.account_id)).build(),
+        column_kind: "utf16CodeUnits",
+        invocations: [invocation],
+        original_uri_base_ids: BTreeMap::from([(URI_BASE_ID.to_string(), root)]),
+        results: Results { findings, rule_index },
+        tool: Tool::builder().driver(driver).build(),
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::findings::{Category, Location};
     use crate::snapshot::ResourceType;
+    use serde_sarif::sarif::{Run, Sarif};
 
-    fn finding(rule_id: &str, i: usize, severity: Severity, state: BaselineState) -> Finding {
+    pub(in crate::report) fn finding(rule_id: &str, i: usize, severity: Severity, state: BaselineState) -> Finding {
         Finding {
             rule_id: rule_id.to_string(),
             category: Category::ConfigDrift,
@@ -520,7 +487,7 @@ mod tests {
         }
     }
 
-    fn scan(findings: Vec<Finding>) -> ScanResult {
+    pub(in crate::report) fn scan(findings: Vec<Finding>) -> ScanResult {
         ScanResult {
             account_id: "111122223333".into(),
             scanned_at: chrono::DateTime::UNIX_EPOCH,
@@ -533,6 +500,29 @@ mod tests {
 
     fn parse(text: &str) -> Value {
         serde_json::from_str(text).unwrap()
+    }
+
+    /// `run` as serde_sarif's `Run`, its results built in: what the streamed text must read as.
+    fn whole(run: AccountRun) -> Run {
+        let ids: Vec<&str> = run.tool.driver.rules.iter().flatten().map(|d| d.id.as_str()).collect();
+        let index = |f: &Finding| ids.iter().position(|id| *id == f.rule_id).unwrap();
+        let results: Vec<SarifResult> = run.results.findings.iter().map(|f| result(f, index(f))).collect();
+        Run::builder()
+            .tool(run.tool)
+            .automation_details(run.automation_details)
+            .original_uri_base_ids(run.original_uri_base_ids)
+            .invocations(run.invocations.to_vec())
+            .results(results)
+            .column_kind(json!(run.column_kind))
+            .build()
+    }
+
+    /// serde_sarif's log of `runs`, pretty-printed by serde_json in one go.
+    fn log_text(runs: Vec<Run>) -> String {
+        let log = Sarif::builder().schema(SCHEMA).version(json!("2.1.0")).runs(runs).build();
+        let mut out = serde_json::to_string_pretty(&log).unwrap();
+        out.push('\n');
+        out
     }
 
     /// A synthetic account the size of the one that broke the limit: 26,200 findings.
@@ -592,12 +582,8 @@ mod tests {
             finding("X-LOCAL-1", 3, Severity::Medium, BaselineState::New),
         ];
         let scan = scan(findings);
-        let kept: Vec<&Finding> = scan.findings.iter().collect();
-        let mut run = render_run(&scan, &rules, &kept, 0);
-        let ids: Vec<String> = run.tool.driver.rules.iter().flatten().map(|d| d.id.clone()).collect();
-        run.results =
-            Some(kept.iter().map(|f| result(f, ids.iter().position(|id| *id == f.rule_id).unwrap())).collect());
-        assert_eq!(render(&scan, &rules), log_text(vec![run]));
+        let run = render_run(&scan, &rules, scan.findings.iter().collect(), 0);
+        assert_eq!(render(&scan, &rules), log_text(vec![whole(run)]));
     }
 
     #[test]
@@ -704,17 +690,14 @@ mod tests {
                 result
             })
             .collect();
-        // Small runs: every finding fits. The reference has its results inside the structs,
-        // pretty-printed by serde_json in one go (the streamed text splices them in).
-        let runs = results.iter().map(|r| {
-            let mut run = render_run(r, &[], &r.findings.iter().collect::<Vec<_>>(), 0);
-            run.results = Some(r.findings.iter().map(|f| result(f, 0)).collect());
-            run
-        });
-        let whole = log_text(runs.collect());
+        // Small runs: every finding fits. The reference has its results inside serde_sarif's
+        // structs, pretty-printed by serde_json in one go (the streamed text builds each
+        // result as it is written).
+        let runs = results.iter().map(|r| whole(render_run(r, &[], r.findings.iter().collect(), 0)));
+        let expected = log_text(runs.collect());
         let org =
             OrgResult::new(results.into_iter().map(|r| AccountReport::scanned(None, r, Vec::new())).collect()).unwrap();
-        assert_eq!(org_files(&org, limits::GZIP_BYTES), [whole]);
+        assert_eq!(org_files(&org, limits::GZIP_BYTES), [expected]);
         let none = OrgResult::new(vec![AccountReport::failed("999999999999".into(), None, "x".into())]).unwrap();
         assert_eq!(org_files(&none, limits::GZIP_BYTES), [log_text(Vec::new())]);
     }
