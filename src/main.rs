@@ -35,10 +35,34 @@ fn main() -> ExitCode {
     match commands::run(cli, &matches).map_err(anyhow::Error::from) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            match e.downcast_ref::<driftscan_core::Error>() {
+                Some(core) => eprintln!("error: {}", in_flags(core)),
+                None => eprintln!("error: {e}"),
+            }
             let code =
                 e.downcast_ref::<driftscan_core::Error>().map_or(commands::exit::BAD_INPUT, commands::exit_code_of);
             ExitCode::from(code)
         }
+    }
+}
+
+/// The library's error as this command words it: where the fix is one of its flags, the
+/// flag is named (the library knows no flags).
+fn in_flags(err: &driftscan_core::Error) -> String {
+    use driftscan_core::Error;
+    match err {
+        Error::SourceRootNotDirectory { path } => format!("--source-root {}: not a directory", path.display()),
+        Error::OutsideSourceRoot { .. } => {
+            format!("{err}; give --source-root DIR with the repository that holds the baselines")
+        }
+        Error::SarifNeedsFiles { .. } => format!("{err}: write them with --sarif-dir DIR"),
+        Error::PeriodReversed { from, to } => format!("--from {from} is after --to {to}"),
+        Error::NotAGitWorkTree { .. } => format!("{err} (--baselines DIR)"),
+        Error::OrganizationNotListed { detail } => format!(
+            "cannot list the organization's accounts ({detail}): --org needs the credentials of the organization's \
+             management account or of a delegated administrator, allowed organizations:ListAccounts \
+             (docs/iam-policy-org.json)"
+        ),
+        _ => err.to_string(),
     }
 }

@@ -168,10 +168,7 @@ pub async fn collect(opts: &Options) -> Result<Snapshot> {
     if let (Some(profile), Some(provider)) = (&opts.profile, sdk.credentials_provider()) {
         use aws_credential_types::provider::ProvideCredentials;
         if let Err(e) = provider.provide_credentials().await {
-            return Err(Error::Usage(format!(
-                "profile `{profile}` gives no credentials (is it defined in the AWS config or credentials file?): {}",
-                describe(&e)
-            )));
+            return Err(Error::ProfileWithoutCredentials { profile: profile.clone(), detail: describe(&e) });
         }
     }
     let identity = match identify(&sdk).await {

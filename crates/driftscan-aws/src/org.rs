@@ -47,11 +47,7 @@ struct Member {
 
 /// What to do when the accounts cannot be listed: one line, naming the fix.
 fn cannot_list(detail: &str) -> Error {
-    Error::Usage(format!(
-        "cannot list the organization's accounts ({detail}): --org needs the credentials of the organization's \
-         management account or of a delegated administrator, allowed organizations:ListAccounts \
-         (docs/iam-policy-org.json)"
-    ))
+    Error::OrganizationNotListed { detail: detail.to_string() }
 }
 
 /// Lists, selects and reads the accounts; `each` gets every one (read or failed), in the

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::iam::{AdminGrant, Decision, Policies, PolicyIndex, RoleGraph, paths, trust};
 use crate::redact::mask_key_id;
 use crate::report::html::esc;
@@ -252,14 +252,7 @@ fn cells(r: &Row) -> Vec<String> {
 
 /// The review as CSV, for a spreadsheet the reviewers fill in.
 pub fn csv(rows: &[Row]) -> Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| Error::Usage(format!("access review CSV: {e}"));
-    w.write_record(COLUMNS).map_err(fail)?;
-    for r in rows {
-        w.write_record(cells(r)).map_err(fail)?;
-    }
-    let bytes = w.into_inner().map_err(|e| Error::Usage(format!("access review CSV: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| Error::Usage(format!("access review CSV: {e}")))
+    crate::error::csv_table("access review CSV", &COLUMNS, rows.iter().map(cells))
 }
 
 /// The review as one self-contained page, grouped by risk. `failed` lists accounts that

@@ -13,13 +13,71 @@ pub enum Error {
     /// Bad content in an input file, at a known position (line 0 = position unknown).
     #[error("{}", fmt_at(path, *line, *column, message))]
     Invalid { path: PathBuf, line: usize, column: usize, message: String },
-    /// Bad input that is not tied to a file (a command-line value, say).
+    /// A request that cannot be carried out, in the words of the program that made it
+    /// (the `driftscan` command's flags); the library itself reports by cause below.
     #[error("{0}")]
     Usage(String),
     /// The account could not be read at all (no credentials, STS unreachable): nothing
     /// can be reported, which is an incomplete collection, not bad input.
     #[error("{0}")]
     Collection(String),
+    #[error("source root {}: not a directory", path.display())]
+    SourceRootNotDirectory { path: PathBuf },
+    /// A file a report points at (a baseline) lies outside the root its locations are
+    /// relative to: no repository-relative location exists for it.
+    #[error("{} is outside {}, the root that report locations are relative to", path.display(), root.display())]
+    OutsideSourceRoot { path: PathBuf, root: PathBuf },
+    /// An organization's SARIF is more than GitHub takes in one file (`runs_per_file`
+    /// runs, `gzip_mb` MB gzipped).
+    #[error(
+        "the SARIF of these {accounts} accounts needs {files} files (GitHub takes {runs_per_file} runs and {gzip_mb} MB gzipped per file)"
+    )]
+    SarifNeedsFiles { accounts: usize, files: usize, runs_per_file: usize, gzip_mb: usize },
+    /// An evidence period that ends before it starts.
+    #[error("the period starts {from}, after its end {to}")]
+    PeriodReversed { from: chrono::NaiveDate, to: chrono::NaiveDate },
+    #[error("{}: no report files in this directory", dir.display())]
+    NoReportFiles { dir: PathBuf },
+    #[error("{}: none of its files is a driftscan JSON report", dir.display())]
+    NoDriftscanReports { dir: PathBuf },
+    #[error("the baseline change trail is read with git, which could not be run ({source}); install git")]
+    GitUnavailable {
+        #[source]
+        source: std::io::Error,
+    },
+    /// `detail` is git's own explanation.
+    #[error("{}: not in a git work tree ({detail}); evidence needs the baselines' git history", dir.display())]
+    NotAGitWorkTree { dir: PathBuf, detail: String },
+    #[error("{command} failed in {}: {stderr}", dir.display())]
+    GitFailed { command: String, dir: PathBuf, stderr: String },
+    #[error("git log gave an unreadable date `{date}`: {source}")]
+    GitDate {
+        date: String,
+        #[source]
+        source: chrono::ParseError,
+    },
+    /// A CSV table could not be written (`table` names it: `access review`, a file name).
+    #[error("{table}: {source}")]
+    Csv {
+        table: String,
+        #[source]
+        source: csv::Error,
+    },
+    /// A stage that owns a built-in rule (exceptions and their expiry) did not find it.
+    #[error("the built-in catalog lacks {id}")]
+    MissingBuiltinRule { id: String },
+    /// A named AWS profile that gives no credentials; `detail` is the SDK's explanation.
+    #[error(
+        "profile `{profile}` gives no credentials (is it defined in the AWS config or credentials file?): {detail}"
+    )]
+    ProfileWithoutCredentials { profile: String, detail: String },
+    /// The organization's accounts could not be listed; `detail` is the SDK's explanation.
+    #[error(
+        "cannot list the organization's accounts ({detail}): reading an organization needs the credentials of its \
+         management account or of a delegated administrator, allowed organizations:ListAccounts \
+         (docs/iam-policy-org.json)"
+    )]
+    OrganizationNotListed { detail: String },
 }
 
 fn fmt_at(path: &std::path::Path, line: usize, column: usize, message: &str) -> String {
@@ -79,3 +137,21 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `rows` under `header` as CSV text, for the table `table` (named in its error).
+pub fn csv_table<R, F>(table: &str, header: &[&str], rows: R) -> Result<String>
+where
+    R: IntoIterator<Item = F>,
+    F: IntoIterator,
+    F::Item: AsRef<[u8]>,
+{
+    let fail = |source: csv::Error| Error::Csv { table: table.to_string(), source };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(fail)?;
+    for row in rows {
+        w.write_record(row).map_err(fail)?;
+    }
+    let bytes = w.into_inner().map_err(|e| fail(e.into_error().into()))?;
+    // Every field came in as text: the table is text.
+    String::from_utf8(bytes).map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidData, e).into()))
+}

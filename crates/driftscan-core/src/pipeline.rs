@@ -95,9 +95,8 @@ impl AccountScan {
             let expired_rule = match rules.iter().find(|r| matches!(r.check, rules::Check::ExpiredExceptions)) {
                 Some(rule) => rule,
                 None => {
-                    builtin = rules::builtin(exceptions::EXPIRED_RULE).ok_or_else(|| {
-                        Error::Usage(format!("the built-in catalog lacks {}", exceptions::EXPIRED_RULE))
-                    })?;
+                    builtin = rules::builtin(exceptions::EXPIRED_RULE)
+                        .ok_or_else(|| Error::MissingBuiltinRule { id: exceptions::EXPIRED_RULE.into() })?;
                     &builtin
                 }
             };

@@ -27,7 +27,7 @@ impl SourceRoot {
     pub fn find(baselines: &Path, given: Option<&Path>) -> Result<SourceRoot> {
         if let Some(dir) = given {
             if !dir.is_dir() {
-                return Err(Error::Usage(format!("--source-root {}: not a directory", dir.display())));
+                return Err(Error::SourceRootNotDirectory { path: dir.to_path_buf() });
             }
             return Ok(SourceRoot::at(dir));
         }
@@ -51,14 +51,7 @@ impl SourceRoot {
             .strip_prefix(&self.real)
             .or_else(|_| logical_path.strip_prefix(&self.logical))
             .or_else(|_| logical_path.strip_prefix(&self.real))
-            .map_err(|_| {
-                Error::Usage(format!(
-                    "{} is outside {}, the root that report locations are relative to; give --source-root DIR with the \
-                     repository that holds the baselines",
-                    path.display(),
-                    self.logical.display()
-                ))
-            })?;
+            .map_err(|_| Error::OutsideSourceRoot { path: path.to_path_buf(), root: self.logical.clone() })?;
         let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
         Ok(parts.join("/"))
     }
@@ -134,8 +127,8 @@ mod tests {
         std::fs::create_dir_all(&loose).unwrap();
         let root = SourceRoot::find(&loose, None).unwrap();
         assert_eq!(root.relative(&loose.join("1/iam.json")).unwrap(), "baselines/1/iam.json");
-        let outside = SourceRoot::at(&repo.join("sub")).relative(&file).unwrap_err().to_string();
-        assert!(outside.contains("is outside") && outside.contains("--source-root"), "{outside}");
+        let outside = SourceRoot::at(&repo.join("sub")).relative(&file).unwrap_err();
+        assert!(matches!(&outside, Error::OutsideSourceRoot { path, .. } if *path == file), "{outside}");
         assert!(SourceRoot::find(&baselines, Some(&repo.join("nope"))).is_err());
     }
 }

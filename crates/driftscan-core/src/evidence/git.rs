@@ -37,17 +37,17 @@ impl Repo {
     /// Fails with what to do when git is missing or `baselines` is not in a work tree.
     pub fn open(baselines: &Path) -> Result<Repo> {
         let run = |arg: &str| -> Result<String> {
-            let out = Command::new("git").arg("-C").arg(baselines).args(["rev-parse", arg]).output().map_err(|e| {
-                Error::Usage(format!(
-                    "the baseline change trail is read with git, which could not be run ({e}); install git"
-                ))
-            })?;
+            let out = Command::new("git")
+                .arg("-C")
+                .arg(baselines)
+                .args(["rev-parse", arg])
+                .output()
+                .map_err(|source| Error::GitUnavailable { source })?;
             if !out.status.success() {
-                return Err(Error::Usage(format!(
-                    "{}: not in a git work tree ({}); evidence needs the baselines' git history (--baselines DIR)",
-                    baselines.display(),
-                    String::from_utf8_lossy(&out.stderr).trim()
-                )));
+                return Err(Error::NotAGitWorkTree {
+                    dir: baselines.to_path_buf(),
+                    detail: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                });
             }
             Ok(String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_string())
         };
@@ -68,14 +68,13 @@ impl Repo {
             .args(["-c", "core.quotepath=off", "log", "--no-renames", "--name-only", FORMAT])
             .args(args)
             .output()
-            .map_err(|e| Error::Usage(format!("git log could not be run: {e}")))?;
+            .map_err(|source| Error::GitUnavailable { source })?;
         if !out.status.success() {
-            return Err(Error::Usage(format!(
-                "git log {} failed in {}: {}",
-                args.join(" "),
-                self.top.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
+            return Err(Error::GitFailed {
+                command: format!("git log {}", args.join(" ")),
+                dir: self.top.clone(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
         }
         let text = String::from_utf8_lossy(&out.stdout);
         let mut commits = Vec::new();
@@ -84,7 +83,7 @@ impl Repo {
             let head: Vec<&str> = lines.next().unwrap_or_default().split('\x1f').collect();
             let [id, author, email, date, subject] = head[..] else { continue };
             let date = DateTime::parse_from_rfc3339(date)
-                .map_err(|e| Error::Usage(format!("git log gave an unreadable date `{date}`: {e}")))?
+                .map_err(|source| Error::GitDate { date: date.to_string(), source })?
                 .with_timezone(&Utc);
             commits.push(Commit {
                 id: id.into(),

@@ -61,7 +61,7 @@ pub fn load(dir: &Path, skip_invalid: bool) -> Result<Loaded> {
     let mut files = Vec::new();
     walk(dir, &mut files)?;
     if files.is_empty() {
-        return Err(Error::Usage(format!("{}: no report files in this directory", dir.display())));
+        return Err(Error::NoReportFiles { dir: dir.to_path_buf() });
     }
     // Files are independent: parse them on every core, then join in file order.
     let parsed: Vec<(PathBuf, Result<ReadReport>)> = files
@@ -87,7 +87,7 @@ pub fn load(dir: &Path, skip_invalid: bool) -> Result<Loaded> {
         }
     }
     if out.inputs.is_empty() {
-        return Err(Error::Usage(format!("{}: none of its files is a driftscan JSON report", dir.display())));
+        return Err(Error::NoDriftscanReports { dir: dir.to_path_buf() });
     }
     Ok(out)
 }

@@ -137,7 +137,7 @@ pub struct Evidence {
 /// Reads the reports and the baselines' history and computes the evidence.
 pub fn build(opts: &Options, rules: &[Rule]) -> Result<Evidence> {
     if opts.from > opts.to {
-        return Err(Error::Usage(format!("--from {} is after --to {}", opts.from, opts.to)));
+        return Err(Error::PeriodReversed { from: opts.from, to: opts.to });
     }
     let mut repo = git::Repo::open(&opts.baselines)?;
     let loaded = load::load(&opts.reports, opts.skip_invalid)?;

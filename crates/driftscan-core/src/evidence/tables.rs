@@ -2,18 +2,11 @@
 
 use super::Evidence;
 use super::timeline::Resolution;
-use crate::error::{Error, Result};
+use crate::error::{Result, csv_table};
 use strum::VariantArray;
 
 fn csv_of(name: &str, header: &[&str], rows: Vec<Vec<String>>) -> Result<(String, Vec<u8>)> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| Error::Usage(format!("{name}: {e}"));
-    w.write_record(header).map_err(fail)?;
-    for row in rows {
-        w.write_record(&row).map_err(fail)?;
-    }
-    let bytes = w.into_inner().map_err(|e| Error::Usage(format!("{name}: {e}")))?;
-    Ok((name.to_string(), bytes))
+    Ok((name.to_string(), csv_table(name, header, rows)?.into_bytes()))
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {

@@ -139,14 +139,12 @@ pub fn render_org(
         Format::Sarif => {
             let files = sarif::OrgFiles::plan(org, rules)?;
             if files.len() > 1 {
-                return Err(crate::error::Error::Usage(format!(
-                    "the SARIF of these {} accounts needs {} files (GitHub takes {} runs and {} MB gzipped per file): \
-                     write them with --sarif-dir DIR",
-                    org.accounts.len(),
-                    files.len(),
-                    sarif::limits::RUNS_PER_FILE,
-                    sarif::limits::GZIP_BYTES / (1024 * 1024)
-                )));
+                return Err(crate::error::Error::SarifNeedsFiles {
+                    accounts: org.accounts.len(),
+                    files: files.len(),
+                    runs_per_file: sarif::limits::RUNS_PER_FILE,
+                    gzip_mb: sarif::limits::GZIP_BYTES / (1024 * 1024),
+                });
             }
             files.write(0, sink)
         }
