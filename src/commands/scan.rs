@@ -3,7 +3,7 @@
 use driftscan_core::baseline::{self, Baselines};
 use driftscan_core::error::{Error, Result};
 use driftscan_core::findings::{ScanResult, Severity};
-use driftscan_core::org::{AccountReport, AccountStatus, OrgResult};
+use driftscan_core::org::{AccountReport, OrgResult, Outcome};
 use driftscan_core::output::{AtomicFile, write_atomic};
 use driftscan_core::pipeline::AccountScan;
 use driftscan_core::report::{self, Format};
@@ -162,8 +162,8 @@ fn run_many(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
         })
     };
     accounts::scan_each(&args.source, ui, &scan, &mut |report| {
-        if !ui.quiet && report.status == AccountStatus::Failed {
-            eprintln!("account {} FAILED: {}", report.account_id, report.error.as_deref().unwrap_or_default());
+        if let (false, Outcome::Failed { error }) = (ui.quiet, &report.outcome) {
+            eprintln!("account {} FAILED: {error}", report.account_id);
         }
         org.add(report)
     })?;

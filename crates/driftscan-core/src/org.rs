@@ -39,40 +39,62 @@ pub struct AccountReport {
     pub account_id: String,
     /// The account's name in the organization, when known.
     pub name: Option<String>,
-    pub status: AccountStatus,
-    /// Why the account failed.
-    pub error: Option<String>,
-    /// `None` for a failed account.
-    pub result: Option<ScanResult>,
-    /// What drifted (added, removed or changed resources only: the Markdown and HTML
-    /// reports show it).
-    pub drift: Vec<ResourceDiff>,
+    pub outcome: Outcome,
+}
+
+/// What became of one account: scanned, with what it found, or failed, with why.
+#[derive(Debug)]
+pub enum Outcome {
+    Scanned {
+        result: ScanResult,
+        /// What drifted (added, removed or changed resources only: the Markdown and HTML
+        /// reports show it).
+        drift: Vec<ResourceDiff>,
+        /// Some data could not be read (collection gaps).
+        partial: bool,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 impl AccountReport {
-    /// A scanned account; its status follows its collection gaps.
+    /// A scanned account; it is partial when it has collection gaps.
     pub fn scanned(name: Option<String>, result: ScanResult, diffs: Vec<ResourceDiff>) -> AccountReport {
-        let status = if result.collection_gaps.is_empty() { AccountStatus::Ok } else { AccountStatus::Partial };
         let drift =
             diffs.into_iter().filter(|d| !matches!(d.change, Change::Unchanged | Change::Uncollected)).collect();
-        AccountReport { account_id: result.account_id.clone(), name, status, error: None, result: Some(result), drift }
+        let partial = !result.collection_gaps.is_empty();
+        AccountReport {
+            account_id: result.account_id.clone(),
+            name,
+            outcome: Outcome::Scanned { result, drift, partial },
+        }
     }
 
     /// An account that could not be scanned, and why.
     pub fn failed(account_id: String, name: Option<String>, error: String) -> AccountReport {
-        AccountReport {
-            account_id,
-            name,
-            status: AccountStatus::Failed,
-            error: Some(error),
-            result: None,
-            drift: Vec::new(),
+        AccountReport { account_id, name, outcome: Outcome::Failed { error } }
+    }
+
+    pub fn status(&self) -> AccountStatus {
+        match self.outcome {
+            Outcome::Scanned { partial: false, .. } => AccountStatus::Ok,
+            Outcome::Scanned { partial: true, .. } => AccountStatus::Partial,
+            Outcome::Failed { .. } => AccountStatus::Failed,
+        }
+    }
+
+    /// What the account's scan found; `None` for a failed account.
+    pub fn result(&self) -> Option<&ScanResult> {
+        match &self.outcome {
+            Outcome::Scanned { result, .. } => Some(result),
+            Outcome::Failed { .. } => None,
         }
     }
 
     /// Open findings per severity (all zero for a failed account).
     pub fn summary(&self) -> Vec<(Severity, usize)> {
-        match &self.result {
+        match self.result() {
             Some(r) => r.summary(),
             None => Severity::VARIANTS.iter().map(|s| (*s, 0)).collect(),
         }
@@ -97,12 +119,15 @@ pub struct AccountSummary {
 
 impl AccountSummary {
     fn of(report: &AccountReport) -> AccountSummary {
-        let result = report.result.as_ref();
+        let result = report.result();
         AccountSummary {
             account_id: report.account_id.clone(),
             name: report.name.clone(),
-            status: report.status,
-            error: report.error.clone(),
+            status: report.status(),
+            error: match &report.outcome {
+                Outcome::Failed { error } => Some(error.clone()),
+                Outcome::Scanned { .. } => None,
+            },
             scanned_at: result.map(|r| r.scanned_at),
             regions: result.map(|r| r.regions.clone()).unwrap_or_default(),
             summary: report.summary(),
@@ -159,12 +184,11 @@ impl OrgResult {
     /// Adds an account: its summary stays, the rest goes to disk.
     pub fn add(&mut self, report: AccountReport) -> Result<()> {
         let summary = AccountSummary::of(&report);
-        if let Some(result) = report.result {
+        if let Outcome::Scanned { result, drift, .. } = report.outcome {
             let path = self.spooled_path(&report.account_id);
             let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
             let mut out = std::io::BufWriter::new(file);
-            serde_json::to_writer(&mut out, &Spooled { result, drift: report.drift })
-                .map_err(|e| Error::io(&path, e.into()))?;
+            serde_json::to_writer(&mut out, &Spooled { result, drift }).map_err(|e| Error::io(&path, e.into()))?;
             out.flush().map_err(|e| Error::io(&path, e))?;
         }
         let at = self.accounts.partition_point(|a| a.account_id < summary.account_id);

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::findings::Finding;
-use crate::org::AccountStatus;
+use crate::org::{AccountStatus, Outcome};
 use crate::snapshot::CollectionGap;
 
 /// One input report file.
@@ -42,9 +42,15 @@ pub struct ScanRecord {
 }
 
 impl ScanRecord {
-    /// A scan that ran (completely or with collection gaps): monitoring operated that day.
+    /// When the scan ran, for a scan that did (completely or with collection gaps):
+    /// monitoring operated that day. `None` for a failed attempt.
+    pub fn succeeded_at(&self) -> Option<DateTime<Utc>> {
+        self.at.filter(|_| self.status != AccountStatus::Failed)
+    }
+
+    /// See [`ScanRecord::succeeded_at`].
     pub fn succeeded(&self) -> bool {
-        self.status != AccountStatus::Failed && self.at.is_some()
+        self.succeeded_at().is_some()
     }
 }
 
@@ -130,20 +136,21 @@ fn read_one(path: &Path) -> Result<ReadReport> {
         String::from_utf8(raw).map_err(|_| Error::invalid(path, 0, "not UTF-8 text: not a driftscan JSON report"))?;
     let report = crate::report::json::parse_report(path, &text)?;
     let commit = report.scan.as_ref().and_then(|s| s.baselines.commit.clone());
-    let latest = report.accounts.iter().filter_map(|a| a.result.as_ref().map(|r| r.scanned_at)).max();
+    let latest = report.accounts.iter().filter_map(|a| a.result().map(|r| r.scanned_at)).max();
     let records = report
         .accounts
         .into_iter()
         .map(|a| {
-            let (at, findings, gaps) = match a.result {
-                Some(r) => (Some(r.scanned_at), r.findings, r.collection_gaps),
-                None => (latest, Vec::new(), Vec::new()),
+            let status = a.status();
+            let (at, findings, gaps, error) = match a.outcome {
+                Outcome::Scanned { result: r, .. } => (Some(r.scanned_at), r.findings, r.collection_gaps, None),
+                Outcome::Failed { error } => (latest, Vec::new(), Vec::new(), Some(error)),
             };
             ScanRecord {
                 account_id: a.account_id,
                 name: a.name,
-                status: a.status,
-                error: a.error,
+                status,
+                error,
                 at,
                 findings,
                 gaps,

@@ -170,8 +170,8 @@ pub fn build(opts: &Options, rules: &[Rule]) -> Result<Evidence> {
                 episodes.push(e);
             }
         }
-        for s in scans.iter().filter(|s| s.succeeded()) {
-            let day = s.at.expect("succeeded").date_naive();
+        for (s, at) in scans.iter().filter_map(|s| Some((s, s.succeeded_at()?))) {
+            let day = at.date_naive();
             if !in_period(day) {
                 continue;
             }
@@ -195,7 +195,7 @@ pub fn build(opts: &Options, rules: &[Rule]) -> Result<Evidence> {
     }
     // Distinct findings per exception, over the period.
     let mut covered: BTreeMap<(String, Location, String), std::collections::BTreeSet<&str>> = BTreeMap::new();
-    for s in loaded.scans.iter().filter(|s| s.succeeded() && in_period(s.at.expect("succeeded").date_naive())) {
+    for s in loaded.scans.iter().filter(|s| s.succeeded_at().is_some_and(|at| in_period(at.date_naive()))) {
         for f in &s.findings {
             if let Some(sup) = &f.suppression {
                 covered

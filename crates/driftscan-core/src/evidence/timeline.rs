@@ -93,8 +93,7 @@ pub fn episodes(
     let mut open: BTreeMap<String, (Episode, Option<String>)> = BTreeMap::new();
     // Suppressed findings already recorded as covered by an exception.
     let mut excepted: BTreeMap<String, String> = BTreeMap::new();
-    for scan in scans.iter().filter(|s| s.succeeded()) {
-        let at = scan.at.expect("succeeded scans have a time");
+    for (scan, at) in scans.iter().filter_map(|s| Some((s, s.succeeded_at()?))) {
         let present: HashMap<&str, &Finding> = scan
             .findings
             .iter()

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::findings::StaleException;
 use crate::findings::{Finding, ScanResult};
+use crate::org::{AccountReport, Outcome};
 use crate::scan_info::ScanInfo;
 use crate::snapshot::CollectionGap;
 
@@ -184,7 +185,6 @@ pub fn parse(path: &std::path::Path, text: &str) -> crate::error::Result<Vec<cra
 /// [`parse`], keeping the scan's identification and tool version.
 pub fn parse_report(path: &std::path::Path, text: &str) -> crate::error::Result<ParsedReport> {
     use crate::error::Error;
-    use crate::org::{AccountReport, AccountStatus};
     use serde::Deserialize;
 
     #[derive(Deserialize)]
@@ -274,11 +274,13 @@ pub fn parse_report(path: &std::path::Path, text: &str) -> crate::error::Result<
                 .map(|s| s.item.clone())
                 .collect(),
         };
-        let mut report = AccountReport::scanned(row.name, result, Vec::new());
-        if row.status == "partial" {
-            report.status = AccountStatus::Partial;
-        }
-        out.push(report);
+        // The report's word for it, whatever gaps it lists.
+        let partial = row.status == "partial";
+        out.push(AccountReport {
+            account_id: id,
+            name: row.name,
+            outcome: Outcome::Scanned { result, drift: Vec::new(), partial },
+        });
     }
     Ok(ParsedReport { tool_version: doc.tool.version, scan: doc.scan, accounts: out })
 }
