@@ -15,6 +15,7 @@ use std::io::{IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
 use driftscan_core::error::{Error, Result};
+use driftscan_core::session::Current;
 use driftscan_core::snapshot::Snapshot;
 
 use crate::cli::{
@@ -130,32 +131,25 @@ fn print(text: &str) -> Result<()> {
 
 /// The current state: the snapshot file, or the account read live.
 fn load_current(source: &SourceArgs, ui: Ui) -> Result<Snapshot> {
-    load_current_with(source, ui, None::<fn(&str)>).0
+    match current_of(source, ui)? {
+        Current::File(path) => Snapshot::load(path),
+        Current::Collect(collect) => collect(),
+    }
 }
 
-/// The current state, as [`load_current`]; for a snapshot file, `beside` runs on the
-/// account it names while its facts are built (a scan loads the baselines meanwhile).
-fn load_current_with<T: Send>(
-    source: &SourceArgs,
-    ui: Ui,
-    beside: Option<impl FnOnce(&str) -> T + Send>,
-) -> (Result<Snapshot>, Option<T>) {
+/// Where the current state comes from: the snapshot file (no live-collection flag may
+/// come with it), or the account read live.
+fn current_of(source: &SourceArgs, ui: Ui) -> Result<Current<'_>> {
+    accounts::check_single(source)?;
     let aws = &source.aws;
-    if let Err(e) = accounts::check_single(source) {
-        return (Err(e), None);
-    }
     match &source.snapshot {
-        Some(path) => {
-            if let Some(flag) = aws_flag_given(aws) {
-                let message = format!("{flag} reads the live account; it cannot be combined with --snapshot");
-                return (Err(Error::Usage(message)), None);
+        Some(path) => match aws_flag_given(aws) {
+            Some(flag) => {
+                Err(Error::Usage(format!("{flag} reads the live account; it cannot be combined with --snapshot")))
             }
-            match beside {
-                Some(beside) => Snapshot::load_with(path, beside),
-                None => (Snapshot::load(path), None),
-            }
-        }
-        None => (collect_live(aws, ui), None),
+            None => Ok(Current::File(path)),
+        },
+        None => Ok(Current::Collect(Box::new(move || collect_live(aws, ui)))),
     }
 }
 

@@ -1,16 +1,15 @@
 //! `driftscan scan`: the account's scan, reported in every format asked for.
 
-use driftscan_core::baseline::{self, Baselines};
 use driftscan_core::error::{Error, Result};
 use driftscan_core::findings::{ScanResult, Severity};
 use driftscan_core::org::{AccountReport, OrgResult, Outcome};
-use driftscan_core::output::{AtomicFile, write_atomic};
 use driftscan_core::pipeline::AccountScan;
 use driftscan_core::report::{self, Format};
 use driftscan_core::rules;
 use driftscan_core::scan_info::{self, ScanInfo, ScanOptions};
+use driftscan_core::session::{Outputs, ScanSession};
 
-use super::{Ui, accounts, exit, load_current, load_current_with, print, write_streamed};
+use super::{Ui, accounts, current_of, exit, print, write_streamed};
 use crate::cli::ScanArgs;
 
 pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
@@ -23,99 +22,39 @@ pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
             "--sarif-dir is for many accounts (--org, --snapshot DIR); one account writes --sarif FILE".into(),
         ));
     }
-    let started = std::time::Instant::now();
     let rules = rules::load_catalog(&args.rules_dirs)?;
     let settings = args.baseline_dir.settings(!args.no_baseline)?;
-    // A snapshot file's baselines are parsed while its facts are built (they are about as
-    // large). Whose they are: the one account's that the directory holds, else the account
-    // the snapshot's `meta` names, read first; either is checked once the facts are there.
-    let load_baselines = |account: &str| {
-        (account.to_string(), Baselines::load_account(&settings.baselines_dir, account, &settings.source_root))
+    let outputs = Outputs {
+        sarif: args.sarif.as_deref(),
+        json: args.json.as_deref(),
+        format: args.format,
+        output: args.output.as_deref(),
+        color,
     };
-    let only_account = match baseline::accounts(&settings.baselines_dir).as_slice() {
-        [only] if settings.use_baseline && args.source.snapshot.is_some() => Some(only.clone()),
-        _ => None,
-    };
-    let (current, peeked) = match only_account {
-        Some(account) => {
-            let (current, baselines) = rayon::join(|| load_current(&args.source, ui), || load_baselines(&account));
-            (current, Some(baselines))
-        }
-        None => load_current_with(&args.source, ui, settings.use_baseline.then_some(load_baselines)),
-    };
-    let current = current?;
-    let loaded = started.elapsed();
-    let mut scan = match peeked {
-        Some((account, baselines)) if account == current.meta.account_id => {
-            AccountScan::compare_with(current, baselines?)
-        }
-        _ => AccountScan::compare(current, &settings)?,
-    };
-    let compared = started.elapsed();
-    scan.evaluate(&settings, &rules)?;
-    let evaluated = started.elapsed();
-    // The reports need the findings and the drift only. The facts of both sides are left
-    // to the process's exit: freeing their millions of small allocations took ~0.1 s of a
-    // core and ended last, after every report (100k resources); kept, the peak is the same
-    // (it is the rules phase's).
-    let AccountScan { current, baselines, diffs, result } = scan;
-    std::mem::forget((current, baselines));
-    let reported = (result, diffs);
-    let (result, diffs) = (&reported.0, &reported.1);
-    // Counted per run of one resource type (the diff is sorted by type): a rule list
-    // searched for each of 100k resources was a serial 8 ms.
-    let evaluations: usize = diffs
-        .chunk_by(|a, b| a.resource_type == b.resource_type)
-        .map(|run| run.len() * rules.iter().filter(|r| r.resource_types.contains(&run[0].resource_type)).count())
-        .sum();
-
-    // The reports are independent: rendered side by side. The SARIF (the longest: ~0.2 s
-    // at 100k resources, then its write and sync) on one thread from the start; on the
-    // other, the run's identification (git is asked about the baselines' commit and
-    // changes, which takes longer the larger the repository), then the JSON report and
-    // the main one. Each file is written by the task that
-    // rendered it.
-    let color = color && args.format == Format::Text && args.output.is_none();
-    let write_sarif = |path: &std::path::Path| {
-        write_atomic(path, report::render(Format::Sarif, result, &rules, diffs, false).as_bytes())
-    };
-    let json_and_main = || -> Result<_> {
-        let info = scan_info(&args, &[(result.account_id.clone(), scan_info::rfc3339(result.scanned_at))])?;
-        let render = |format: Format, color: bool| match format {
-            Format::Json => report::json::render_scan(result, Some(&info)),
-            _ => report::render(format, result, &rules, diffs, color),
-        };
-        // The JSON report goes straight to its file: it is the largest text of all.
-        let write_json = |path: &std::path::Path| -> Result<()> {
-            let mut file = AtomicFile::create(path)?;
-            report::json::write_scan(result, Some(&info), &mut file).map_err(|e| Error::io(path, e))?;
-            file.commit()
-        };
-        Ok(rayon::join(|| args.json.as_deref().map(write_json), || render(args.format, color)))
-    };
-    let (sarif, json_and_main) = rayon::join(|| args.sarif.as_deref().map(write_sarif), json_and_main);
-    sarif.transpose()?;
-    let (json, main) = json_and_main?;
-    json.transpose()?;
-    match &args.output {
-        Some(path) => write_atomic(path, main.as_bytes())?,
-        None => print(&main)?,
+    let identify =
+        |result: &ScanResult| scan_info(&args, &[(result.account_id.clone(), scan_info::rfc3339(result.scanned_at))]);
+    let scanned =
+        ScanSession { settings: &settings, rules: &rules }.run(current_of(&args.source, ui)?, &outputs, identify)?;
+    if let Some(main) = &scanned.main {
+        print(main)?;
     }
+    let (result, t) = (&scanned.scan.result, scanned.timings);
     // `-v` shows where the time goes (`make bench` reads this line).
     tracing::info!(
-        resources = diffs.len(),
-        rule_evaluations = evaluations,
+        resources = scanned.scan.diffs.len(),
+        rule_evaluations = scanned.rule_evaluations,
         findings = result.findings.len(),
-        load_ms = loaded.as_millis() as u64,
-        baselines_and_diff_ms = (compared - loaded).as_millis() as u64,
-        rules_and_exceptions_ms = (evaluated - compared).as_millis() as u64,
-        total_ms = started.elapsed().as_millis() as u64,
+        load_ms = t.loaded.as_millis() as u64,
+        baselines_and_diff_ms = (t.compared - t.loaded).as_millis() as u64,
+        rules_and_exceptions_ms = (t.evaluated - t.compared).as_millis() as u64,
+        total_ms = t.reported.as_millis() as u64,
         "scan timings"
     );
     let code = scan_exit_code(result, args.fail_on.threshold());
-    // The process ends next: freeing a large account's findings and diff piece by piece
-    // is work the operating system does at once.
-    std::mem::forget(reported);
+    // The process ends next: freeing a large account's facts, baselines, findings and
+    // diff piece by piece (millions of small allocations, ~0.1 s of a core at 100k
+    // resources, after every report) is work the operating system does at once.
+    std::mem::forget(scanned);
     Ok(code)
 }
 

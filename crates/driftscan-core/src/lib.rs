@@ -23,6 +23,7 @@ pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan_info;
+pub mod session;
 pub mod snapshot;
 pub mod source_root;
 
