@@ -10,7 +10,7 @@ use driftscan_core::report::{self, Format};
 use driftscan_core::rules;
 use driftscan_core::scan_info::{self, ScanInfo, ScanOptions};
 
-use super::{Ui, accounts, exit, load_current, load_current_with, print, write_streamed};
+use super::{Arrival, Ui, accounts, exit, load_current, load_current_with, print, write_streamed};
 use crate::cli::ScanArgs;
 
 pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
@@ -152,7 +152,7 @@ fn run_many(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let mut org = OrgResult::empty()?;
     // Only the Markdown and HTML reports show what drifted; the others need the findings.
     let keep_drift = matches!(args.format, Format::Markdown | Format::Html);
-    let scan = |arrival: accounts::Arrival| -> Result<AccountReport> {
+    let scan = |arrival: Arrival| -> Result<AccountReport> {
         Ok(match arrival.snapshot {
             Ok(current) => {
                 let scan = AccountScan::run(current, &settings, &rules)?;
