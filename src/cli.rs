@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use strum::VariantArray;
 
 use driftscan_core::evidence::Cadence;
 use driftscan_core::findings::Severity;
@@ -240,6 +242,27 @@ pub struct BaselineDirArgs {
     pub trusted_accounts: Vec<String>,
 }
 
+/// A value of one of the core's enums, by the names the core gives its variants (the core
+/// knows nothing of clap); `help` says, in `--help`, what a value is where its name does not.
+fn core_value<T>(help: fn(T) -> Option<&'static str>) -> impl TypedValueParser<Value = T>
+where
+    T: VariantArray + Copy + Into<&'static str> + Send + Sync + 'static,
+{
+    let values = T::VARIANTS.iter().map(move |&v| PossibleValue::new(v.into()).help(help(v)));
+    PossibleValuesParser::new(values).map(|name| {
+        T::VARIANTS.iter().copied().find(|&v| v.into() == name).expect("clap passes only the possible values")
+    })
+}
+
+/// What a report format is, for `--help`, where its name does not say.
+fn format_help(format: Format) -> Option<&'static str> {
+    match format {
+        Format::Text | Format::Json | Format::Sarif => None,
+        Format::Markdown => Some("A summary for `$GITHUB_STEP_SUMMARY` and pull-request comments"),
+        Format::Html => Some("One self-contained page with filters, SOC 2 criteria and the drift diff"),
+    }
+}
+
 /// A 12-digit AWS account id.
 fn account_id(s: &str) -> Result<String, String> {
     if driftscan_core::arn::is_account_id(s) {
@@ -275,7 +298,7 @@ pub struct ScanArgs {
     #[arg(long = "rules", value_name = "DIR")]
     pub rules_dirs: Vec<PathBuf>,
     /// Format of the report on stdout (or in --output).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = core_value(format_help), default_value_t = Format::Text)]
     pub format: Format,
     /// Write the --format report to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
@@ -412,7 +435,7 @@ pub struct ReportMergeArgs {
     #[arg(required = true, value_name = "REPORT.json")]
     pub reports: Vec<PathBuf>,
     /// Format of the merged report: json, text, markdown or html.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
+    #[arg(long, value_parser = core_value(format_help), default_value_t = Format::Json)]
     pub format: Format,
     /// Write the merged report to FILE instead of stdout.
     #[arg(short, long, value_name = "FILE")]
@@ -463,7 +486,7 @@ pub struct EvidenceBuildArgs {
     pub to: chrono::NaiveDate,
     /// How often every account is expected to be scanned; a window without a successful
     /// scan is a monitoring gap.
-    #[arg(long, value_enum, default_value_t = Cadence::Daily)]
+    #[arg(long, value_parser = core_value(cadence_help), default_value_t = Cadence::Daily)]
     pub cadence: Cadence,
     /// The baselines directory in its git work tree: its history is the change trail and
     /// tells fixes from accepted changes.
@@ -478,6 +501,14 @@ pub struct EvidenceBuildArgs {
     /// The evidence folder to write.
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+}
+
+/// What a cadence expects, for `--help`.
+fn cadence_help(cadence: Cadence) -> Option<&'static str> {
+    Some(match cadence {
+        Cadence::Daily => "A successful scan every calendar day (UTC)",
+        Cadence::Weekly => "A successful scan in every 7-day window from `--from`",
+    })
 }
 
 /// `YYYY-MM-DD`.

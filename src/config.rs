@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde::Deserialize;
+use strum::VariantArray;
 
 use crate::cli::{AwsArgs, BaselineCommand, Cli, Command, FailOn, RulesCommand};
 use driftscan_core::error::{Error, Result};
@@ -102,7 +103,9 @@ fn load(explicit: Option<&Path>) -> Result<Option<Checked>> {
         &|v| FailOn::from_str(v, true).is_ok(),
         "critical, high, medium, low, info, none",
     )?;
-    enum_value("format", &config.format, &|v| Format::from_str(v, true).is_ok(), "text, json, sarif, markdown, html")?;
+    // Case ignored, as for `fail_on`.
+    let format = |v: &str| Format::VARIANTS.iter().copied().find(|&f| <&str>::from(f).eq_ignore_ascii_case(v));
+    enum_value("format", &config.format, &|v| format(v).is_some(), "text, json, sarif, markdown, html")?;
     for (key, value, max) in [
         ("concurrency", config.aws.concurrency.map(u32::from), 256),
         ("call_timeout", config.aws.call_timeout.map(u32::from), 600),
@@ -121,7 +124,7 @@ fn load(explicit: Option<&Path>) -> Result<Option<Checked>> {
     }
     Ok(Some(Checked {
         fail_on: config.fail_on.as_deref().map(|v| FailOn::from_str(v, true).expect("checked")),
-        format: config.format.as_deref().map(|v| Format::from_str(v, true).expect("checked")),
+        format: config.format.as_deref().map(|v| format(v).expect("checked")),
         config,
     }))
 }

@@ -10,19 +10,12 @@ use driftscan_core::arn::is_account_id;
 use driftscan_core::error::{Error, Result};
 use driftscan_core::snapshot::Snapshot;
 
-use super::Ui;
+use super::{Arrival, Ui, live};
 use crate::cli::{OrgArgs, SourceArgs};
 
 /// The file of a snapshot directory that names the accounts a `snapshot --org` run could
 /// not read, so that a later scan of the directory reports them as failed.
 pub const FAILED_FILE: &str = "failed-accounts.json";
-
-/// One account as it arrives: its snapshot, or why it could not be read.
-pub struct Arrival {
-    pub account_id: String,
-    pub name: Option<String>,
-    pub snapshot: std::result::Result<Snapshot, String>,
-}
 
 /// An account that could not be read, as `failed-accounts.json` lists it.
 #[derive(Debug, Serialize, Deserialize)]
@@ -73,7 +66,7 @@ pub fn for_each(source: &SourceArgs, ui: Ui, each: &mut dyn FnMut(Arrival) -> Re
             }
             from_dir(dir, &source.org, each)
         }
-        None => from_org(source, ui, each),
+        None => live::collect_org_accounts(source, ui.progress, each),
     }
 }
 
@@ -198,48 +191,6 @@ pub fn list(source: &SourceArgs, ui: Ui) -> Result<Vec<(String, Option<String>)>
             out.sort();
             Ok(out)
         }
-        None => list_org(source, ui),
+        None => live::list_org_accounts(source, ui.progress),
     }
-}
-
-#[cfg(feature = "aws")]
-fn list_org(source: &SourceArgs, ui: Ui) -> Result<Vec<(String, Option<String>)>> {
-    let opts = super::collect_options(&source.aws, ui);
-    let listed = driftscan_aws::org::list_accounts(&opts, &source.org.ous)?;
-    Ok(listed.into_iter().filter(|(id, _)| source.org.selects(id)).collect())
-}
-
-#[cfg(not(feature = "aws"))]
-fn list_org(_: &SourceArgs, _: Ui) -> Result<Vec<(String, Option<String>)>> {
-    from_org_unavailable()
-}
-
-#[cfg(feature = "aws")]
-fn from_org(source: &SourceArgs, ui: Ui, each: &mut dyn FnMut(Arrival) -> Result<()>) -> Result<()> {
-    let org = &source.org;
-    let opts = super::collect_options(&source.aws, ui);
-    let select = driftscan_aws::org::Selection {
-        role_name: org.org_role.clone(),
-        external_id: org.external_id.clone(),
-        ous: org.ous.clone(),
-        account_concurrency: org.account_concurrency as usize,
-    };
-    let keep = |id: &str| org.selects(id);
-    driftscan_aws::org::collect_each(&opts, &select, &keep, &mut |a: driftscan_aws::org::Collected| {
-        each(Arrival { account_id: a.account_id, name: a.name, snapshot: a.snapshot })
-    })
-}
-
-#[cfg(not(feature = "aws"))]
-fn from_org(_: &SourceArgs, _: Ui, _: &mut dyn FnMut(Arrival) -> Result<()>) -> Result<()> {
-    from_org_unavailable()
-}
-
-#[cfg(not(feature = "aws"))]
-fn from_org_unavailable<T>() -> Result<T> {
-    Err(Error::Usage(
-        "this driftscan was built without live AWS collection (`make demo` builds it so); \
-         give --snapshot DIR, or build the full tool with `make build` or `cargo build`"
-            .into(),
-    ))
 }

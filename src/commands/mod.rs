@@ -6,6 +6,7 @@ mod accounts;
 mod baseline;
 mod diff;
 mod evidence;
+mod live;
 mod org;
 mod rules;
 mod scan;
@@ -45,8 +46,14 @@ struct Ui {
     quiet: bool,
     /// Progress bars: only when stderr is a terminal, never with --quiet or -v (logs).
     /// Only live collection shows one.
-    #[cfg_attr(not(feature = "aws"), allow(dead_code))]
     progress: bool,
+}
+
+/// One account as it arrives: its snapshot, or why it could not be read.
+pub struct Arrival {
+    pub account_id: String,
+    pub name: Option<String>,
+    pub snapshot: std::result::Result<Snapshot, String>,
 }
 
 pub fn run(mut cli: Cli, matches: &clap::ArgMatches) -> Result<u8> {
@@ -149,23 +156,8 @@ fn current_of(source: &SourceArgs, ui: Ui) -> Result<Current<'_>> {
             }
             None => Ok(Current::File(path)),
         },
-        None => Ok(Current::Collect(Box::new(move || collect_live(aws, ui)))),
+        None => Ok(Current::Collect(Box::new(move || live::collect_account(aws, ui.progress)))),
     }
-}
-
-#[cfg(feature = "aws")]
-fn collect_live(aws: &AwsArgs, ui: Ui) -> Result<Snapshot> {
-    driftscan_aws::run_blocking(&collect_options(aws, ui))
-}
-
-/// The demo build (`make demo`) leaves the AWS SDK out; say how to get the full tool.
-#[cfg(not(feature = "aws"))]
-fn collect_live(_: &AwsArgs, _: Ui) -> Result<Snapshot> {
-    Err(Error::Usage(
-        "this driftscan was built without live AWS collection (`make demo` builds it so); \
-         give --snapshot FILE, or build the full tool with `make build` or `cargo build`"
-            .into(),
-    ))
 }
 
 fn aws_flag_given(aws: &AwsArgs) -> Option<&'static str> {
@@ -179,20 +171,6 @@ fn aws_flag_given(aws: &AwsArgs) -> Option<&'static str> {
         Some("--role-arn")
     } else {
         None
-    }
-}
-
-#[cfg(feature = "aws")]
-fn collect_options(aws: &AwsArgs, ui: Ui) -> driftscan_aws::Options {
-    driftscan_aws::Options {
-        profile: aws.profile.clone(),
-        regions: aws.regions.clone(),
-        endpoint_url: aws.endpoint_url.clone(),
-        role_arn: aws.role_arn.clone(),
-        concurrency: aws.concurrency as usize,
-        call_timeout: std::time::Duration::from_secs(aws.call_timeout as u64),
-        max_attempts: aws.max_attempts as u32,
-        progress: ui.progress,
     }
 }
 

@@ -9,7 +9,7 @@ use driftscan_core::rules;
 use driftscan_core::scan_info::{self, ScanInfo, ScanOptions};
 use driftscan_core::session::{Outputs, ScanSession};
 
-use super::{Ui, accounts, current_of, exit, print, write_streamed};
+use super::{Arrival, Ui, accounts, current_of, exit, print, write_streamed};
 use crate::cli::ScanArgs;
 
 pub fn run(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
@@ -91,7 +91,7 @@ fn run_many(args: ScanArgs, color: bool, ui: Ui) -> Result<u8> {
     let mut org = OrgResult::empty()?;
     // Only the Markdown and HTML reports show what drifted; the others need the findings.
     let keep_drift = matches!(args.format, Format::Markdown | Format::Html);
-    let scan = |arrival: accounts::Arrival| -> Result<AccountReport> {
+    let scan = |arrival: Arrival| -> Result<AccountReport> {
         Ok(match arrival.snapshot {
             Ok(current) => {
                 let scan = AccountScan::run(current, &settings, &rules)?;

@@ -4,7 +4,7 @@
 use driftscan_core::error::{Error, Result};
 
 use super::accounts::{self, FailedAccount};
-use super::{Ui, collect_live, exit, warn_gaps};
+use super::{Ui, exit, live, warn_gaps};
 use crate::cli::{SnapshotArgs, SourceArgs};
 
 pub fn run(args: SnapshotArgs, ui: Ui) -> Result<u8> {
@@ -14,7 +14,7 @@ pub fn run(args: SnapshotArgs, ui: Ui) -> Result<u8> {
     if let Some(flag) = args.org.selection_given() {
         return Err(Error::Usage(format!("{flag} selects accounts of an organization: give --org")));
     }
-    let snapshot = collect_live(&args.aws, ui)?;
+    let snapshot = live::collect_account(&args.aws, ui.progress)?;
     snapshot.save(&args.output)?;
     warn_gaps(&snapshot, ui);
     if !ui.quiet {

@@ -26,11 +26,12 @@ use crate::rules::Rule;
 use timeline::{Episode, Resolution};
 
 /// How often every account is expected to be scanned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::Display, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum Cadence {
     /// A successful scan every calendar day (UTC).
     Daily,
-    /// A successful scan in every 7-day window from `--from`.
+    /// A successful scan in every 7-day window from the period's first day.
     Weekly,
 }
 
@@ -42,10 +43,7 @@ impl Cadence {
         }
     }
     pub fn as_str(self) -> &'static str {
-        match self {
-            Cadence::Daily => "daily",
-            Cadence::Weekly => "weekly",
-        }
+        self.into()
     }
 }
 

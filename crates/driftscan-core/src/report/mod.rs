@@ -11,7 +11,8 @@ use crate::diff::ResourceDiff;
 use crate::findings::ScanResult;
 use crate::rules::Rule;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::Display, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
 pub enum Format {
     Text,
     Json,
