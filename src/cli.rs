@@ -9,6 +9,7 @@ use strum::VariantArray;
 use driftscan_core::evidence::Cadence;
 use driftscan_core::findings::Severity;
 use driftscan_core::report::Format;
+use driftscan_core::snapshot::Service;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -23,10 +24,9 @@ Exit codes:
     name = "driftscan",
     version,
     about = "Diff an AWS account against baselines committed to git; report privilege creep, MFA gaps, encryption drift and public exposure",
-    long_about = "driftscan snapshots an AWS account's IAM, S3, RDS, DynamoDB, KMS, EBS, EFS, Redshift and CloudTrail \
-settings (or reads a \
-snapshot file), diffs it against the baselines committed to git (baselines/<account-id>/<service>.json), \
-evaluates its rule catalog over the drift, and reports findings as text, JSON or SARIF for GitHub code scanning.",
+    long_about = format!("driftscan snapshots an AWS account's settings ({}) or reads a snapshot file, diffs \
+them against the baselines committed to git (baselines/<account-id>/<service>.json), evaluates its rule catalog \
+over the drift, and reports findings as text, JSON or SARIF for GitHub code scanning.", service_names()),
     after_help = EXIT_CODES
 )]
 pub struct Cli {
@@ -60,9 +60,11 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read the account's IAM, S3, RDS, DynamoDB, KMS, Config, EBS (EC2), EFS, Redshift and
-    /// CloudTrail settings into a snapshot file.
-    #[command(after_help = EXIT_CODES)]
+    /// Read the account's settings into a snapshot file.
+    #[command(
+        after_help = EXIT_CODES,
+        long_about = format!("Read the account's settings into a snapshot file: {}.", service_names())
+    )]
     Snapshot(SnapshotArgs),
     /// Diff the account against its baselines, evaluate the rules, report findings.
     #[command(after_help = EXIT_CODES)]
@@ -254,6 +256,11 @@ where
     })
 }
 
+/// The services a snapshot holds, as their baseline files are named, for `--help`.
+fn service_names() -> String {
+    Service::VARIANTS.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+}
+
 /// What a report format is, for `--help`, where its name does not say.
 fn format_help(format: Format) -> Option<&'static str> {
     match format {
@@ -385,10 +392,9 @@ pub struct BaselineAcceptArgs {
     /// Accept only the resources this rule reports (repeatable).
     #[arg(long = "rule", value_name = "RULE-ID")]
     pub rules: Vec<String>,
-    /// Accept only this service: iam, s3, rds, dynamodb, kms, config, ec2, efs, redshift,
-    /// cloudtrail, organizations (repeatable).
-    #[arg(long = "service", value_name = "SERVICE")]
-    pub services: Vec<String>,
+    /// Accept only this service (repeatable).
+    #[arg(long = "service", value_name = "SERVICE", value_parser = core_value::<Service>(|_| None))]
+    pub services: Vec<Service>,
     /// Also load the rule files in DIR (for --rule).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules_dirs: Vec<PathBuf>,

@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use driftscan_core::VariantArray;
 use driftscan_core::baseline;
 use driftscan_core::diff::Change;
 use driftscan_core::error::{Error, Result};
@@ -65,15 +64,7 @@ fn init_one(current: &Snapshot, dir: &std::path::Path, force: bool, source: &str
 
 pub fn accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
     let settings = args.baseline_dir.settings(true)?;
-    let mut services = BTreeSet::new();
-    for s in &args.services {
-        services.insert(s.parse::<Service>().map_err(|_| {
-            Error::Usage(format!(
-                "unknown service `{s}` (expected one of: {})",
-                Service::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-            ))
-        })?);
-    }
+    let services: BTreeSet<Service> = args.services.iter().copied().collect();
     let rules = if args.rules.is_empty() { Vec::new() } else { rules::load_catalog(&args.rules_dirs)? };
     for id in &args.rules {
         if !rules.iter().any(|r| &r.id == id) {

@@ -2,19 +2,8 @@
 //! by ARN. A snapshot written to disk and read back is identical, so scans of a snapshot
 //! file need no network.
 
-pub mod cloudtrail;
-pub mod config;
 pub mod credential_report;
-pub mod dynamodb;
-pub mod ec2;
-pub mod efs;
-pub mod iam;
-pub mod kms;
-pub mod organizations;
 pub mod policy;
-pub mod rds;
-pub mod redshift;
-pub mod s3;
 mod unique;
 
 /// The values of two sequences sorted by the same keys, paired where both have the key:
@@ -39,18 +28,6 @@ use serde_json::Value;
 
 use crate::arn::Arn;
 use crate::error::{Error, Result};
-
-pub use cloudtrail::*;
-pub use config::*;
-pub use dynamodb::*;
-pub use ec2::*;
-pub use efs::*;
-pub use iam::*;
-pub use kms::*;
-pub use organizations::*;
-pub use rds::*;
-pub use redshift::*;
-pub use s3::*;
 
 /// The snapshot file format version; bumped on an incompatible change.
 pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
@@ -192,6 +169,9 @@ macro_rules! define_snapshot {
             $( $variant:ident($ty:ty) = $name:literal in $field:ident, )*
         }
     )*) => {
+        // Each service's facts live in the module named as its section (`iam.rs`).
+        $( pub mod $service_section; pub use $service_section::*; )*
+
         /// A service, which is also the name of its baseline file (`<service>.json`).
         #[derive(
             Debug,
