@@ -298,7 +298,8 @@ pub struct ScanArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub baseline_dir: BaselineDirArgs,
-    /// Scan without a baseline: every finding counts as new.
+    /// Scan without a baseline (a posture scan): what is wrong now, every finding new; rules
+    /// that judge a change since the baseline do not run.
     #[arg(long, conflicts_with = "baselines")]
     pub no_baseline: bool,
     /// Also load the rule files (*.toml) in DIR (repeatable).

@@ -252,3 +252,19 @@ fn diff_ignores_volatile_fields_like_scan() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("0 resources drifted"), "{}", run.stdout);
 }
+
+#[test]
+fn a_scan_without_a_baseline_reports_what_is_wrong_and_no_change_since_one() {
+    let run = driftscan(&["scan", "--snapshot", path_str(&demo_today()), "--no-baseline", "--format", "json"]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    let rules = driftscan_core::rules::load_catalog(&[]).unwrap();
+    let drift: Vec<&str> = rules.iter().filter(|r| r.judges_drift()).map(|r| r.id.as_str()).collect();
+    assert!(drift.contains(&"DS-CFG-007") && drift.contains(&"DS-IAM-007"), "{drift:?}");
+    let findings = report["findings"].as_array().unwrap();
+    let of_drift: Vec<&Value> = findings.iter().filter(|f| drift.contains(&f["rule_id"].as_str().unwrap())).collect();
+    assert!(of_drift.is_empty(), "drift findings without a baseline: {of_drift:#?}");
+    // What is wrong in the demo account is still all there.
+    for state in ["DS-IAM-001", "DS-IAM-004", "DS-IAM-005", "DS-MFA-001", "DS-PUB-003"] {
+        assert!(findings.iter().any(|f| f["rule_id"] == state), "no {state} finding");
+    }
+}

@@ -88,7 +88,14 @@ impl AccountScan {
         // The organization's own accounts are trusted as the configured ones are.
         let mut trusted = settings.trusted_accounts.clone();
         trusted.extend(self.current.meta.organization_accounts.iter().cloned());
-        let mut findings = rules::engine::evaluate(rules, &self.baselines, &self.current, &self.diffs, &trusted);
+        let mut findings = rules::engine::evaluate(
+            rules,
+            &self.baselines,
+            &self.current,
+            &self.diffs,
+            &trusted,
+            settings.use_baseline,
+        );
         if settings.use_baseline {
             let exceptions = exceptions::load(self.baselines.account_dir(), rules, &settings.source_root)?;
             let builtin;

@@ -56,9 +56,10 @@ impl Failure {
 
     /// The error that made serde_json fail with `error`.
     fn take(&self, error: std::io::Error) -> crate::error::Error {
-        // What driftscan reports always serializes: serde_json fails only when a part it
-        // was streaming failed first.
-        self.0.take().unwrap_or_else(|| panic!("a report serializes: {error}"))
+        // serde_json fails only when a part it was streaming failed first (what driftscan
+        // reports always serializes); should that ever not hold, it is still an error, not
+        // a panic.
+        self.0.take().unwrap_or_else(|| crate::error::Error::io("<report>", error))
     }
 }
 

@@ -61,6 +61,18 @@ pub enum Check {
     ExpiredExceptions,
 }
 
+impl Rule {
+    /// Whether the rule judges a change since the baseline (not a state): it has nothing
+    /// to say where there is no baseline.
+    pub fn judges_drift(&self) -> bool {
+        match &self.check {
+            Check::Condition(c) => c.is_drift(),
+            Check::Analyzer(a) => matches!(a, Analyzer::Drift(_)),
+            Check::ExpiredExceptions => false,
+        }
+    }
+}
+
 /// What a rule file's `source` may name besides resources.
 const SOURCES: [&str; 1] = ["exceptions"];
 
