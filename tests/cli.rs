@@ -268,3 +268,20 @@ fn a_scan_without_a_baseline_reports_what_is_wrong_and_no_change_since_one() {
         assert!(findings.iter().any(|f| f["rule_id"] == state), "no {state} finding");
     }
 }
+
+#[test]
+fn approving_a_state_says_what_it_still_has_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("b");
+    let init = driftscan(&["baseline", "init", "--snapshot", path_str(&demo_today()), "--baselines", path_str(&dir)]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    // The demo's posture scan: 43 open findings, 9 of them critical (administrators first).
+    assert!(init.stdout.contains("what this approves still has 43 open findings (9 critical,"), "{}", init.stdout);
+    assert!(init.stdout.contains("  critical  DS-IAM-001  "), "{}", init.stdout);
+    // Accepting again approves nothing new, and says so for what it approves.
+    let accept =
+        driftscan(&["baseline", "accept", "--snapshot", path_str(&demo_today()), "--baselines", path_str(&dir)]);
+    assert_eq!(accept.code, 0, "{}", accept.stderr);
+    assert!(accept.stdout.contains("accepted 0 drifted resources"), "{}", accept.stdout);
+    assert!(accept.stdout.contains("what this approves has no open finding"), "{}", accept.stdout);
+}

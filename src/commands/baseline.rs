@@ -2,9 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use driftscan_core::VariantArray;
 use driftscan_core::baseline;
 use driftscan_core::diff::Change;
 use driftscan_core::error::{Error, Result};
+use driftscan_core::findings::{Finding, Severity};
 use driftscan_core::pipeline::{AccountScan, Settings};
 use driftscan_core::rules;
 use driftscan_core::snapshot::{ResourceType, Service, Snapshot};
@@ -17,15 +19,17 @@ pub fn init(args: BaselineInitArgs, ui: Ui) -> Result<u8> {
     if !accounts::many(&args.source) {
         let current = load_current(&args.source, ui)?;
         print(&init_one(&current, dir, args.force, &source_name(&args.source))?)?;
+        print(&still_wrong(current, &args.baseline_dir.settings(false)?, &rules::load_catalog(&[])?, None)?)?;
         return Ok(exit::OK);
     }
     // Each account on its own: one that fails or is refused does not stop the others.
     let mut codes = Vec::new();
+    let (posture, catalog) = (args.baseline_dir.settings(false)?, rules::load_catalog(&[])?);
     accounts::for_each(&args.source, ui, &mut |arrival| {
         let account = arrival.account_id;
         let (text, code) = match arrival.snapshot {
             Ok(current) => match init_one(&current, dir, args.force, &format!("account {account}")) {
-                Ok(text) => (text, exit::OK),
+                Ok(text) => (text + &still_wrong(current, &posture, &catalog, None)?, exit::OK),
                 Err(e @ Error::Io { .. }) => return Err(e),
                 Err(e) => (format!("account {account}: {e}\n"), exit::BAD_INPUT),
             },
@@ -65,13 +69,13 @@ fn init_one(current: &Snapshot, dir: &std::path::Path, force: bool, source: &str
 pub fn accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
     let settings = args.baseline_dir.settings(true)?;
     let services: BTreeSet<Service> = args.services.iter().copied().collect();
-    let rules = if args.rules.is_empty() { Vec::new() } else { rules::load_catalog(&args.rules_dirs)? };
+    let catalog = rules::load_catalog(&args.rules_dirs)?;
     for id in &args.rules {
-        if !rules.iter().any(|r| &r.id == id) {
+        if !catalog.iter().any(|r| &r.id == id) {
             return Err(Error::Usage(format!("no rule `{id}`; `driftscan rules list` shows them all")));
         }
     }
-    let selection = Selection { args: &args, services, rules };
+    let selection = Selection { args: &args, services, catalog };
     if !accounts::many(&args.source) {
         let mut found = BTreeSet::new();
         let text = accept_one(load_current(&args.source, ui)?, &settings, &selection, &mut found, color)?;
@@ -102,7 +106,9 @@ pub fn accept(args: BaselineAcceptArgs, color: bool, ui: Ui) -> Result<u8> {
 struct Selection<'a> {
     args: &'a BaselineAcceptArgs,
     services: BTreeSet<Service>,
-    rules: Vec<rules::Rule>,
+    /// Every rule: `--rule` picks from them, and what the accepted state still has wrong is
+    /// judged by all of them.
+    catalog: Vec<rules::Rule>,
 }
 
 impl Selection<'_> {
@@ -123,6 +129,7 @@ fn accept_one(
     found: &mut BTreeSet<String>,
     color: bool,
 ) -> Result<String> {
+    let catalog = &selection.catalog;
     let args = selection.args;
     let dir = &settings.baselines_dir;
     let mut scan = AccountScan::compare(current, settings)?;
@@ -130,7 +137,7 @@ fn accept_one(
     let rule_hits: Option<BTreeSet<String>> = if args.rules.is_empty() {
         None
     } else {
-        scan.evaluate(settings, &selection.rules)?;
+        scan.evaluate(settings, &selection.catalog)?;
         Some(
             scan.result
                 .findings
@@ -151,12 +158,12 @@ fn accept_one(
         baselines.snapshot.resources().into_iter().map(|(k, id, v)| ((k, id.to_string()), v)).collect();
     let mut current_values: BTreeMap<(ResourceType, &str), serde_json::Value> =
         current.resources().into_iter().map(|(k, id, v)| ((k, id), v)).collect();
-    let mut count = 0;
+    let mut approved = BTreeSet::new();
     for d in &diffs {
         if matches!(d.change, Change::Unchanged | Change::Uncollected) || !selected(d.resource_type, &d.id) {
             continue;
         }
-        count += 1;
+        approved.insert(d.id.clone());
         let key = (d.resource_type, d.id.clone());
         match current_values.remove(&(d.resource_type, d.id.as_str())) {
             Some(value) => accepted.insert(key, value),
@@ -179,8 +186,54 @@ fn accept_one(
         out.push_str(&paint_diff(&text, color));
     }
     out.push_str(&format!(
-        "accepted {count} drifted resources into {} baseline files; review the change and commit it\n",
+        "accepted {} drifted resources into {} baseline files; review the change and commit it\n",
+        approved.len(),
         written.len()
     ));
+    let posture = Settings { use_baseline: false, ..settings.clone() };
+    out.push_str(&still_wrong(current, &posture, catalog, Some(&approved))?);
+    Ok(out)
+}
+
+/// What the state approved into the baselines still has wrong (of `only`, the resources
+/// approved, when not all of it was): its open findings by severity and the worst of them,
+/// so that nobody approves a critical problem without seeing it. `posture` scans without
+/// a baseline.
+fn still_wrong(
+    state: Snapshot,
+    posture: &Settings,
+    rules: &[rules::Rule],
+    only: Option<&BTreeSet<String>>,
+) -> Result<String> {
+    const SHOWN: usize = 5;
+    let scan = AccountScan::run(state, posture, rules)?;
+    let mut findings: Vec<&Finding> = scan
+        .result
+        .findings
+        .iter()
+        .filter(|f| f.is_open() && only.is_none_or(|ids| ids.contains(&f.resource_id)))
+        .collect();
+    if findings.is_empty() {
+        return Ok("what this approves has no open finding\n".into());
+    }
+    // Severities are declared worst first.
+    findings.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.rule_id.cmp(&b.rule_id)));
+    let counts: Vec<String> = Severity::VARIANTS
+        .iter()
+        .filter_map(|s| {
+            let n = findings.iter().filter(|f| f.severity == *s).count();
+            (n > 0).then(|| format!("{n} {}", s.as_str()))
+        })
+        .collect();
+    let mut out = format!("what this approves still has {} open findings ({}):\n", findings.len(), counts.join(", "));
+    for f in findings.iter().take(SHOWN) {
+        out.push_str(&format!("  {:<8}  {}  {}\n", f.severity.as_str(), f.rule_id, f.message));
+    }
+    if findings.len() > SHOWN {
+        out.push_str(&format!(
+            "  and {} more: `driftscan scan --no-baseline` lists them all\n",
+            findings.len() - SHOWN
+        ));
+    }
     Ok(out)
 }
