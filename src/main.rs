@@ -59,9 +59,8 @@ fn in_flags(err: &driftscan_core::Error) -> String {
         Error::PeriodReversed { from, to } => format!("--from {from} is after --to {to}"),
         Error::NotAGitWorkTree { .. } => format!("{err} (--baselines DIR)"),
         Error::OrganizationNotListed { detail } => format!(
-            "cannot list the organization's accounts ({detail}): --org needs the credentials of the organization's \
-             management account or of a delegated administrator, allowed organizations:ListAccounts \
-             (docs/iam-policy-org.json)"
+            "cannot list the organization's accounts ({detail}): --org needs {}",
+            driftscan_core::error::ORG_LISTING_NEEDS
         ),
         _ => err.to_string(),
     }

@@ -130,12 +130,10 @@ pub fn review(facts: &Snapshot) -> Vec<Row> {
                 &owned
             }
         };
-        let admin = AdminGrant::of(policies);
-        let escalation: Vec<String> = match admin {
-            Some(_) => Vec::new(),
-            None => paths::of(facts, kind, arn, policies, &graph).into_iter().map(|p| p.detail).collect(),
-        };
-        let admin = admin.map(|grant| grant.to_string());
+        let admin = AdminGrant::of(policies).map(|grant| grant.to_string());
+        // None for an administrator: it has every path already.
+        let escalation: Vec<String> =
+            paths::of(facts, kind, arn, policies, &graph).into_iter().map(|p| p.detail).collect();
         let writes = write_services(policies);
         let mut row = Row {
             account_id: facts.meta.account_id.clone(),
@@ -252,7 +250,7 @@ fn cells(r: &Row) -> Vec<String> {
 
 /// The review as CSV, for a spreadsheet the reviewers fill in.
 pub fn csv(rows: &[Row]) -> Result<String> {
-    crate::error::csv_table("access review CSV", &COLUMNS, rows.iter().map(cells))
+    crate::output::csv_table("access review CSV", &COLUMNS, rows.iter().map(cells))
 }
 
 /// The review as one self-contained page, grouped by risk. `failed` lists accounts that

@@ -72,13 +72,13 @@ pub enum Error {
     )]
     ProfileWithoutCredentials { profile: String, detail: String },
     /// The organization's accounts could not be listed; `detail` is the SDK's explanation.
-    #[error(
-        "cannot list the organization's accounts ({detail}): reading an organization needs the credentials of its \
-         management account or of a delegated administrator, allowed organizations:ListAccounts \
-         (docs/iam-policy-org.json)"
-    )]
+    #[error("cannot list the organization's accounts ({detail}): reading an organization needs {ORG_LISTING_NEEDS}")]
     OrganizationNotListed { detail: String },
 }
+
+/// What listing an organization's accounts takes (the fix [`Error::OrganizationNotListed`] names).
+pub const ORG_LISTING_NEEDS: &str = "the credentials of the organization's management account or of a delegated \
+administrator, allowed organizations:ListAccounts (docs/iam-policy-org.json)";
 
 fn fmt_at(path: &std::path::Path, line: usize, column: usize, message: &str) -> String {
     match (line, column) {
@@ -137,21 +137,3 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// `rows` under `header` as CSV text, for the table `table` (named in its error).
-pub fn csv_table<R, F>(table: &str, header: &[&str], rows: R) -> Result<String>
-where
-    R: IntoIterator<Item = F>,
-    F: IntoIterator,
-    F::Item: AsRef<[u8]>,
-{
-    let fail = |source: csv::Error| Error::Csv { table: table.to_string(), source };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header).map_err(fail)?;
-    for row in rows {
-        w.write_record(row).map_err(fail)?;
-    }
-    let bytes = w.into_inner().map_err(|e| fail(e.into_error().into()))?;
-    // Every field came in as text: the table is text.
-    String::from_utf8(bytes).map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidData, e).into()))
-}

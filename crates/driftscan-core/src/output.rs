@@ -95,6 +95,24 @@ fn sync_dir(dir: &Path) {
     }
 }
 
+/// `rows` under `header` as CSV text, for the table `table` (named in its error).
+pub fn csv_table<R, F>(table: &str, header: &[&str], rows: R) -> Result<String>
+where
+    R: IntoIterator<Item = F>,
+    F: IntoIterator,
+    F::Item: AsRef<[u8]>,
+{
+    let fail = |source: csv::Error| Error::Csv { table: table.to_string(), source };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(fail)?;
+    for row in rows {
+        w.write_record(row).map_err(fail)?;
+    }
+    let bytes = w.into_inner().map_err(|e| fail(e.into_error().into()))?;
+    // Every field came in as text: the table is text.
+    String::from_utf8(bytes).map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidData, e).into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

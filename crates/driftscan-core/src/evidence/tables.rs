@@ -2,7 +2,8 @@
 
 use super::Evidence;
 use super::timeline::Resolution;
-use crate::error::{Result, csv_table};
+use crate::error::Result;
+use crate::output::csv_table;
 use strum::VariantArray;
 
 fn csv_of(name: &str, header: &[&str], rows: Vec<Vec<String>>) -> Result<(String, Vec<u8>)> {
